@@ -1,0 +1,238 @@
+"""Activation functions and their derivatives, written by hand; both paths use them.
+
+Each activation is a small object: `f(z)` is the function, `df(z)` its derivative, and
+`backprop(z, grad)` turns the gradient with respect to the output a = f(z) into the gradient with
+respect to z (the chain rule: dL/dz = dL/da * da/dz). Softmax couples its inputs, so its `df(z, v)`
+is the Jacobian-vector product instead of an elementwise derivative.
+
+Every formula is arranged to stay finite for large |z| (no overflow, no NaN).
+"""
+
+import math
+
+from aino.backend import array_module
+from aino.special import erf
+
+
+class Activation:
+    """Base class: an elementwise function a = f(z) with derivative df(z)."""
+
+    name = "activation"
+
+    def f(self, z):
+        raise NotImplementedError
+
+    def df(self, z):
+        raise NotImplementedError
+
+    def backprop(self, z, grad):
+        """dL/dz = dL/da * f'(z), elementwise."""
+        return grad * self.df(z)
+
+    def config(self):
+        """The name and options that rebuild this activation with `get_activation`."""
+        return {"name": self.name, **self.options()}
+
+    def options(self):
+        """Constructor options, e.g. {"alpha": 0.01}; none for most activations."""
+        return {}
+
+    def __call__(self, z):
+        return self.f(z)
+
+    def __repr__(self):
+        options = ", ".join(f"{key}={value}" for key, value in self.options().items())
+        return f"{type(self).__name__}({options})"
+
+
+class Identity(Activation):
+    """f(z) = z; f'(z) = 1."""
+
+    name = "identity"
+
+    def f(self, z):
+        return z
+
+    def df(self, z):
+        return array_module(z).ones_like(z)
+
+
+class Sigmoid(Activation):
+    """f(z) = 1 / (1 + exp(-z)); f'(z) = f(z) * (1 - f(z))."""
+
+    name = "sigmoid"
+
+    def f(self, z):
+        xp = array_module(z)
+        e = xp.exp(-xp.abs(z))  # never overflows: exp of a non-positive number
+        return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+    def df(self, z):
+        s = self.f(z)
+        return s * (1 - s)
+
+
+class Tanh(Activation):
+    """f(z) = tanh(z); f'(z) = 1 - tanh(z)**2."""
+
+    name = "tanh"
+
+    def f(self, z):
+        return array_module(z).tanh(z)
+
+    def df(self, z):
+        return 1 - array_module(z).tanh(z) ** 2
+
+
+class ReLU(Activation):
+    """f(z) = max(0, z); f'(z) = 1 if z > 0 else 0."""
+
+    name = "relu"
+
+    def f(self, z):
+        return array_module(z).maximum(z, 0)
+
+    def df(self, z):
+        return (z > 0).astype(z.dtype)
+
+
+class LeakyReLU(Activation):
+    """f(z) = z if z > 0 else alpha * z; f'(z) = 1 if z > 0 else alpha."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha=0.01):
+        self.alpha = alpha
+
+    def f(self, z):
+        return array_module(z).where(z > 0, z, self.alpha * z)
+
+    def df(self, z):
+        return array_module(z).where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+    def options(self):
+        return {"alpha": self.alpha}
+
+
+class ELU(Activation):
+    """f(z) = z if z > 0 else alpha * (exp(z) - 1); f'(z) = 1 if z > 0 else alpha * exp(z)."""
+
+    name = "elu"
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def f(self, z):
+        xp = array_module(z)
+        return xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0)))
+
+    def df(self, z):
+        xp = array_module(z)
+        return xp.where(z > 0, 1.0, self.alpha * xp.exp(xp.minimum(z, 0))).astype(z.dtype)
+
+    def options(self):
+        return {"alpha": self.alpha}
+
+
+class SELU(ELU):
+    """f(z) = scale * elu(z, alpha), with alpha = 1.6733 and scale = 1.0507 (self-normalising)."""
+
+    name = "selu"
+    SCALE = 1.0507009873554804934193349852946
+    ALPHA = 1.6732632423543772848170429916717
+
+    def __init__(self):
+        super().__init__(alpha=self.ALPHA)
+
+    def f(self, z):
+        return self.SCALE * super().f(z)
+
+    def df(self, z):
+        return self.SCALE * super().df(z)
+
+    def options(self):
+        return {}
+
+
+class GELU(Activation):
+    """f(z) = z * Phi(z), Phi(z) = (1 + erf(z / sqrt(2))) / 2; f'(z) = Phi(z) + z * phi(z)."""
+
+    name = "gelu"
+
+    def f(self, z):
+        return z * _normal_cdf(z)
+
+    def df(self, z):
+        xp = array_module(z)
+        pdf = xp.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+        return _normal_cdf(z) + z * pdf
+
+
+class Softplus(Activation):
+    """f(z) = log(1 + exp(z)); f'(z) = sigmoid(z)."""
+
+    name = "softplus"
+
+    def f(self, z):
+        xp = array_module(z)
+        return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))  # = log(1 + e^z), overflow-free
+
+    def df(self, z):
+        return Sigmoid().f(z)
+
+
+class Softmax(Activation):
+    """f(z)_i = exp(z_i) / sum_j exp(z_j) over the last axis; df(z, v) = s * (v - sum(v * s)).
+
+    The Jacobian ds_i/dz_j = s_i * (delta_ij - s_j) is symmetric, so the same product serves
+    forward-mode (J v) and backprop (J^T v).
+    """
+
+    name = "softmax"
+
+    def f(self, z):
+        xp = array_module(z)
+        e = xp.exp(z - z.max(axis=-1, keepdims=True))  # shifting by the max avoids overflow
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def df(self, z, v):
+        s = self.f(z)
+        return s * (v - (v * s).sum(axis=-1, keepdims=True))
+
+    def backprop(self, z, grad):
+        """dL/dz = J^T dL/da, with J the softmax Jacobian."""
+        return self.df(z, grad)
+
+
+def _normal_cdf(z):
+    """Phi(z) = (1 + erf(z / sqrt(2))) / 2, the standard normal distribution function."""
+    return 0.5 * (1 + erf(z / math.sqrt(2)))
+
+
+ACTIVATIONS = {
+    cls.name: cls
+    for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Softmax)
+}
+ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "logistic": "sigmoid"}
+
+
+def get_activation(name, **options):
+    """The activation called `name` ("relu", "sigmoid", ...); an Activation passes through.
+
+    `options` go to the constructor, e.g. get_activation("leaky_relu", alpha=0.2); a dict such as
+    {"name": "leaky_relu", "alpha": 0.2} (what `Activation.config()` gives) works too.
+    """
+    if isinstance(name, Activation):
+        return name
+    if isinstance(name, dict):
+        options = {**name, **options}
+        name = options.pop("name", None)
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a name or an Activation, got {type(name).__name__}")
+    key = ALIASES.get(name.lower(), name.lower())
+    if key not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    try:
+        return ACTIVATIONS[key](**options)
+    except TypeError:
+        raise ValueError(f"activation {key!r} does not take the options {sorted(options)}") from None

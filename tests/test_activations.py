@@ -1,0 +1,97 @@
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from aino.activations import ACTIVATIONS, Activation, LeakyReLU, Softmax, get_activation
+from aino.gradcheck import numerical_gradient, numerical_jacobian_product
+from aino.special import erf
+
+ELEMENTWISE = [name for name in ACTIVATIONS if name != "softmax"]
+
+
+def away_from_kinks(rng, n=200):
+    """Points in [-6, 6] at least 1e-3 from 0, where relu-like functions have no derivative."""
+    z = rng.uniform(-6, 6, n)
+    return np.where(np.abs(z) < 1e-3, 0.5, z)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_derivative_matches_central_differences(name):
+    activation = get_activation(name)
+    z = away_from_kinks(np.random.default_rng(0))
+    numeric = np.array([numerical_gradient(lambda t: float(activation.f(t)[0]), [zi])[0] for zi in z])
+    np.testing.assert_allclose(activation.df(z), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_backprop_is_gradient_times_derivative(name):
+    activation = get_activation(name)
+    rng = np.random.default_rng(1)
+    z, grad = away_from_kinks(rng, 50), rng.normal(size=50)
+    np.testing.assert_allclose(activation.backprop(z, grad), grad * activation.df(z))
+
+
+def test_softmax_jacobian_vector_product_matches_central_differences():
+    softmax = Softmax()
+    rng = np.random.default_rng(2)
+    z, v = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    numeric = numerical_jacobian_product(softmax.f, z, v)
+    np.testing.assert_allclose(softmax.df(z, v), numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(softmax.backprop(z, v), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_rows_are_probabilities():
+    p = Softmax().f(np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]))
+    np.testing.assert_allclose(p.sum(axis=1), [1.0, 1.0])
+    np.testing.assert_allclose(p[0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())
+    assert p[1, 0] == 1.0
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_stable_for_large_inputs(name):
+    activation = get_activation(name)
+    z = np.array([-1e4, -800.0, -50.0, 50.0, 800.0, 1e4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow or invalid-value warning fails the test
+        values = activation.f(z)
+        slopes = activation.df(z, np.ones_like(z)) if name == "softmax" else activation.df(z)
+    assert np.all(np.isfinite(values)) and np.all(np.isfinite(slopes))
+
+
+def test_known_values():
+    z = np.array([-2.0, 0.0, 3.0])
+    np.testing.assert_allclose(get_activation("sigmoid").f(z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(get_activation("relu").f(z), [0, 0, 3])
+    np.testing.assert_allclose(get_activation("leaky_relu", alpha=0.1).f(z), [-0.2, 0, 3])
+    np.testing.assert_allclose(get_activation("elu").f(z), [np.exp(-2) - 1, 0, 3])
+    np.testing.assert_allclose(get_activation("softplus").f(z), np.log1p(np.exp(z)))
+    gelu_exact = [v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in z]
+    np.testing.assert_allclose(get_activation("gelu").f(z), gelu_exact, rtol=1e-14)
+    np.testing.assert_allclose(get_activation("identity").f(z), z)
+
+
+def test_lookup_by_name_alias_object_and_config():
+    assert get_activation("ReLU").name == "relu"
+    assert get_activation("linear").name == "identity"
+    leaky = LeakyReLU(alpha=0.3)
+    assert get_activation(leaky) is leaky
+    rebuilt = get_activation(leaky.config())
+    assert isinstance(rebuilt, LeakyReLU) and rebuilt.alpha == 0.3
+    assert all(isinstance(get_activation(name), Activation) for name in ACTIVATIONS)
+
+
+def test_unknown_name_or_option_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown activation 'swishy'.*relu"):
+        get_activation("swishy")
+    with pytest.raises(ValueError, match="does not take the options"):
+        get_activation("tanh", alpha=2)
+    with pytest.raises(TypeError):
+        get_activation(3)
+
+
+def test_erf_matches_the_standard_library():
+    x = np.linspace(-7, 7, 4001)
+    expected = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(erf(x), expected, rtol=0, atol=5e-15)
