@@ -113,3 +113,55 @@ def _read_array(archive, name, spec, path):
     if not isinstance(spec, dict) or list(value.shape) != spec.get("shape") or value.dtype.str != spec.get("dtype"):
         raise ValueError(f"{path}: array {name!r} has shape {value.shape} and dtype {value.dtype.str}, but the header says {spec}")
     return value
+
+
+STATE_DICT_MARKER = "__aino_state_dict__"
+
+
+def save_model_parameters(model, path):
+    """Save `model.state_dict()` to `path` as a NumPy .npz archive (whatever the extension), atomically.
+
+    A model object or a state dict ({name: array}) may be passed. Returns the path written.
+    """
+    state = model.state_dict() if hasattr(model, "state_dict") else model
+    arrays = {name: _host_array(value) for name, value in state.items()}
+    for name, value in arrays.items():
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise ValueError(f"save_model_parameters: {name!r} has dtype {value.dtype}; only numeric arrays are saved")
+    path = Path(path)
+    with atomic_write(path) as temporary, open(temporary, "wb") as handle:
+        numpy.savez(handle, **{STATE_DICT_MARKER: numpy.array(1)}, **arrays)
+    return path
+
+
+def load_state_dict_from_file(path):
+    """Read a state dict saved by `save_model_parameters`: {name: NumPy array}, never unpickling."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no state dict file at {path}")
+    try:
+        loaded = numpy.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise ValueError(f"{path} is not a state dict file aino can read safely ({error})") from None
+    if not isinstance(loaded, numpy.lib.npyio.NpzFile):
+        raise ValueError(f"{path} holds a single array, not a state dict archive")
+    try:
+        with loaded:
+            state = {name: loaded[name] for name in loaded.files if name != STATE_DICT_MARKER}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise ValueError(f"{path} is a damaged state dict file ({error})") from None
+    for name, value in state.items():
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise ValueError(f"{path}: {name!r} has dtype {value.dtype}; a state dict holds numbers only")
+    return state
+
+
+def _host_array(value):
+    """A NumPy array from a NumPy or CuPy array, an aino Tensor, or anything with .numpy() or .get()."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu()
+    if hasattr(value, "numpy"):
+        return numpy.asarray(value.numpy())
+    if hasattr(value, "get"):  # a CuPy array
+        return value.get()
+    return numpy.asarray(value)

@@ -151,6 +151,12 @@ class NeuralNetwork:
         for layer, (W, b) in zip(self.layers, weights):
             layer.set_weights(W, b)
 
+    def to_module(self):
+        """The same network on the fast path: an aino.nn.Sequential with these weights (float64)."""
+        from aino.classic.bridge import to_module
+
+        return to_module(self)
+
     def save(self, path):
         """Write the network to a .dit file (atomically); returns the path written."""
         from aino.classic.dit import save_network

@@ -1,0 +1,159 @@
+"""Activation layers: each applies one elementwise (or softmax) op from aino/ops to its input.
+
+They take PyTorch's arguments and also the spellings of reference document 004
+(`LeakyReLU(alpha=0.01)`, `Softmax(axis=-1)`, `device=`: activations hold no parameters, so the device
+is accepted and ignored).
+"""
+
+from aino.nn.module import Module
+from aino.tensor import where
+
+
+class ReLU(Module):
+    """max(0, x)."""
+
+    def __init__(self, inplace=False, device=None):
+        super().__init__()
+
+    def forward(self, x):
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x))."""
+
+    def __init__(self, device=None):
+        super().__init__()
+
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x)."""
+
+    def __init__(self, device=None):
+        super().__init__()
+
+    def forward(self, x):
+        return x.tanh()
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope * x (document 004 calls the slope alpha)."""
+
+    def __init__(self, negative_slope=0.01, inplace=False, alpha=None, device=None):
+        super().__init__()
+        self.negative_slope = negative_slope if alpha is None else alpha
+
+    def forward(self, x):
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False, device=None):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return x.elu(self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    """scale * elu(x, alpha) with PyTorch's self-normalising constants."""
+
+    def __init__(self, inplace=False, device=None):
+        super().__init__()
+
+    def forward(self, x):
+        return x.selu()
+
+
+class GELU(Module):
+    """x * Phi(x) (approximate="none") or its tanh approximation (approximate="tanh")."""
+
+    def __init__(self, approximate="none", device=None):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return x.gelu(self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold (as PyTorch)."""
+
+    def __init__(self, beta=1.0, threshold=20.0, device=None):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        smooth = x.softplus() if self.beta == 1 else (x * self.beta).softplus() / self.beta
+        return where(x * self.beta > self.threshold, x, smooth)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    """exp(x_i) / sum_j exp(x_j) along `dim` (document 004: `axis`)."""
+
+    def __init__(self, dim=None, axis=None, device=None):
+        super().__init__()
+        self.dim = _pick_axis(dim, axis)
+
+    def forward(self, x):
+        return x.softmax(self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """x_i - log(sum_j exp(x_j)) along `dim`, computed stably."""
+
+    def forward(self, x):
+        return x.log_softmax(self.dim)
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+ACTIVATION_MODULES = {
+    "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU, "elu": ELU, "selu": SELU,
+    "gelu": GELU, "softplus": Softplus, "softmax": Softmax, "log_softmax": LogSoftmax,
+    "identity": Identity, "linear": Identity,
+}
+
+
+def Activation(kind, **options):
+    """The activation layer called `kind`, e.g. Activation("relu") (reference document 000)."""
+    key = str(kind).lower()
+    if key not in ACTIVATION_MODULES:
+        raise ValueError(f"unknown activation {kind!r}; expected one of {sorted(ACTIVATION_MODULES)}")
+    return ACTIVATION_MODULES[key](**options)
+
+
+def _pick_axis(dim, axis):
+    if dim is not None and axis is not None and dim != axis:
+        raise ValueError(f"give dim or axis, not both (got dim={dim}, axis={axis})")
+    chosen = dim if dim is not None else axis
+    return -1 if chosen is None else chosen

@@ -1,0 +1,58 @@
+"""Sequential: layers applied one after another."""
+
+from collections import OrderedDict
+
+from aino.nn.module import Module
+
+
+class Sequential(Module):
+    """Runs its layers in order: Sequential(Linear(2, 8), ReLU(), Linear(8, 1)).
+
+    Also Sequential([layer, ...], device="cpu") (reference document 004) and Sequential({"name": layer, ...}).
+    Layers are named "0", "1", ... (or by their keys), so state_dict keys are PyTorch's: "0.weight".
+    """
+
+    def __init__(self, *layers, device=None):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            items = list(layers[0].items())
+        else:
+            if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+                layers = layers[0]
+            items = [(str(i), layer) for i, layer in enumerate(layers)]
+        for name, layer in items:
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: layer {name!r} is a {type(layer).__name__}, not a Module")
+        self._layers = OrderedDict(items)
+        if device is not None:
+            self.to(device)
+
+    def _members(self):
+        yield from super()._members()
+        yield from self._layers.items()
+
+    def forward(self, x):
+        for layer in self._layers.values():
+            x = layer(x)
+        return x
+
+    def append(self, layer):
+        """Add a layer at the end; returns the Sequential."""
+        self._layers[str(len(self._layers))] = layer
+        return self
+
+    @property
+    def layers(self):
+        """The layers, in order."""
+        return list(self._layers.values())
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(self.layers[index])
+        return self.layers[index]
+
+    def __len__(self):
+        return len(self._layers)
+
+    def __iter__(self):
+        return iter(self._layers.values())

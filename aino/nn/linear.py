@@ -1,0 +1,80 @@
+"""Fully connected layers: y = x @ W.T + b, optionally followed by an activation."""
+
+import numpy
+
+from aino.backend import parse_dtype
+from aino.nn.init import initial_weight
+from aino.nn.module import Module
+from aino.nn.parameter import Parameter
+from aino.tensor import Tensor, linear
+
+
+class Linear(Module):
+    """y = x @ W.T + b (one fused op) with weight W (out_features, in_features) and bias b (out_features,), as in PyTorch.
+
+    `activation`, a layer such as ReLU(), is applied to the result: Linear(3, 4, ReLU())
+    (reference document 003). `initialization` picks the random start (see aino.nn.init).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, activation=None, device=None, dtype=None,
+                 initialization="pytorch"):
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+                raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        self.weight = Parameter(
+            initial_weight((out_features, in_features), in_features, out_features, initialization, dtype), device=device
+        )
+        self.bias = Parameter(initial_weight((out_features,), in_features, 1, "pytorch", dtype), device=device) if bias else None
+        self.activation = activation
+
+    def forward(self, x):
+        if x.shape[-1:] != (self.in_features,):
+            raise ValueError(
+                f"{self._name()} expected input with {self.in_features} features, got shape {tuple(x.shape)}"
+            )
+        y = linear(x, self.weight, self.bias)
+        return self.activation(y) if self.activation is not None else y
+
+    # document 003's manual style reads and zeroes these arrays directly
+    @property
+    def grad_weights(self):
+        """dL/dW as an array (created as zeros if no backward has run yet)."""
+        return _grad_array(self.weight)
+
+    @property
+    def grad_biases(self):
+        """dL/db as an array (created as zeros if no backward has run yet)."""
+        return _grad_array(self.bias)
+
+    def _name(self):
+        return f"{type(self).__name__}({self.in_features} -> {self.out_features})"
+
+    def extra_repr(self):
+        extra = "" if self.activation is None else f", activation={self.activation!r}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}{extra}"
+
+
+class Dense(Linear):
+    """Linear under reference document 004's name: Dense(input_size, output_size, name=, initialization="xavier")."""
+
+    def __init__(self, input_size, output_size, name=None, initialization="xavier", device=None, dtype=None,
+                 bias=True, activation=None):
+        super().__init__(input_size, output_size, bias=bias, activation=activation, device=device, dtype=dtype,
+                         initialization=initialization)
+        self.name = name
+
+    @property
+    def weights(self):
+        """The weight Parameter (document 004's name for `weight`)."""
+        return self.weight
+
+
+def _grad_array(param):
+    if param is None:
+        return None
+    if param.grad is None:
+        param.grad = Tensor(param.xp.zeros_like(param.data))
+    return param.grad.data

@@ -1,0 +1,297 @@
+"""Elementwise ops: arithmetic with broadcasting, and the unary functions and activations.
+
+Each class is one function f with its derivative. A binary op's inputs may have different shapes
+(NumPy broadcasting); its backward sums the gradient back to each input's shape with `unbroadcast`.
+"""
+
+import math
+
+from aino import activations
+from aino.backend import device_of, move_array
+from aino.ops.function import Function, unbroadcast
+
+# --- arithmetic --------------------------------------------------------------------------------
+
+
+class Add(Function):
+    """a + b; d/da = 1, d/db = 1."""
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+
+
+class Sub(Function):
+    """a - b; d/da = 1, d/db = -1."""
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        return unbroadcast(grad, sa), (unbroadcast(-grad, sb) if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    """a * b; d/da = b, d/db = a."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        ga = unbroadcast(grad * b, a.shape) if self.needs_grad[0] else None
+        gb = unbroadcast(grad * a, b.shape) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """a / b; d/da = 1 / b, d/db = -a / b**2."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        ga = unbroadcast(grad / b, a.shape) if self.needs_grad[0] else None
+        gb = unbroadcast(-grad * a / (b * b), b.shape) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """a ** b; d/da = b * a**(b - 1), d/db = a**b * log(a)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a**b
+        return self.y
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        ga = unbroadcast(grad * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
+        gb = unbroadcast(grad * self.y * self.xp.log(a), b.shape) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    """-x; derivative -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+# --- unary functions ---------------------------------------------------------------------------
+
+
+class Exp(Function):
+    """exp(x); derivative exp(x)."""
+
+    def forward(self, x):
+        self.y = self.xp.exp(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad * self.y
+
+
+class Log(Function):
+    """log(x); derivative 1 / x."""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.log(x)
+
+    def backward(self, grad):
+        return grad / self.x
+
+
+class Sqrt(Function):
+    """sqrt(x); derivative 1 / (2 sqrt(x))."""
+
+    def forward(self, x):
+        self.y = self.xp.sqrt(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad / (2 * self.y)
+
+
+class Abs(Function):
+    """|x|; derivative sign(x) (0 at 0, as PyTorch)."""
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.abs(x)
+
+    def backward(self, grad):
+        return grad * self.xp.sign(self.x)
+
+
+class Clip(Function):
+    """min(max(x, low), high); derivative 1 where low <= x <= high, else 0 (as PyTorch's clamp)."""
+
+    def __init__(self, low=None, high=None):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.clip(x, self.low, self.high)
+
+    def backward(self, grad):
+        x, inside = self.x, True
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = inside & (x <= self.high)
+        return grad * inside
+
+
+# --- activations (the formulas live in aino/activations.py, shared with the classic path) -------
+
+_SIGMOID = activations.Sigmoid()
+_SELU = activations.SELU()
+_GELU = activations.GELU()
+_SOFTPLUS = activations.Softplus()
+
+
+class Tanh(Function):
+    """tanh(x); derivative 1 - tanh(x)**2."""
+
+    def forward(self, x):
+        self.y = self.xp.tanh(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad * (1 - self.y * self.y)
+
+
+class Sigmoid(Function):
+    """s(x) = 1 / (1 + exp(-x)); derivative s(x) * (1 - s(x))."""
+
+    def forward(self, x):
+        self.y = _SIGMOID.f(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad * self.y * (1 - self.y)
+
+
+class ReLU(Function):
+    """max(x, 0); derivative 1 where x > 0, else 0."""
+
+    def forward(self, x):
+        self.y = self.xp.maximum(x, 0)
+        return self.y
+
+    def backward(self, grad):
+        return grad * (self.y > 0)
+
+
+class LeakyReLU(Function):
+    """x if x > 0 else slope * x; derivative 1 if x > 0 else slope."""
+
+    def __init__(self, slope=0.01):
+        self.activation = activations.LeakyReLU(slope)
+
+    def forward(self, x):
+        self.x = x
+        return self.activation.f(x)
+
+    def backward(self, grad):
+        return self.activation.backprop(self.x, grad)
+
+
+class ELU(LeakyReLU):
+    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 if x > 0 else alpha * exp(x)."""
+
+    def __init__(self, alpha=1.0):
+        self.activation = activations.ELU(alpha)
+
+
+class SELU(LeakyReLU):
+    """scale * elu(x, alpha) with the self-normalising constants; derivative scale * elu'(x)."""
+
+    def __init__(self):
+        self.activation = _SELU
+
+
+class Softplus(Function):
+    """log(1 + exp(x)); derivative sigmoid(x)."""
+
+    def forward(self, x):
+        self.x = x
+        return _SOFTPLUS.f(x)
+
+    def backward(self, grad):
+        return grad * _SIGMOID.f(self.x)
+
+
+class GELU(Function):
+    """x * Phi(x) (Phi: the normal distribution function); derivative Phi(x) + x * phi(x).
+
+    approximate="tanh": 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x**3);
+    derivative 0.5 (1 + t) + 0.5 x (1 - t**2) sqrt(2/pi) (1 + 3 * 0.044715 x**2), t = tanh(u).
+    """
+
+    C = math.sqrt(2 / math.pi)
+
+    def __init__(self, approximate="none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        self.x = x
+        if self.approximate == "tanh":
+            self.t = self.xp.tanh(self.C * (x + 0.044715 * x**3))
+            return 0.5 * x * (1 + self.t)
+        return _GELU.f(x).astype(x.dtype, copy=False)  # erf works in float64
+
+    def backward(self, grad):
+        x = self.x
+        if self.approximate == "tanh":
+            t = self.t
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * self.C * (1 + 3 * 0.044715 * x * x))
+        return grad * _GELU.df(x).astype(x.dtype, copy=False)
+
+
+# --- moving and casting ------------------------------------------------------------------------
+
+
+class Cast(Function):
+    """x as another dtype; derivative 1 (the gradient is cast back by the graph walk)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return grad
+
+
+class ToDevice(Function):
+    """x copied to another device; derivative 1, with the gradient copied back."""
+
+    name = "to"
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.source = device_of(x)
+        return move_array(x, self.device)
+
+    def backward(self, grad):
+        return move_array(grad, self.source)

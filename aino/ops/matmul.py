@@ -1,0 +1,70 @@
+"""Matrix products: `a @ b` (with NumPy's batching and 1-D rules) and the fused `linear` of a dense layer."""
+
+from aino.ops.function import Function, unbroadcast
+
+
+class MatMul(Function):
+    """a @ b; d/da = grad @ b^T, d/db = a^T @ grad (summed over broadcast batch axes)."""
+
+    def forward(self, a, b):
+        inner_a = a.shape[-1] if a.ndim else None
+        inner_b = b.shape[-2] if b.ndim >= 2 else (b.shape[0] if b.ndim else None)
+        if inner_a is None or inner_b is None or inner_a != inner_b:
+            raise ValueError(
+                f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: "
+                f"the last axis of the first ({inner_a}) must equal the "
+                f"{'first' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
+            )
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:  # the common case, straight to BLAS
+            ga = grad @ b.T if self.needs_grad[0] else None
+            gb = a.T @ grad if self.needs_grad[1] else None
+            return ga, gb
+        xp = self.xp
+        a2 = a[None, :] if a.ndim == 1 else a  # 1-D operands act as a row / a column
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1 and b.ndim == 1:
+            g = grad.reshape(1, 1)
+        elif a.ndim == 1 or b.ndim == 1:
+            g = xp.expand_dims(grad, -2 if a.ndim == 1 else -1)
+        else:
+            g = grad
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_grad[1]:
+            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """x @ W^T + b (W shaped (out, in) as PyTorch); d/dx = grad @ W, d/dW = grad^T @ x, d/db = sum of grad.
+
+    x may have any number of leading axes: (..., in) -> (..., out).
+    """
+
+    def forward(self, x, weight, bias=None):
+        if x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {tuple(x.shape)} does not fit weight of shape {tuple(weight.shape)}: "
+                f"expected {weight.shape[1]} features in the last axis, got {x.shape[-1]}"
+            )
+        self.x, self.weight = x, weight
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x, weight = self.x, self.weight
+        g2 = grad.reshape(-1, grad.shape[-1])
+        gx = (grad @ weight) if self.needs_grad[0] else None
+        gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs_grad[1] else None
+        if len(self.needs_grad) == 2:
+            return gx, gw
+        gb = g2.sum(axis=0) if self.needs_grad[2] else None
+        return gx, gw, gb

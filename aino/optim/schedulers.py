@@ -1,0 +1,114 @@
+"""Learning-rate schedulers: change an optimizer's learning rate as training goes on.
+
+Call `scheduler.step()` once per epoch, after `optimizer.step()`. `last_epoch` counts those calls
+(0 right after the scheduler is made); the sequences of learning rates are PyTorch's.
+
+>>> optimizer = SGD(model.parameters, lr=0.1)
+>>> scheduler = StepLR(optimizer, step_size=10, gamma=0.5)
+>>> for epoch in range(30):
+...     train_one_epoch(model, optimizer)
+...     scheduler.step()
+"""
+
+import math
+
+from aino.optim.optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: a subclass writes `get_lr()`, the learning rates of every group at `last_epoch`."""
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an aino optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = -1
+        self.step()  # epoch 0: the learning rates the optimizer starts with
+
+    def get_lr(self):
+        raise NotImplementedError
+
+    def _current_lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self):
+        """Advance one epoch and write the new learning rates into the optimizer."""
+        self.last_epoch += 1
+        self._last_lr = list(self.get_lr())
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+            group["lr"] = lr
+
+    def get_last_lr(self):
+        """The learning rates (one per parameter group) set by the last `step()`."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Plain numbers and lists: everything but the optimizer."""
+        return {key: (list(value) if isinstance(value, list) else value)
+                for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update({key: (list(value) if isinstance(value, list) else value)
+                              for key, value in state_dict.items()})
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.state_dict().items()
+                             if k not in ("base_lrs", "_last_lr"))
+        return f"{type(self).__name__}({settings}, lr={self._last_lr})"
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by `gamma` every `step_size` epochs:
+
+        lr = initial_lr * gamma ** (last_epoch // step_size)
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if not (isinstance(step_size, int) and step_size >= 1):
+            raise ValueError(f"StepLR: step_size must be a whole number >= 1, got {step_size!r}")
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        # PyTorch's chained form: the current lr, times gamma at each multiple of step_size.
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by `gamma` every epoch:
+
+        lr = initial_lr * gamma ** last_epoch
+    """
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Follow half a cosine from the initial learning rate down to `eta_min` over `T_max` epochs:
+
+        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
+
+    After T_max epochs the cosine carries on, so the learning rate climbs back up (as in PyTorch).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0):
+        if not T_max > 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
