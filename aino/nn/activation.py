@@ -82,6 +82,10 @@ class GELU(Module):
 
     def __init__(self, approximate="none", device=None):
         super().__init__()
+        if isinstance(approximate, bool):  # reference document 002 writes GELU(approximate=False)
+            approximate = "tanh" if approximate else "none"
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):

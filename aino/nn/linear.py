@@ -12,13 +12,15 @@ from aino.tensor import Tensor, linear
 class Linear(Module):
     """y = x @ W.T + b (one fused op) with weight W (out_features, in_features) and bias b (out_features,), as in PyTorch.
 
-    `activation`, a layer such as ReLU(), is applied to the result: Linear(3, 4, ReLU())
-    (reference document 003). `initialization` picks the random start (see aino.nn.init).
+    `activation`, a layer such as ReLU(), is applied to the result; it may also be given in third place,
+    Linear(3, 4, ReLU()), as in reference document 003. `initialization` picks the random start (see aino.nn.init).
     """
 
     def __init__(self, in_features, out_features, bias=True, activation=None, device=None, dtype=None,
                  initialization="pytorch"):
         super().__init__()
+        if isinstance(bias, Module):  # Linear(3, 4, ReLU()): the third argument is the activation
+            bias, activation = True, bias
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
                 raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, got {value!r}")
