@@ -29,13 +29,14 @@ from aino.nn.loss import (
     SoftmaxCrossEntropyLoss,
 )
 from aino.nn.metrics import Accuracy, accuracy
-from aino.nn.module import BaseModel, Module
+from aino.nn.module import Base_Layer, BaseModel, Module
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import no_grad
 
 __all__ = [
-    "Accuracy", "Activation", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "BinaryCrossEntropy", "Buffer",
-    "CrossEntropy", "CrossEntropyLoss", "Dense", "Dropout", "ELU", "Flatten", "GELU", "Identity", "L1Loss",
-    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU", "SELU",
-    "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "Tanh", "accuracy", "no_grad",
+    "Accuracy", "Activation", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer", "BinaryCrossEntropy",
+    "Buffer", "CrossEntropy", "CrossEntropyLoss", "Dense", "Dropout", "ELU", "Flatten", "GELU", "Identity",
+    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU",
+    "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "Tanh", "accuracy",
+    "no_grad",
 ]

@@ -179,7 +179,8 @@ class Module:
         return ""
 
 
-BaseModel = Module
+BaseModel = Module  # reference document 004 names
+Base_Layer = Module
 
 
 def _open(name, value):
