@@ -43,10 +43,7 @@ def atomic_write(path):
 def save_dit(path, header, arrays):
     """Write `header` (a JSON-able dict) and `arrays` ({name: numeric array}) to a .dit file."""
     path = Path(path)
-    arrays = {name: numpy.asarray(value) for name, value in arrays.items()}
-    for name, value in arrays.items():
-        if value.dtype.kind not in NUMERIC_KINDS:
-            raise ValueError(f"save_dit: array {name!r} has dtype {value.dtype}; only numeric arrays are saved")
+    arrays = _numeric_arrays({name: numpy.asarray(value) for name, value in arrays.items()}, "save_dit")
     header = {
         **header,
         "format": DIT_FORMAT,
@@ -124,10 +121,7 @@ def save_model_parameters(model, path):
     A model object or a state dict ({name: array}) may be passed. Returns the path written.
     """
     state = model.state_dict() if hasattr(model, "state_dict") else model
-    arrays = {name: _host_array(value) for name, value in state.items()}
-    for name, value in arrays.items():
-        if value.dtype.kind not in NUMERIC_KINDS:
-            raise ValueError(f"save_model_parameters: {name!r} has dtype {value.dtype}; only numeric arrays are saved")
+    arrays = _numeric_arrays({name: _host_array(value) for name, value in state.items()}, "save_model_parameters")
     path = Path(path)
     with atomic_write(path) as temporary, open(temporary, "wb") as handle:
         numpy.savez(handle, **{STATE_DICT_MARKER: numpy.array(1)}, **arrays)
@@ -154,6 +148,14 @@ def load_state_dict_from_file(path):
         if value.dtype.kind not in NUMERIC_KINDS:
             raise ValueError(f"{path}: {name!r} has dtype {value.dtype}; a state dict holds numbers only")
     return state
+
+
+def _numeric_arrays(arrays, owner):
+    """`arrays` unchanged, or a ValueError naming the first array that is not bool, integer or float."""
+    for name, value in arrays.items():
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise ValueError(f"{owner}: array {name!r} has dtype {value.dtype}; only numeric arrays are saved")
+    return arrays
 
 
 def _host_array(value):
