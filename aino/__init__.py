@@ -16,18 +16,8 @@ from aino.nn import *  # noqa: F401,F403  (the flat names of reference document 
 from aino.nn import __all__ as _nn_names
 from aino.optim import *  # noqa: F401,F403
 from aino.optim import __all__ as _optim_names
-from aino.tensor import (
-    DOtensor,
-    Tensor,
-    cat,
-    concatenate,
-    enable_grad,
-    is_grad_enabled,
-    manual_seed,
-    no_grad,
-    stack,
-    where,
-)
+from aino.functional import cat, concatenate, stack, where
+from aino.tensor import DOtensor, Tensor, enable_grad, is_grad_enabled, manual_seed, no_grad
 
 __version__ = "0.1.0"
 

@@ -12,6 +12,7 @@ pick the op and turn plain numbers into tensors.
 import numpy
 
 from aino import backend
+from aino.autograd import run_backward
 from aino.backend import Device, array_module, device_of, module_for, move_array, parse_dtype
 from aino.ops import elementwise as E
 from aino.ops import function
@@ -22,8 +23,6 @@ from aino.ops import shape as S
 from aino.ops import softmax as SM
 from aino.ops.function import (
     normalize_axes,
-    FREED,
-    Freed,
     clear_trace,
     constant,
     disable_trace,
@@ -169,43 +168,7 @@ class Tensor:
             if grad.shape != self.data.shape:
                 raise ValueError(f"backward: grad has shape {tuple(grad.shape)}, the tensor has {tuple(self.shape)}")
 
-        stop = {id(t) for t in stop_at if t is not None}
-        order = _topological_order(self, stop)
-        grads = {id(self): grad}
-        given = set()  # arrays already handed to a leaf: a second leaf gets a copy
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            ctx = node._ctx
-            if ctx is None or (stop and id(node) in stop):  # a leaf: accumulate
-                if g.base is not None or id(g) in given or g is grad:
-                    g = g.copy()  # never keep a view of, or share, another gradient
-                given.add(id(g))
-                if node.grad is None:
-                    node.grad = constant(g)
-                else:
-                    node.grad.data = node.grad.data + g
-                continue
-            input_grads = ctx.backward(g)
-            parents = ctx.parents
-            if len(parents) == 1:
-                input_grads = (input_grads,)
-            for parent, pg in zip(parents, input_grads):
-                if pg is None or not parent.requires_grad:
-                    continue
-                data = parent.data
-                if pg.shape != data.shape:
-                    raise RuntimeError(
-                        f"{type(ctx).__name__}.backward returned a gradient of shape {tuple(pg.shape)} "
-                        f"for an input of shape {tuple(data.shape)}"
-                    )
-                if pg.dtype != data.dtype:
-                    pg = pg.astype(data.dtype)
-                key = id(parent)
-                grads[key] = grads[key] + pg if key in grads else pg
-            if not retain_graph:
-                node._ctx = FREED
+        run_backward(self, grad, retain_graph, stop_at)
 
     def zero_grad(self):
         """Forget the accumulated gradient (set it to None)."""
@@ -541,6 +504,8 @@ class Tensor:
 
     def where(self, condition, other):
         """torch.Tensor.where: self where condition holds, else other."""
+        from aino.functional import where
+
         return where(condition, self, other)
 
     # --- making tensors ----------------------------------------------------------------------------
@@ -605,30 +570,6 @@ function.Tensor = Tensor  # ops build their outputs with it
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _topological_order(root, stop=()):
-    """Every tensor that needs a gradient and leads to `root`, each after its inputs (iterative DFS)."""
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)  # all of its inputs are already in `order`
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is None or id(node) in stop:
-            continue
-        if type(ctx) is Freed:
-            ctx.backward(None)  # raises: the graph was freed by an earlier backward
-        for parent in ctx.parents:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
 
 
 def _pair(a, b, true_division=False):
@@ -713,66 +654,4 @@ def _tensors(values, like=None):
     return [v if isinstance(v, Tensor) else Tensor(v, device=device) for v in values]
 
 
-# --- module-level functions --------------------------------------------------------------------
-
-
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    """Tensor(data, ...) as a function, like torch.tensor."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
-
-
-def cat(tensors, axis=0, *, dim=None):
-    """Tensors joined along an existing axis."""
-    tensors = _promote(_tensors(tensors))
-    return S.Concatenate.apply(*tensors, axis=axis if dim is None else dim)
-
-
-concatenate = cat
-
-
-def stack(tensors, axis=0, *, dim=None):
-    """Tensors of one shape stacked along a new axis."""
-    tensors = _promote(_tensors(tensors))
-    return S.Stack.apply(*tensors, axis=axis if dim is None else dim)
-
-
-def _promote(tensors):
-    """Tensors cast to one dtype: the widest float among them, else the widest integer (as PyTorch)."""
-    dtypes = [t.data.dtype for t in tensors]
-    floats = [d for d in dtypes if d.kind in "fc"]
-    dtype = numpy.result_type(*(floats or dtypes))
-    return [t if t.data.dtype == dtype else t.astype(dtype) for t in tensors]
-
-
-def where(condition, a, b):
-    """a where condition holds, else b (elementwise, with broadcasting); differentiable in a and b."""
-    condition = _raw(condition)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
-    a, b = _pair(a, b)
-    return I.Where.apply(a, b, condition=a.xp.asarray(condition).astype(bool, copy=False))
-
-
-def gather(input, dim, index):
-    return input.gather(dim, index)
-
-
-def matmul(a, b):
-    return M.MatMul.apply(*_pair(a, b))
-
-
-def linear(x, weight, bias=None):
-    """x @ weight.T + bias in one fused op (weight shaped (out, in)): the fast path of a dense layer."""
-    if bias is None:
-        return M.Linear.apply(x, weight)
-    return M.Linear.apply(x, weight, bias)
-
-
-def one_hot(indices, num_classes=-1, dtype=FLOAT32):
-    return _tensors([indices])[0].one_hot(num_classes, dtype)
-
-
-__all__ = [
-    "DOtensor", "Tensor", "cat", "concatenate", "enable_grad", "gather", "get_rng", "is_grad_enabled", "linear",
-    "manual_seed", "matmul", "no_grad", "one_hot", "set_grad_enabled", "stack", "tensor", "where",
-]
+__all__ = ["DOtensor", "Tensor", "enable_grad", "get_rng", "is_grad_enabled", "manual_seed", "no_grad", "set_grad_enabled"]

@@ -6,7 +6,7 @@ is accepted and ignored).
 """
 
 from aino.nn.module import Module
-from aino.tensor import where
+from aino.functional import where
 
 
 class ReLU(Module):

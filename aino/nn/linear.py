@@ -6,7 +6,8 @@ from aino.backend import parse_dtype
 from aino.nn.init import initial_weight
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
-from aino.tensor import Tensor, linear
+from aino.functional import linear
+from aino.tensor import Tensor
 
 
 class Linear(Module):
