@@ -16,6 +16,7 @@ from aino.nn.activation import (
 )
 from aino.nn.basic import Dropout, Flatten
 from aino.nn.container import Sequential
+from aino.nn.custom_model import CustomAIModel
 from aino.nn.linear import Dense, Linear
 from aino.nn.loss import (
     BCELoss,
@@ -30,13 +31,15 @@ from aino.nn.loss import (
 )
 from aino.nn.metrics import Accuracy, accuracy
 from aino.nn.module import Base_Layer, BaseModel, Module
+from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import no_grad
 
 __all__ = [
-    "Accuracy", "Activation", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer", "BinaryCrossEntropy",
-    "Buffer", "CrossEntropy", "CrossEntropyLoss", "Dense", "Dropout", "ELU", "Flatten", "GELU", "Identity",
-    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU",
-    "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "Tanh", "accuracy",
+    "Accuracy", "Activation", "AttentionNeuron", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
+    "BinaryCrossEntropy", "Buffer", "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Dense", "Dropout",
+    "ELU", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax",
+    "MSELoss", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter", "ReLU", "SELU", "Sequential",
+    "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron", "Tanh", "accuracy",
     "no_grad",
 ]

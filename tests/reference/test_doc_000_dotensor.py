@@ -1,8 +1,7 @@
 """Reference document 000 ("dearning"): section 5, DOtensor with its trace log, run as written with the
 import pointed at aino (`from dearning import DOtensor` -> `from aino import DOtensor`), then checked.
 
-Sections 1-4 (CustomAIModel, Dense/Activation/Dropout added with model.add, model.train, save_model /
-load_model, addneuron) wait for aino.CustomAIModel.
+Sections 1-4 (CustomAIModel) are in test_doc_000_custom_model.py.
 
 The document prints `[('mul', [1, 2], [3, 4]), ('add', [1, 2], [3, 4])]` for `a * b + a`; that second
 entry is a bug in the document (the add's inputs are a * b = [3, 8] and a = [1, 2]). aino logs what
