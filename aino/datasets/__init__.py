@@ -4,6 +4,7 @@ Nothing is ever downloaded: every dataset is generated or bundled.
 """
 
 from aino.datasets.dataset import Dataset
+from aino.datasets.digits import load_digits
 from aino.datasets.iris import load_iris
 from aino.datasets.rocket import rocket_trajectory
 from aino.datasets.split import StandardScaler, train_test_split
@@ -13,6 +14,7 @@ __all__ = [
     "Dataset",
     "StandardScaler",
     "circles",
+    "load_digits",
     "load_iris",
     "moons",
     "rocket_trajectory",

@@ -31,15 +31,16 @@ from aino.nn.loss import (
 )
 from aino.nn.metrics import Accuracy, accuracy
 from aino.nn.module import Base_Layer, BaseModel, Module
+from aino.nn.normalization import BatchNorm1d, BatchNorm2d
 from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import no_grad
 
 __all__ = [
     "Accuracy", "Activation", "AttentionNeuron", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
-    "BinaryCrossEntropy", "Buffer", "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Dense", "Dropout",
-    "ELU", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax",
-    "MSELoss", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter", "ReLU", "SELU", "Sequential",
-    "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron", "Tanh", "accuracy",
-    "no_grad",
+    "BatchNorm1d", "BatchNorm2d", "BinaryCrossEntropy", "Buffer", "CrossEntropy", "CrossEntropyLoss",
+    "CustomAIModel", "Dense", "Dropout", "ELU", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss",
+    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter",
+    "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus",
+    "SpikingNeuron", "Tanh", "accuracy", "no_grad",
 ]

@@ -44,7 +44,7 @@ def test_wrong_number_of_feature_names_raises():
 
 def test_package_exports_its_public_api():
     expected = {
-        "Dataset", "StandardScaler", "circles", "load_iris", "moons",
+        "Dataset", "StandardScaler", "circles", "load_digits", "load_iris", "moons",
         "rocket_trajectory", "spirals", "train_test_split", "xor",
     }
     assert set(datasets.__all__) == expected
