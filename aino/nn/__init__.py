@@ -16,6 +16,7 @@ from aino.nn.activation import (
 )
 from aino.nn.basic import Dropout, Flatten
 from aino.nn.container import Sequential
+from aino.nn.conv import Conv1d, Conv2d, Conv2D, Conv3d
 from aino.nn.custom_model import CustomAIModel
 from aino.nn.linear import Dense, Linear
 from aino.nn.loss import (
@@ -34,13 +35,26 @@ from aino.nn.module import Base_Layer, BaseModel, Module
 from aino.nn.normalization import BatchNorm1d, BatchNorm2d
 from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
+from aino.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool2D,
+    MaxPool3d,
+)
 from aino.tensor import no_grad
 
 __all__ = [
-    "Accuracy", "Activation", "AttentionNeuron", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
-    "BatchNorm1d", "BatchNorm2d", "BinaryCrossEntropy", "Buffer", "CrossEntropy", "CrossEntropyLoss",
-    "CustomAIModel", "Dense", "Dropout", "ELU", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss",
-    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter",
-    "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus",
-    "SpikingNeuron", "Tanh", "accuracy", "no_grad",
+    "Accuracy", "Activation", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AttentionNeuron", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
+    "BatchNorm1d", "BatchNorm2d", "BinaryCrossEntropy", "Buffer", "Conv1d", "Conv2D", "Conv2d", "Conv3d",
+    "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Dense", "Dropout", "ELU", "Flatten", "GELU",
+    "GraphNeuron", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
+    "MaxPool2D", "MaxPool2d", "MaxPool3d", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter", "ReLU",
+    "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron",
+    "Tanh", "accuracy", "no_grad",
 ]

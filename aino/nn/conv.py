@@ -1,0 +1,141 @@
+"""Convolution layers Conv1d, Conv2d, Conv3d (PyTorch's arguments, names and shapes), and Conv2D of reference
+document 004. The arithmetic is one fused op, aino/ops/conv.py, where the backward is derived."""
+
+import math
+import numbers
+
+import numpy
+
+from aino.backend import parse_dtype
+from aino.nn.init import initial_weight
+from aino.nn.module import Module
+from aino.nn.parameter import Parameter
+from aino.ops.conv import Convolution
+
+SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def checked_int(value, layer, name, minimum=1):
+    """`value` as an int, or a ValueError naming the layer when it is not an integer >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{layer}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def spatial_tuple(value, dims, layer, name, minimum=1):
+    """An int or a tuple of `dims` ints (each >= minimum) as a tuple of `dims` ints."""
+    values = (value,) * dims if isinstance(value, numbers.Integral) else value
+    if not isinstance(values, (tuple, list)) or len(values) != dims:
+        raise ValueError(f"{layer}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    return tuple(checked_int(v, layer, name, minimum) for v in values)
+
+
+def as_batch(x, dims, layer, channels=None):
+    """x checked to be (N, C, *S) with `dims` spatial axes, or (C, *S), which becomes a batch of one (as PyTorch).
+
+    `channels`, if given, is the C the layer expects; the error shows the shape it wanted and the one it got.
+    """
+    expected = ("N", "C" if channels is None else str(channels), *SPATIAL_NAMES[dims])
+    if x.ndim not in (dims + 1, dims + 2) or (channels is not None and x.shape[-dims - 1] != channels):
+        raise ValueError(f"{layer} expected input of shape ({', '.join(expected)}), got {tuple(x.shape)}")
+    return x.reshape(1, *x.shape) if x.ndim == dims + 1 else x
+
+
+def like_input(y, x):
+    """The layer's output y without its batch axis when the input x came without one."""
+    return y.reshape(*y.shape[1:]) if y.ndim == x.ndim + 1 else y
+
+
+def padding_pairs(padding, kernel, stride, dilation, layer):
+    """(before, after) zeros for each spatial axis, from an int, a tuple, "valid" (none) or "same" (as many
+    outputs as inputs)."""
+    if padding == "valid":
+        return tuple((0, 0) for _ in kernel)
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{layer}: padding='same' needs stride 1, got stride {stride}")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((total // 2, total - total // 2) for total in totals)  # an odd extra zero goes after (PyTorch)
+    return tuple((p, p) for p in spatial_tuple(padding, len(kernel), layer, "padding", minimum=0))
+
+
+class ConvNd(Module):
+    """y = W * x + b over `dims` spatial axes, with weight (out_channels, in_channels / groups, *kernel_size)
+    and bias (out_channels,), initialised as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = in_channels / groups * prod(kernel_size). `initialization` picks another start (see aino.nn.init)."""
+
+    dims = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None, initialization="pytorch"):
+        super().__init__()
+        layer = f"{type(self).__name__}({in_channels} -> {out_channels})"
+        in_channels = checked_int(in_channels, layer, "in_channels")
+        out_channels = checked_int(out_channels, layer, "out_channels")
+        groups = checked_int(groups, layer, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{layer}: in_channels and out_channels must both be divisible by groups={groups}")
+        if padding_mode != "zeros":
+            raise ValueError(f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.padding_mode = padding_mode
+        self.kernel_size = spatial_tuple(kernel_size, self.dims, layer, "kernel_size")
+        self.stride = spatial_tuple(stride, self.dims, layer, "stride")
+        self.dilation = spatial_tuple(dilation, self.dims, layer, "dilation")
+        self.padding = padding if isinstance(padding, str) else spatial_tuple(padding, self.dims, layer, "padding", 0)
+        self._pairs = padding_pairs(padding, self.kernel_size, self.stride, self.dilation, layer)
+
+        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        receptive = math.prod(self.kernel_size)
+        fan_in, fan_out = in_channels // groups * receptive, out_channels * receptive  # as PyTorch counts them
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(initial_weight(shape, fan_in, fan_out, initialization, dtype), device=device)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(initial_weight((out_channels,), fan_in, 1, "pytorch", dtype), device=device)
+
+    def forward(self, x):
+        params = (self.weight,) if self.bias is None else (self.weight, self.bias)
+        y = Convolution.apply(as_batch(x, self.dims, self._name(), self.in_channels), *params, stride=self.stride,
+                              padding=self._pairs, dilation=self.dilation, groups=self.groups)
+        return like_input(y, x)
+
+    def _name(self):
+        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels})"
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self.dims:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self.dims:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1d(ConvNd):
+    """1-D convolution: (N, C_in, L) -> (N, C_out, L_out)."""
+
+    dims = 1
+
+
+class Conv2d(ConvNd):
+    """2-D convolution: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    dims = 2
+
+
+class Conv3d(ConvNd):
+    """3-D convolution: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+
+    dims = 3
+
+
+class Conv2D(Conv2d):
+    """Conv2d under reference document 004's name and arguments, Xavier-initialised as that document says."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, device=None, dtype=None,
+                 initialization="xavier", bias=True):
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias,
+                         device=device, dtype=dtype, initialization=initialization)

@@ -1,0 +1,149 @@
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d (PyTorch's arguments) and
+MaxPool2D of reference document 004. They hold no parameters; the ops are in aino/ops/pool.py."""
+
+import numbers
+
+from aino.nn.conv import as_batch, checked_int, like_input, spatial_tuple
+from aino.nn.module import Module
+from aino.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool
+
+
+class PoolNd(Module):
+    """The window geometry every window pool shares: kernel_size, stride (default: kernel_size) and padding."""
+
+    dims = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = spatial_tuple(kernel_size, self.dims, name, "kernel_size")
+        self.stride = self.kernel_size if stride is None else spatial_tuple(stride, self.dims, name, "stride")
+        self.padding = spatial_tuple(padding, self.dims, name, "padding", minimum=0)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"{name}: padding {self.padding} must be at most half of kernel_size {self.kernel_size}")
+        if ceil_mode:
+            raise ValueError(f"{name}: ceil_mode=True is not supported; pad the input instead")
+
+    def forward(self, x):
+        return like_input(self.pool(as_batch(x, self.dims, type(self).__name__)), x)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPoolNd(PoolNd):
+    """y = the largest value in each window (padding never wins); the gradient flows to that value only
+    (the first one on a tie, as in PyTorch)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = spatial_tuple(dilation, self.dims, type(self).__name__, "dilation")
+        if return_indices:
+            raise ValueError(f"{type(self).__name__}: return_indices=True is not supported")
+
+    def extra_repr(self):
+        dilation = "" if self.dilation == (1,) * self.dims else f", dilation={self.dilation}"
+        return super().extra_repr() + dilation
+
+    def pool(self, x):
+        pairs = tuple((p, p) for p in self.padding)
+        return MaxPool.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=pairs, dilation=self.dilation)
+
+
+class MaxPool1d(MaxPoolNd):
+    """Max over windows of a sequence: (N, C, L) -> (N, C, L_out)."""
+
+    dims = 1
+
+
+class MaxPool2d(MaxPoolNd):
+    """Max over windows of an image: (N, C, H, W) -> (N, C, H_out, W_out)."""
+
+    dims = 2
+
+
+class MaxPool3d(MaxPoolNd):
+    """Max over windows of a volume: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+
+    dims = 3
+
+
+class MaxPool2D(MaxPool2d):
+    """MaxPool2d under reference document 004's name and defaults: MaxPool2D(kernel_size=2, stride=2)."""
+
+    def __init__(self, kernel_size=2, stride=2, padding=0, device=None):
+        super().__init__(kernel_size, stride, padding)
+
+
+class AvgPoolNd(PoolNd):
+    """y = the mean of each window; zero padding counts in the mean unless count_include_pad=False."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+        self.divisor_override = None if divisor_override is None else checked_int(
+            divisor_override, type(self).__name__, "divisor_override")
+
+    def pool(self, x):
+        pairs = tuple((p, p) for p in self.padding)
+        return AvgPool.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=pairs,
+                             count_include_pad=self.count_include_pad, divisor_override=self.divisor_override)
+
+
+class AvgPool1d(AvgPoolNd):
+    """Mean over windows of a sequence: (N, C, L) -> (N, C, L_out)."""
+
+    dims = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(AvgPoolNd):
+    """Mean over windows of an image: (N, C, H, W) -> (N, C, H_out, W_out)."""
+
+    dims = 2
+
+
+class AdaptiveAvgPoolNd(Module):
+    """y = means over windows chosen to give `output_size` (None keeps that input size): window i of an axis
+    of n inputs spans [floor(i n / out), ceil((i + 1) n / out)), as PyTorch."""
+
+    dims = None
+
+    def __init__(self, output_size):
+        super().__init__()
+        name = type(self).__name__
+        one = output_size is None or isinstance(output_size, numbers.Integral)
+        sizes = (output_size,) * self.dims if one else output_size
+        if not isinstance(sizes, (tuple, list)) or len(sizes) != self.dims:
+            raise ValueError(f"{name}: output_size must be an int or a tuple of {self.dims}, got {output_size!r}")
+        self.output_size = tuple(None if s is None else checked_int(s, name, "output_size") for s in sizes)
+
+    def forward(self, x):
+        batch = as_batch(x, self.dims, type(self).__name__)
+        sizes = tuple(n if s is None else s for s, n in zip(self.output_size, batch.shape[2:]))
+        return like_input(AdaptiveAvgPool.apply(batch, output_size=sizes), x)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPoolNd):
+    """Adaptive mean pooling of a sequence: (N, C, L) -> (N, C, output_size)."""
+
+    dims = 1
+
+
+class AdaptiveAvgPool2d(AdaptiveAvgPoolNd):
+    """Adaptive mean pooling of an image: (N, C, H, W) -> (N, C, *output_size); (1, 1) is global average pooling."""
+
+    dims = 2
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPoolNd):
+    """Adaptive mean pooling of a volume: (N, C, D, H, W) -> (N, C, *output_size)."""
+
+    dims = 3
+

@@ -1,0 +1,149 @@
+"""Convolution in 1, 2 or 3 spatial dimensions as one fused op: windows taken with strides ("im2col"),
+then one matrix product.
+
+Shapes, for D spatial dimensions (D = 2: S = (H, W)):
+
+    x       (N, C, *S)          N samples, C input channels
+    weight  (O, C / g, *K)      O output channels, g groups, kernel K = (kh, kw)
+    bias    (O,)
+    y       (N, O, *S_out)      S_out[i] = (S[i] + pad_before + pad_after - dilation (K[i] - 1) - 1) // stride + 1
+
+Each output value is a dot product of the kernel with one window of the (zero-padded) input:
+
+    y[n, o, p] = b[o] + sum_{c, k} W[o, c, k] * x_pad[n, c, stride * p + dilation * k]
+
+Lay the windows out as the columns of a matrix `cols` (C K rows, one column per (sample, output
+position)) and the whole layer becomes a single matrix product, Y = W_mat @ cols, with W_mat the
+weight as an (O, C K) matrix. The backward is then the two familiar products of a dense layer:
+
+    dL/dW_mat = dL/dY @ cols^T          (windows^T @ grad: every window, weighted by its output's gradient)
+    dL/dcols  = W_mat^T @ dL/dY         (each output's gradient sent back along its kernel)
+
+and dL/dx adds every column's gradient back onto the input positions its window came from ("col2im").
+A position of x lies in several windows, once per kernel offset k, so col2im loops over the K kernel
+offsets (9 for a 3x3 kernel), never over pixels: offset k of every window is one strided slice of x.
+
+With g groups the channels split into g independent convolutions; the products above run on a
+leading group axis (C / g input and O / g output channels each). Depthwise convolution is g = C.
+"""
+
+import itertools
+import math
+
+from aino.ops.function import Function
+
+
+def output_shape(spatial, kernel, stride, padding, dilation):
+    """S_out for input sizes `spatial`, with `padding` as (before, after) pairs; a size below 1 means no window fits."""
+    return tuple(
+        (size + before + after - d * (k - 1) - 1) // s + 1
+        for size, k, s, (before, after), d in zip(spatial, kernel, stride, padding, dilation)
+    )
+
+
+def pad_spatial(xp, x, padding, value=0.0):
+    """x (N, C, *S) with padding[i] = (before, after) elements of `value` added around spatial axis i."""
+    if not any(before or after for before, after in padding):
+        return x
+    shape = x.shape[:2] + tuple(size + before + after for size, (before, after) in zip(x.shape[2:], padding))
+    padded = xp.full(shape, value, dtype=x.dtype)
+    padded[interior(x.shape[2:], padding)] = x
+    return padded
+
+
+def interior(spatial, padding):
+    """The index of the original input inside its padded copy (to write it in, or to crop a gradient out)."""
+    return (Ellipsis,) + tuple(slice(before, before + size) for size, (before, _) in zip(spatial, padding))
+
+
+def offset_slices(offset, out_shape, stride, dilation):
+    """The input positions that kernel offset `offset` covers in every window, as slices of the spatial axes:
+    window p reads x_pad[..., stride * p + dilation * offset], so x_pad[offset_slices(...)] has shape (..., *S_out)."""
+    return (Ellipsis,) + tuple(
+        slice(d * k, d * k + s * (n - 1) + 1, s) for k, n, s, d in zip(offset, out_shape, stride, dilation)
+    )
+
+
+def kernel_offsets(kernel):
+    """Every offset inside a kernel of shape `kernel`, in row-major order: (0, 0), (0, 1), ..., (kh-1, kw-1)."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+class Convolution(Function):
+    """y = W * x + b (cross-correlation, as PyTorch); dW = grad @ windows^T, dx = col2im(W^T @ grad), db = sum of grad.
+
+    Options: stride and dilation (D ints), padding (D (before, after) pairs of zeros), groups.
+    """
+
+    name = "conv"
+
+    def __init__(self, stride, padding, dilation, groups=1):
+        self.stride, self.padding, self.dilation, self.groups = tuple(stride), tuple(padding), tuple(dilation), groups
+
+    def forward(self, x, weight, bias=None):
+        xp, g = self.xp, self.groups
+        n, c = x.shape[:2]
+        o, kernel = weight.shape[0], weight.shape[2:]
+        out = output_shape(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
+        if min(out) < 1:
+            raise ValueError(
+                f"conv: kernel {tuple(kernel)} (dilation {self.dilation}) is larger than the padded input "
+                f"{tuple(size + sum(p) for size, p in zip(x.shape[2:], self.padding))}"
+            )
+        self.x_shape, self.kernel, self.out = x.shape, kernel, out
+        x_pad = pad_spatial(xp, x, self.padding)
+
+        # im2col: the windows as a strided view shaped (C, *K, N, *S_out) (no copy yet); element
+        # [c, k, n, p] is x_pad[n, c, stride * p + dilation * k]. The reshape copies it into the
+        # matrix cols, one row per (channel, kernel offset), one column per (sample, output position).
+        step = x_pad.strides[2:]
+        windows = xp.lib.stride_tricks.as_strided(
+            x_pad,
+            shape=(c, *kernel, n, *out),
+            strides=(x_pad.strides[1], *(s * d for s, d in zip(step, self.dilation)), x_pad.strides[0],
+                     *(s * st for s, st in zip(step, self.stride))),
+        )
+        self.cols = windows.reshape(g, (c // g) * math.prod(kernel), n * math.prod(out))
+        self.w_mat = weight.reshape(g, o // g, -1)  # (g, O/g, C/g K)
+
+        y = self.w_mat @ self.cols  # (g, O/g, N S_out): the one matrix product of the layer
+        y = y.reshape(o, n, *out)
+        if bias is not None:
+            y += bias.reshape(o, *([1] * (len(out) + 1)))
+        return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))  # (N, O, *S_out)
+
+    def backward(self, grad):
+        xp, g = self.xp, self.groups
+        n, c = self.x_shape[:2]
+        o = grad.shape[1]
+        # the output gradient laid out like y before the final transpose: (g, O/g, N S_out)
+        g_mat = xp.ascontiguousarray(xp.moveaxis(grad, 1, 0)).reshape(g, o // g, -1)
+
+        gx = gw = gb = None
+        if self.needs_grad[1]:
+            # dL/dW[o, c, k] = sum over samples and positions of grad[n, o, p] * window[n, c, k, p]
+            gw = (g_mat @ self.cols.swapaxes(1, 2)).reshape(o, c // g, *self.kernel)
+        if len(self.needs_grad) == 3 and self.needs_grad[2]:
+            # y = ... + b[o] at every sample and position, so dL/db[o] sums grad over both
+            gb = g_mat.reshape(o, -1).sum(axis=1)
+        if self.needs_grad[0]:
+            gx = self.input_gradient(self.w_mat.swapaxes(1, 2) @ g_mat)
+        return (gx, gw, gb)[: len(self.needs_grad)]
+
+    def input_gradient(self, g_cols):
+        """col2im: dL/dcols (g, C/g K, N S_out) added back onto the input positions each window read.
+
+        The window at output position p read x_pad[stride * p + dilation * k] at kernel offset k,
+        so dL/dx_pad[stride * p + dilation * k] += dL/dcols[c, k, n, p], summed over every (k, p)
+        that reaches the same position: one strided slice of x_pad per kernel offset.
+        """
+        xp = self.xp
+        n, c, *spatial = self.x_shape
+        g_cols = g_cols.reshape(c, math.prod(self.kernel), n, *self.out)
+        padded = tuple(size + before + after for size, (before, after) in zip(spatial, self.padding))
+        g_pad = xp.zeros((c, n, *padded), dtype=g_cols.dtype)  # channels first, like the rows of cols
+        for index, offset in enumerate(kernel_offsets(self.kernel)):
+            window = g_pad[offset_slices(offset, self.out, self.stride, self.dilation)]  # a view into g_pad
+            window += g_cols[:, index]
+        # crop the padding away (its gradient goes nowhere) and put the batch axis first again
+        return xp.ascontiguousarray(xp.moveaxis(g_pad[interior(spatial, self.padding)], 1, 0))
