@@ -14,10 +14,13 @@ from aino.nn.activation import (
     Softplus,
     Tanh,
 )
+from aino.nn.attention import MultiHeadAttention, MultiheadAttention, scaled_dot_product_attention
 from aino.nn.basic import Dropout, Flatten
 from aino.nn.container import Sequential
 from aino.nn.conv import Conv1d, Conv2d, Conv2D, Conv3d
 from aino.nn.custom_model import CustomAIModel
+from aino.nn.embedding import Embedding, PositionalEncoding
+from aino.nn.layernorm import LayerNorm
 from aino.nn.linear import Dense, Linear
 from aino.nn.loss import (
     BCELoss,
@@ -35,6 +38,14 @@ from aino.nn.module import Base_Layer, BaseModel, Module
 from aino.nn.normalization import BatchNorm1d, BatchNorm2d
 from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
+from aino.nn.transformer import (
+    Decoder,
+    Encoder,
+    Transformer,
+    TransformerDecoderLayer,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)
 from aino.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -52,9 +63,11 @@ __all__ = [
     "Accuracy", "Activation", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
     "AttentionNeuron", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
     "BatchNorm1d", "BatchNorm2d", "BinaryCrossEntropy", "Buffer", "Conv1d", "Conv2D", "Conv2d", "Conv3d",
-    "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Dense", "Dropout", "ELU", "Flatten", "GELU",
-    "GraphNeuron", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
-    "MaxPool2D", "MaxPool2d", "MaxPool3d", "MemoryNeuron", "Module", "NALU", "NLLLoss", "Parameter", "ReLU",
+    "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Decoder", "Dense", "Dropout", "ELU", "Embedding",
+    "Encoder", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2D", "MaxPool2d", "MaxPool3d", "MemoryNeuron", "Module",
+    "MultiHeadAttention", "MultiheadAttention", "NALU", "NLLLoss", "Parameter", "PositionalEncoding", "ReLU",
     "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron",
-    "Tanh", "accuracy", "no_grad",
+    "Tanh", "Transformer", "TransformerDecoderLayer", "TransformerEncoderLayer", "accuracy",
+    "generate_square_subsequent_mask", "no_grad", "scaled_dot_product_attention",
 ]

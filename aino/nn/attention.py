@@ -1,0 +1,200 @@
+"""Attention layers: scaled_dot_product_attention, PyTorch's MultiheadAttention, and reference document
+004's MultiHeadAttention. Every head's softmax(Q K^T / sqrt(d) + mask) V runs in one fused op
+(aino/ops/attention.py); the layers only project, split the heads apart and join them again.
+
+Mask conventions (PyTorch's, which differ between the two functions):
+- scaled_dot_product_attention(attn_mask=): boolean True = may attend; numbers are added to the scores.
+- MultiheadAttention(attn_mask=, key_padding_mask=): boolean True = may NOT attend; numbers are added.
+- MultiHeadAttention(mask=) of document 004: 1 (or True) = may attend, 0 = may not.
+"""
+
+import numpy
+
+from aino.backend import parse_dtype
+from aino.functional import linear
+from aino.nn.init import initial_weight
+from aino.nn.linear import Linear
+from aino.nn.module import Module
+from aino.nn.parameter import Parameter
+from aino.ops.attention import additive_mask, attention
+from aino.tensor import get_rng
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(Q K^T * scale + mask) V over the last two axes, as torch.nn.functional's.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev). attn_mask: boolean (True = may
+    attend) or numbers added to the scores; is_causal masks keys after each query; scale defaults to 1/sqrt(E).
+    """
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"scaled_dot_product_attention expected query (..., L, E), key (..., S, E) and value (..., S, Ev), "
+            f"got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+        )
+    mask = None if attn_mask is None else query.xp.asarray(getattr(attn_mask, "data", attn_mask))
+    output, _ = attention(query, key, value, mask=mask, is_causal=is_causal, scale=scale, dropout_p=dropout_p,
+                          rng=get_rng())
+    return output
+
+
+def split_heads(x, num_heads, batch_first):
+    """(N, L, E) if batch_first else (L, N, E) -> (N, heads, L, E / heads): head h takes features h*D .. (h+1)*D - 1."""
+    a, b, embed = x.shape
+    x = x.reshape(a, b, num_heads, embed // num_heads)
+    return x.permute(0, 2, 1, 3) if batch_first else x.permute(1, 2, 0, 3)
+
+
+def merge_heads(x, batch_first):
+    """(N, heads, L, D) -> (N, L, heads * D) if batch_first else (L, N, heads * D): the inverse of split_heads."""
+    n, heads, length, depth = x.shape
+    if batch_first:
+        return x.permute(0, 2, 1, 3).reshape(n, length, heads * depth)
+    return x.permute(2, 0, 1, 3).reshape(length, n, heads * depth)
+
+
+def check_heads(layer, embed_dim, num_heads):
+    """Raise ValueError unless embed_dim is a positive multiple of num_heads."""
+    if embed_dim < 1 or num_heads < 1 or embed_dim % num_heads:
+        raise ValueError(f"{layer}: embed_dim ({embed_dim}) must be a positive multiple of num_heads ({num_heads})")
+
+
+class MultiheadAttention(Module):
+    """concat_h(softmax(Q_h K_h^T / sqrt(D) + mask) V_h) W_o^T + b_o, with Q, K, V = x W^T + b using the packed
+    in_proj_weight (3E, E) = [W_q; W_k; W_v] and in_proj_bias (3E,), as PyTorch's (kdim = vdim = embed_dim).
+
+    forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False) -> (output, weights): inputs (L, N, E), or (N, L, E) with
+    batch_first; weights (N, L, S) averaged over heads (or (N, heads, L, S)), None if not need_weights;
+    they carry no gradient. Boolean masks: True = may NOT attend. is_causal without attn_mask builds the mask.
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
+                 kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+        super().__init__()
+        check_heads(type(self).__name__, embed_dim, num_heads)
+        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
+            raise ValueError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim are not supported")
+        self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.dropout, self.batch_first = dropout, batch_first
+        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        self.in_proj_weight = Parameter(initial_weight((3 * embed_dim, embed_dim), embed_dim, 3 * embed_dim, "xavier", dtype),
+                                        device=device)
+        self.in_proj_bias = Parameter(numpy.zeros(3 * embed_dim, dtype), device=device) if bias else None
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
+        if bias:
+            self.out_proj.bias.data[...] = 0  # PyTorch zeroes both biases
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        unbatched = query.ndim == 2
+        if unbatched:  # (L, E): one sequence, no batch axis
+            query, key, value = (t.unsqueeze(1 - int(self.batch_first)) for t in (query, key, value))
+            key_padding_mask = None if key_padding_mask is None else key_padding_mask[None]
+        self._check(query, key, value)
+        mask = self._mask(query, key, key_padding_mask, attn_mask)
+        q, k, v = (self._project(x, block) for block, x in enumerate((query, key, value)))
+        dropout_p = self.dropout if self.training else 0.0
+        heads, weights = attention(q, k, v, mask=mask, is_causal=is_causal and attn_mask is None, dropout_p=dropout_p,
+                                   rng=get_rng())
+        output = self.out_proj(merge_heads(heads, self.batch_first))
+        if unbatched:
+            output = output.squeeze(1 - int(self.batch_first))
+        if not need_weights:
+            return output, None
+        if average_attn_weights:
+            weights = weights.mean(axis=1)
+        return output, (weights[0] if unbatched else weights)
+
+    def _project(self, x, block):
+        """x W^T + b with block 0 (query), 1 (key) or 2 (value) of the packed weights, split into heads."""
+        rows = slice(block * self.embed_dim, (block + 1) * self.embed_dim)
+        bias = None if self.in_proj_bias is None else self.in_proj_bias[rows]
+        return split_heads(linear(x, self.in_proj_weight[rows], bias), self.num_heads, self.batch_first)
+
+    def _check(self, query, key, value):
+        batch_axis = 0 if self.batch_first else 1
+        layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
+        shapes = [tuple(t.shape) for t in (query, key, value)]
+        ok = all(len(s) == 3 and s[-1] == self.embed_dim for s in shapes)
+        ok = ok and len({s[batch_axis] for s in shapes}) == 1 and shapes[1] == shapes[2]
+        if not ok:
+            raise ValueError(
+                f"{type(self).__name__}(embed_dim={self.embed_dim}, num_heads={self.num_heads}) expected query, key "
+                f"and value of shape {layout} with E = {self.embed_dim} and one batch size, key and value alike; "
+                f"got {shapes[0]}, {shapes[1]} and {shapes[2]}"
+            )
+
+    def _mask(self, query, key, key_padding_mask, attn_mask):
+        """One additive mask broadcastable to (N, heads, L, S) from attn_mask and key_padding_mask (or None)."""
+        xp, dtype = query.xp, query.dtype
+        batch_axis = 0 if self.batch_first else 1
+        n, length, source = query.shape[batch_axis], query.shape[1 - batch_axis], key.shape[1 - batch_axis]
+        mask = None
+        if attn_mask is not None:
+            mask = additive_mask(xp, _forbidden(xp, attn_mask), dtype)
+            if mask.shape not in ((length, source), (n * self.num_heads, length, source)):
+                raise ValueError(
+                    f"{type(self).__name__}: attn_mask must have shape ({length}, {source}) or "
+                    f"({n * self.num_heads}, {length}, {source}), got {tuple(mask.shape)}"
+                )
+            mask = mask.reshape(-1, self.num_heads, length, source) if mask.ndim == 3 else mask
+        if key_padding_mask is not None:
+            padding = additive_mask(xp, _forbidden(xp, key_padding_mask), dtype)
+            if padding.shape != (n, source):
+                raise ValueError(
+                    f"{type(self).__name__}: key_padding_mask must have shape ({n}, {source}), got {tuple(padding.shape)}"
+                )
+            padding = padding[:, None, None, :]
+            mask = padding if mask is None else mask + padding
+        return mask
+
+    def extra_repr(self):
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, batch_first={self.batch_first}"
+
+
+def _array(xp, mask):
+    return xp.asarray(getattr(mask, "data", mask))
+
+
+def _forbidden(xp, mask):
+    """A PyTorch-style layer mask (boolean True = may not attend) as an ops mask (boolean True = may attend)."""
+    mask = _array(xp, mask)
+    return ~mask if mask.dtype == bool else mask
+
+
+class MultiHeadAttention(Module):
+    """Reference document 004's attention layer: concat_h(softmax(Q_h K_h^T / sqrt(D) + mask) V_h) W_o^T + b_o
+    with Q = query W_q^T + b_q, K = key W_k^T + b_k, V = value W_v^T + b_v (Linear layers w_q, w_k, w_v, w_o).
+
+    forward(query, key, value, mask=None) -> output: batch-first (N, L, d_model); mask broadcastable to
+    (N, heads, L, S), or (N, L, S), with 1 (True) where a query may attend and 0 where it may not.
+    """
+
+    def __init__(self, d_model, num_heads, dropout=0.0, bias=True, device=None, dtype=None):
+        super().__init__()
+        check_heads(type(self).__name__, d_model, num_heads)
+        self.d_model, self.num_heads, self.dropout = d_model, num_heads, dropout
+        self.w_q, self.w_k, self.w_v, self.w_o = (
+            Linear(d_model, d_model, bias=bias, device=device, dtype=dtype) for _ in range(4)
+        )
+
+    def forward(self, query, key, value, mask=None):
+        if query.ndim != 3 or key.ndim != 3 or query.shape[-1] != self.d_model or key.shape != value.shape:
+            raise ValueError(
+                f"{type(self).__name__}(d_model={self.d_model}, num_heads={self.num_heads}) expected query, key and "
+                f"value of shape (batch, seq_len, {self.d_model}), key and value alike; got "
+                f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+            )
+        if mask is not None:
+            mask = _array(query.xp, mask) != 0  # True where attention is allowed
+            mask = mask[:, None] if mask.ndim == 3 else mask
+        q, k, v = (split_heads(layer(x), self.num_heads, True) for layer, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
+        dropout_p = self.dropout if self.training else 0.0
+        heads, _ = attention(q, k, v, mask=mask, dropout_p=dropout_p, rng=get_rng())
+        return self.w_o(merge_heads(heads, True))
+
+    def extra_repr(self):
+        return f"d_model={self.d_model}, num_heads={self.num_heads}"
+
+
+__all__ = ["MultiHeadAttention", "MultiheadAttention", "scaled_dot_product_attention"]

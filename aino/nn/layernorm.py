@@ -1,0 +1,40 @@
+"""Layer normalisation: each sample normalised over its last axes, then scaled and shifted (one fused op)."""
+
+import numpy
+
+from aino.backend import parse_dtype
+from aino.nn.module import Module
+from aino.nn.parameter import Parameter
+from aino.ops.norm import layer_norm
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var over the last len(normalized_shape) axes.
+
+    weight starts at 1 and bias at 0, both shaped normalized_shape (as PyTorch); elementwise_affine=False
+    leaves both out, bias=False only the bias.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, numpy.integer)) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1 for n in shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be positive integers, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        affine = elementwise_affine
+        self.weight = Parameter(numpy.ones(self.normalized_shape, dtype), device=device) if affine else None
+        self.bias = Parameter(numpy.zeros(self.normalized_shape, dtype), device=device) if affine and bias else None
+
+    def forward(self, x):
+        n = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - n:]) != self.normalized_shape or x.ndim < n:
+            raise ValueError(
+                f"{type(self).__name__}({self.normalized_shape}) expected input whose last axes are "
+                f"{self.normalized_shape}, got shape {tuple(x.shape)}"
+            )
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -1,0 +1,225 @@
+"""Transformer layers: PyTorch's TransformerEncoderLayer and TransformerDecoderLayer (same arguments,
+sub-module names and state_dict keys), and reference document 004's Encoder, Decoder and Transformer, which
+stack them after a token embedding and a sinusoidal positional encoding.
+
+Each layer is a residual block around attention and a two-layer feed-forward network:
+
+    post-norm (norm_first=False, the original):   x = norm1(x + attention(x));  x = norm2(x + ff(x))
+    pre-norm  (norm_first=True):                  x = x + attention(norm1(x));  x = x + ff(norm2(x))
+
+with ff(x) = linear2(dropout(activation(linear1(x)))).
+"""
+
+import math
+
+import numpy
+
+from aino.nn.activation import GELU, ReLU
+from aino.nn.attention import MultiheadAttention
+from aino.nn.basic import Dropout
+from aino.nn.embedding import Embedding, PositionalEncoding
+from aino.nn.layernorm import LayerNorm
+from aino.nn.linear import Linear
+from aino.nn.module import Module
+from aino.tensor import Tensor
+
+ACTIVATIONS = {"relu": ReLU, "gelu": GELU}
+
+
+def generate_square_subsequent_mask(size, device=None, dtype=None):
+    """The causal mask of PyTorch: a (size, size) float Tensor, 0 where key j <= query i, -inf above the diagonal."""
+    upper = numpy.triu(numpy.ones((size, size), dtype=bool), k=1)
+    return Tensor(numpy.where(upper, -numpy.inf, 0.0), dtype=dtype or "float32", device=device)
+
+
+def _activation(name_or_function):
+    """"relu" or "gelu" as a layer; a callable (an aino layer or a function on tensors) as it is."""
+    if callable(name_or_function):
+        return name_or_function
+    if name_or_function not in ACTIVATIONS:
+        raise ValueError(f"activation should be 'relu', 'gelu' or a callable, got {name_or_function!r}")
+    return ACTIVATIONS[name_or_function]()
+
+
+class _Block(Module):
+    """What both layers share: the feed-forward part (linear1, dropout, linear2) and the input check."""
+
+    def _feed_forward_parts(self, d_model, dim_feedforward, dropout, bias, device, dtype):
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, device=device, dtype=dtype)
+
+    def _ff_block(self, x, dropout):
+        """linear2(dropout(activation(linear1(x)))), then the residual branch's own `dropout`."""
+        return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def _check(self, name, x):
+        d_model = self.linear1.in_features
+        if x.ndim not in (2, 3) or x.shape[-1] != d_model:
+            layout = "(N, L, E)" if self.self_attn.batch_first else "(L, N, E)"
+            raise ValueError(f"{type(self).__name__}(d_model={d_model}) expected {name} of shape {layout} "
+                             f"with E = {d_model}, got {tuple(x.shape)}")
+
+
+class TransformerEncoderLayer(_Block):
+    """Self-attention then feed-forward, each in a residual block with layer normalisation (as PyTorch's).
+
+    forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False); masks as MultiheadAttention's.
+    """
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                            device=device, dtype=dtype)
+        self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, device, dtype)
+        self.norm_first = norm_first
+        self.norm1, self.norm2 = (LayerNorm(d_model, layer_norm_eps, bias=bias, device=device, dtype=dtype) for _ in range(2))
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        self._check("src", src)
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x), self.dropout2)
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x, self.dropout2))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x, _ = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                              is_causal=is_causal)
+        return self.dropout1(x)
+
+
+class TransformerDecoderLayer(_Block):
+    """Self-attention, attention to the encoder's output (memory), then feed-forward, each in a residual block
+    with layer normalisation (as PyTorch's).
+
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False).
+    """
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.self_attn, self.multihead_attn = (
+            MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, device=device,
+                               dtype=dtype)
+            for _ in range(2)
+        )
+        self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, device, dtype)
+        self.norm_first = norm_first
+        self.norm1, self.norm2, self.norm3 = (
+            LayerNorm(d_model, layer_norm_eps, bias=bias, device=device, dtype=dtype) for _ in range(3)
+        )
+        self.dropout1, self.dropout2, self.dropout3 = Dropout(dropout), Dropout(dropout), Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        self._check("tgt", tgt)
+        self._check("memory", memory)
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
+            return x + self._ff_block(self.norm3(x), self.dropout3)
+        x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal))
+        return self.norm3(x + self._ff_block(x, self.dropout3))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x, _ = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                              is_causal=is_causal)
+        return self.dropout1(x)
+
+    def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal):
+        x, _ = self.multihead_attn(x, memory, memory, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                                   need_weights=False, is_causal=is_causal)
+        return self.dropout2(x)
+
+
+# --- reference document 004: whole models on token indices (batch-first) ------------------------
+
+
+class _Stack(Module):
+    """Token embedding scaled by sqrt(d_model) plus the positional encoding (Vaswani et al.), then num_layers
+    layers of `layer_class` (batch-first, feed-forward width d_ff, 4 * d_model by default)."""
+
+    layer_class = None
+
+    def __init__(self, vocab_size, d_model, num_heads, num_layers=2, d_ff=None, dropout=0.1, max_seq_len=5000,
+                 activation="relu", norm_first=False, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        self.d_model = d_model
+        self.embedding = Embedding(vocab_size, d_model, padding_idx=padding_idx, device=device, dtype=dtype)
+        self.positional_encoding = PositionalEncoding(d_model, max_seq_len, dropout, device=device, dtype=dtype)
+        self.layers = [
+            self.layer_class(d_model, num_heads, d_ff or 4 * d_model, dropout, activation, batch_first=True,
+                             norm_first=norm_first, device=device, dtype=dtype)
+            for _ in range(num_layers)
+        ]
+
+    def _embed(self, tokens):
+        return self.positional_encoding(self.embedding(tokens) * math.sqrt(self.d_model))
+
+
+class Encoder(_Stack):
+    """Document 004's encoder: tokens (batch, src_len) -> embedding * sqrt(d_model) + positions -> num_layers
+    TransformerEncoderLayers (batch-first, feed-forward width d_ff, 4 * d_model by default) -> (batch, src_len, d_model).
+
+    forward(src_tokens, src_key_padding_mask=None): the mask (batch, src_len) is True at padding tokens.
+    """
+
+    layer_class = TransformerEncoderLayer
+
+    def forward(self, src, src_key_padding_mask=None):
+        x = self._embed(src)
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=src_key_padding_mask)
+        return x
+
+
+class Decoder(_Stack):
+    """Document 004's decoder: tokens (batch, tgt_len) -> embedding * sqrt(d_model) + positions -> num_layers
+    TransformerDecoderLayers (batch-first, causal self-attention: position i sees targets 0..i only, and
+    attention to the encoder output) -> (batch, tgt_len, d_model).
+
+    forward(tgt_tokens, memory, tgt_key_padding_mask=None, memory_key_padding_mask=None): masks True at padding.
+    """
+
+    layer_class = TransformerDecoderLayer
+
+    def forward(self, tgt, memory, tgt_key_padding_mask=None, memory_key_padding_mask=None):
+        x = self._embed(tgt)
+        for layer in self.layers:
+            x = layer(x, memory, tgt_key_padding_mask=tgt_key_padding_mask,
+                      memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=True)
+        return x
+
+
+class Transformer(Module):
+    """Document 004's encoder-decoder: logits = output_projection(decoder(tgt, encoder(src))), shape
+    (batch, tgt_len, tgt_vocab_size); encoder and decoder as above, num_layers each.
+
+    forward(src_tokens, tgt_tokens, src_key_padding_mask=None, tgt_key_padding_mask=None).
+    """
+
+    def __init__(self, src_vocab_size, tgt_vocab_size, d_model, num_heads, num_layers=2, d_ff=None, dropout=0.1,
+                 max_seq_len=5000, activation="relu", norm_first=False, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        options = dict(num_layers=num_layers, d_ff=d_ff, dropout=dropout, max_seq_len=max_seq_len, activation=activation,
+                       norm_first=norm_first, padding_idx=padding_idx, device=device, dtype=dtype)
+        self.encoder = Encoder(src_vocab_size, d_model, num_heads, **options)
+        self.decoder = Decoder(tgt_vocab_size, d_model, num_heads, **options)
+        self.output_projection = Linear(d_model, tgt_vocab_size, device=device, dtype=dtype)
+
+    def forward(self, src, tgt, src_key_padding_mask=None, tgt_key_padding_mask=None):
+        memory = self.encoder(src, src_key_padding_mask=src_key_padding_mask)
+        x = self.decoder(tgt, memory, tgt_key_padding_mask=tgt_key_padding_mask,
+                         memory_key_padding_mask=src_key_padding_mask)
+        return self.output_projection(x)
+
+    generate_square_subsequent_mask = staticmethod(generate_square_subsequent_mask)

@@ -1,0 +1,287 @@
+"""Attention against PyTorch (float64, same weights) and against central differences: the fused op,
+scaled_dot_product_attention, MultiheadAttention and document 004's MultiHeadAttention."""
+
+import numpy as np
+import pytest
+
+import aino
+from aino.gradcheck import numerical_gradient
+from aino.nn.attention import MultiHeadAttention, MultiheadAttention, scaled_dot_product_attention
+from aino.ops.attention import ScaledDotProductAttention
+from aino.tensor import Tensor
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
+
+
+def normal(*shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+def leaves(arrays, device="cpu"):
+    return [Tensor(a, requires_grad=True, device=device) for a in arrays]
+
+
+def close(ours, theirs, rtol=1e-10, atol=1e-12):
+    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
+    np.testing.assert_allclose(ours.numpy() if hasattr(ours, "numpy") else ours, theirs, rtol=rtol, atol=atol)
+
+
+# --- scaled_dot_product_attention ----------------------------------------------------------------
+
+CAUSAL_BOOL = np.tril(np.ones((4, 6), dtype=bool))  # L = 4 queries, S = 6 keys
+SDPA_CASES = {
+    "plain": dict(),
+    "causal": dict(is_causal=True),
+    "bool mask": dict(attn_mask=np.random.default_rng(9).random((2, 1, 4, 6)) > 0.3),
+    "float mask": dict(attn_mask=normal(4, 6, seed=10)),
+    "scale": dict(scale=0.3),
+    "bool causal mask": dict(attn_mask=CAUSAL_BOOL),
+}
+
+
+@pytest.mark.parametrize("device", BACKENDS)
+@pytest.mark.parametrize("case", SDPA_CASES)
+def test_scaled_dot_product_attention_matches_pytorch(case, device):
+    options = SDPA_CASES[case]
+    arrays = [normal(2, 3, 4, 5, seed=1), normal(2, 3, 6, 5, seed=2), normal(2, 3, 6, 7, seed=3)]
+    grad = normal(2, 3, 4, 7, seed=4)
+    q, k, v = leaves(arrays, device)
+    out = scaled_dot_product_attention(q, k, v, **options)
+    out.backward(grad)
+    qt, kt, vt = (torch.tensor(a, requires_grad=True) for a in arrays)
+    torch_options = {key: torch.tensor(value) if key == "attn_mask" else value for key, value in options.items()}
+    expected = F.scaled_dot_product_attention(qt, kt, vt, **torch_options)
+    expected.backward(torch.from_numpy(grad))
+    close(out, expected)
+    for ours, theirs in ((q, qt), (k, kt), (v, vt)):
+        close(ours.grad, theirs.grad)
+
+
+def test_a_query_that_may_see_no_key_gets_zeros_as_in_pytorch():
+    q, k, v = leaves([normal(1, 2, 3, seed=1), normal(1, 3, 3, seed=2), normal(1, 3, 3, seed=3)])
+    mask = np.array([[True, False, True], [False, False, False]])
+    out = scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    out.sum().backward()
+    expected = F.scaled_dot_product_attention(*(torch.tensor(t.numpy()) for t in (q, k, v)), attn_mask=torch.tensor(mask))
+    close(out, expected)
+    np.testing.assert_array_equal(out.numpy()[0, 1], 0)
+    assert np.isfinite(q.grad.numpy()).all() and np.isfinite(k.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=normal(3, 4, seed=5))])
+def test_attention_op_matches_central_differences(options):
+    arrays = [normal(2, 3, 2, seed=1), normal(2, 4, 2, seed=2), normal(2, 4, 3, seed=3)]
+    weights = normal(2, 3, 3, seed=4)
+    q, k, v = leaves(arrays)
+    (ScaledDotProductAttention.apply(q, k, v, **options) * Tensor(weights)).sum().backward()
+    for i, tensor in enumerate((q, k, v)):
+        def f(value, i=i):
+            inputs = [Tensor(a) for a in arrays]
+            inputs[i] = Tensor(value)
+            return float((ScaledDotProductAttention.apply(*inputs, **options).numpy() * weights).sum())
+
+        np.testing.assert_allclose(tensor.grad.numpy(), numerical_gradient(f, arrays[i]), rtol=1e-6, atol=1e-8)
+
+
+def test_attention_dropout_backward_matches_central_differences_with_the_same_draw():
+    arrays = [normal(2, 3, 2, seed=1), normal(2, 4, 2, seed=2), normal(2, 4, 3, seed=3)]
+    weights = normal(2, 3, 3, seed=4)
+
+    def run(inputs):
+        return ScaledDotProductAttention.apply(*inputs, dropout_p=0.4, rng=np.random.default_rng(7))
+
+    q, k, v = leaves(arrays)
+    out = run((q, k, v))
+    without = ScaledDotProductAttention.apply(*(Tensor(a) for a in arrays))
+    assert not np.allclose(out.numpy(), without.numpy())  # some weights were dropped
+    (out * Tensor(weights)).sum().backward()
+    for i, tensor in enumerate((q, k, v)):
+        def f(value, i=i):
+            inputs = [Tensor(a) for a in arrays]
+            inputs[i] = Tensor(value)
+            return float((run(inputs).numpy() * weights).sum())
+
+        np.testing.assert_allclose(tensor.grad.numpy(), numerical_gradient(f, arrays[i]), rtol=1e-6, atol=1e-8)
+
+
+def test_scaled_dot_product_attention_rejects_mismatched_shapes():
+    q, k, v = (Tensor(normal(2, 3, 4)), Tensor(normal(2, 5, 3)), Tensor(normal(2, 5, 4)))
+    with pytest.raises(ValueError, match=r"got \(2, 3, 4\), \(2, 5, 3\) and \(2, 5, 4\)"):
+        scaled_dot_product_attention(q, k, v)
+
+
+# --- MultiheadAttention --------------------------------------------------------------------------
+
+E, HEADS, N, L, S = 8, 2, 3, 4, 5
+
+
+def pair(batch_first=False, bias=True):
+    theirs = torch.nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first).double()
+    ours = MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first, dtype="float64")
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def padding_mask(kind):
+    """(N, S): True (or -inf) at the keys to ignore; every row keeps some keys."""
+    padded = np.zeros((N, S), dtype=bool)
+    padded[0, 3:] = padded[2, 1] = True
+    return padded if kind == "bool" else np.where(padded, -np.inf, normal(N, S, seed=8))
+
+
+def causal(kind, length, source):
+    forbidden = np.triu(np.ones((length, source), dtype=bool), k=1)
+    return forbidden if kind == "bool" else np.where(forbidden, -np.inf, 0.0)
+
+
+MHA_CASES = {
+    "self": dict(),
+    "bias=False": dict(bias=False),
+    "cross": dict(cross=True),
+    "key_padding_mask bool": dict(cross=True, key_padding_mask=padding_mask("bool")),
+    "key_padding_mask float": dict(cross=True, key_padding_mask=padding_mask("float")),
+    "attn_mask causal bool": dict(attn_mask=causal("bool", L, L)),
+    "attn_mask causal float": dict(attn_mask=causal("float", L, L)),
+    "attn_mask per head": dict(cross=True, attn_mask=normal(N * HEADS, L, S, seed=11)),
+    "both masks": dict(attn_mask=causal("bool", L, L), key_padding_mask=padding_mask("bool")[:, :L]),
+    "is_causal": dict(attn_mask=causal("bool", L, L), is_causal=True),
+    "weights per head": dict(cross=True, average_attn_weights=False),
+    "no weights": dict(need_weights=False),
+}
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("case", MHA_CASES)
+def test_multihead_attention_matches_pytorch(case, batch_first):
+    options = dict(MHA_CASES[case])
+    ours, theirs = pair(batch_first, options.pop("bias", True))
+    source = S if options.pop("cross", False) else L
+    layout = (lambda n, t: (n, t, E)) if batch_first else (lambda n, t: (t, n, E))
+    arrays = [normal(*layout(N, L), seed=1), normal(*layout(N, source), seed=2), normal(*layout(N, source), seed=3)]
+    if source == L:  # self-attention: one tensor as query, key and value
+        arrays[1] = arrays[2] = arrays[0]
+    grad = normal(*layout(N, L), seed=4)
+
+    q, k, v = leaves(arrays)
+    out, weights = ours(q, k, v, **options)
+    (out * Tensor(grad)).sum().backward()
+    qt, kt, vt = (torch.tensor(a, requires_grad=True) for a in arrays)
+    torch_options = {key: torch.tensor(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
+    out_t, weights_t = theirs(qt, kt, vt, **torch_options)
+    (out_t * torch.from_numpy(grad)).sum().backward()
+
+    close(out, out_t)
+    assert (weights is None) == (weights_t is None)
+    if weights is not None:
+        close(weights, weights_t)
+    for ours_input, theirs_input in ((q, qt), (k, kt), (v, vt)):
+        close(ours_input.grad, theirs_input.grad)
+    torch_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        close(param.grad, torch_params[name].grad)
+
+
+def test_multihead_attention_takes_one_unbatched_sequence_like_pytorch():
+    ours, theirs = pair()
+    x = normal(L, E, seed=1)
+    out, weights = ours(Tensor(x), Tensor(x), Tensor(x))
+    out_t, weights_t = theirs(*(torch.tensor(x),) * 3)
+    close(out, out_t)
+    close(weights, weights_t)
+    assert out.shape == (L, E) and weights.shape == (L, L)
+
+
+def test_multihead_attention_dropout_drops_in_training_only():
+    layer = MultiheadAttention(E, HEADS, dropout=0.5, batch_first=True)
+    x = Tensor(normal(N, L, E).astype(np.float32))
+    _, weights = layer(x, x, x, average_attn_weights=False)
+    assert (weights.numpy() == 0).any()  # dropped weights
+    layer.eval()
+    _, weights = layer(x, x, x, average_attn_weights=False)
+    np.testing.assert_allclose(weights.numpy().sum(axis=-1), 1, rtol=1e-5)
+
+
+def test_multihead_attention_has_pytorchs_parameters_and_initialisation():
+    ours, theirs = MultiheadAttention(64, 4), torch.nn.MultiheadAttention(64, 4)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    weight = ours.in_proj_weight.numpy()
+    bound = np.sqrt(6 / (64 + 3 * 64))  # xavier_uniform on (3E, E)
+    assert weight.dtype == np.float32 and np.abs(weight).max() <= bound
+    np.testing.assert_allclose(weight.std(), bound / np.sqrt(3), rtol=0.05)
+    assert not ours.in_proj_bias.numpy().any() and not ours.out_proj.bias.numpy().any()
+
+
+def test_multihead_attention_gives_clear_errors():
+    with pytest.raises(ValueError, match=r"embed_dim \(10\) must be a positive multiple of num_heads \(3\)"):
+        MultiheadAttention(10, 3)
+    with pytest.raises(ValueError, match="kdim/vdim"):
+        MultiheadAttention(8, 2, kdim=4)
+    layer = MultiheadAttention(8, 2, batch_first=True)
+    x = Tensor(normal(2, 3, 6))
+    with pytest.raises(ValueError, match=r"expected query, key and value of shape \(N, L, E\) with E = 8.*got \(2, 3, 6\)"):
+        layer(x, x, x)
+    x = Tensor(normal(2, 3, 8))
+    with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(2, 3\), got \(3, 2\)"):
+        layer(x, x, x, key_padding_mask=np.zeros((3, 2), dtype=bool))
+    with pytest.raises(ValueError, match=r"attn_mask must have shape \(3, 3\) or \(4, 3, 3\), got \(2, 3\)"):
+        layer(x, x, x, attn_mask=np.zeros((2, 3), dtype=bool))
+
+
+# --- document 004's MultiHeadAttention -----------------------------------------------------------
+
+
+def torch_twin(ours):
+    """A torch MultiheadAttention (batch-first) with the weights of document 004's layer."""
+    theirs = torch.nn.MultiheadAttention(ours.d_model, ours.num_heads, batch_first=True).double()
+    state = {
+        "in_proj_weight": np.concatenate([layer.weight.numpy() for layer in (ours.w_q, ours.w_k, ours.w_v)]),
+        "in_proj_bias": np.concatenate([layer.bias.numpy() for layer in (ours.w_q, ours.w_k, ours.w_v)]),
+        "out_proj.weight": ours.w_o.weight.numpy(), "out_proj.bias": ours.w_o.bias.numpy(),
+    }
+    theirs.load_state_dict({key: torch.from_numpy(value) for key, value in state.items()})
+    return theirs
+
+
+@pytest.mark.parametrize("mask_kind", [None, "causal (L, S)", "padding (N, 1, 1, S)", "per sample (N, L, S)"])
+def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
+    aino.manual_seed(0)
+    ours = MultiHeadAttention(d_model=8, num_heads=2, dtype="float64")
+    theirs = torch_twin(ours)
+    allowed = {
+        None: None,
+        "causal (L, S)": np.tril(np.ones((L, S), dtype=int)),
+        "padding (N, 1, 1, S)": ~padding_mask("bool")[:, None, None, :],
+        "per sample (N, L, S)": np.random.default_rng(3).random((N, L, S)) > 0.2,
+    }[mask_kind]
+    arrays = [normal(N, L, E, seed=1), normal(N, S, E, seed=2), normal(N, S, E, seed=3)]
+    q, k, v = leaves(arrays)
+    out = ours(q, k, v, mask=allowed)
+    out.sum().backward()
+    qt, kt, vt = (torch.tensor(a, requires_grad=True) for a in arrays)
+    torch_mask = None
+    if allowed is not None:  # torch: boolean True = may not attend, one (N * heads, L, S) mask
+        allowed = np.asarray(allowed)[:, None] if np.ndim(allowed) == 3 else np.asarray(allowed)
+        forbidden = np.broadcast_to(allowed == 0, (N, HEADS, L, S))
+        torch_mask = torch.tensor(forbidden.reshape(N * HEADS, L, S))
+    out_t, _ = theirs(qt, kt, vt, attn_mask=torch_mask)
+    out_t.sum().backward()
+    close(out, out_t)
+    for ours_input, theirs_input in ((q, qt), (k, kt), (v, vt)):
+        close(ours_input.grad, theirs_input.grad)
+    close(ours.w_q.weight.grad, theirs.in_proj_weight.grad[:E])
+    close(ours.w_o.weight.grad, theirs.out_proj.weight.grad)
+
+
+def test_document_004_attention_example_runs():
+    attention = MultiHeadAttention(d_model=512, num_heads=8)
+    query = key = value = Tensor(normal(2, 10, 512).astype(np.float32))
+    output = attention(query, key, value, mask=None)
+    assert output.shape == (2, 10, 512) and output.dtype == np.float32
+    assert [name for name, _ in attention.named_parameters()][:2] == ["w_q.weight", "w_q.bias"]
+    with pytest.raises(ValueError, match=r"MultiHeadAttention\(d_model=512, num_heads=8\) expected"):
+        attention(Tensor(normal(2, 10, 16)), key, value)
+

@@ -1,0 +1,298 @@
+"""LayerNorm, TransformerEncoderLayer and TransformerDecoderLayer against PyTorch (float64, weights from its
+state_dict, dropout 0): outputs and every gradient; and document 004's Encoder, Decoder and Transformer."""
+
+import numpy as np
+import pytest
+
+import aino
+from aino import Adam, SoftmaxCrossEntropyLoss
+from aino.gradcheck import numerical_gradient
+from aino.nn.layernorm import LayerNorm
+from aino.nn.transformer import (
+    Decoder,
+    Encoder,
+    Transformer,
+    TransformerDecoderLayer,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)
+from aino.ops.norm import layer_norm
+from aino.tensor import Tensor
+
+torch = pytest.importorskip("torch")
+
+BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
+
+
+def normal(*shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+def close(ours, theirs, rtol=1e-10, atol=1e-12):
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def check_gradients(ours, theirs):
+    torch_params = dict(theirs.named_parameters())
+    names = [name for name, _ in ours.named_parameters()]
+    assert names == list(torch_params)
+    for name, param in ours.named_parameters():
+        close(param.grad, torch_params[name].grad)
+
+
+# --- LayerNorm -----------------------------------------------------------------------------------
+
+LAYER_NORMS = {
+    "affine": dict(normalized_shape=5),
+    "no affine": dict(normalized_shape=5, elementwise_affine=False),
+    "no bias": dict(normalized_shape=5, bias=False),
+    "two axes": dict(normalized_shape=(4, 5)),
+    "three axes, eps": dict(normalized_shape=(3, 4, 5), eps=1e-2),
+}
+
+
+@pytest.mark.parametrize("device", BACKENDS)
+@pytest.mark.parametrize("case", LAYER_NORMS)
+def test_layer_norm_matches_pytorch(case, device):
+    theirs = torch.nn.LayerNorm(**LAYER_NORMS[case]).double()
+    with torch.no_grad():  # weights other than the initial 1 and 0
+        for param in theirs.parameters():
+            param.copy_(torch.from_numpy(normal(*param.shape, seed=5)))
+    ours = LayerNorm(**LAYER_NORMS[case], dtype="float64", device=device)
+    ours.load_state_dict(theirs.state_dict())
+    x, grad = normal(2, 3, 4, 5, seed=1) * 3 + 1, normal(2, 3, 4, 5, seed=2)
+    xa = Tensor(x, requires_grad=True, device=device)
+    out = ours(xa)
+    out.backward(Tensor(grad, device=device))
+    xt = torch.tensor(x, requires_grad=True)
+    out_t = theirs(xt)
+    out_t.backward(torch.from_numpy(grad))
+    close(out, out_t)
+    close(xa.grad, xt.grad)
+    check_gradients(ours, theirs)
+
+
+def test_layer_norm_matches_central_differences():
+    x, weights = normal(3, 4, seed=1), normal(3, 4, seed=2)
+    w, b = Tensor(normal(4, seed=3), requires_grad=True), Tensor(normal(4, seed=4), requires_grad=True)
+    xa = Tensor(x, requires_grad=True)
+    (layer_norm(xa, 4, w, b) * Tensor(weights)).sum().backward()
+
+    def loss(x=x, w=w.numpy(), b=b.numpy()):
+        return float((layer_norm(Tensor(x), 4, Tensor(w), Tensor(b)).numpy() * weights).sum())
+
+    np.testing.assert_allclose(xa.grad.numpy(), numerical_gradient(lambda v: loss(x=v), x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(w.grad.numpy(), numerical_gradient(lambda v: loss(w=v), w.numpy()), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b.grad.numpy(), numerical_gradient(lambda v: loss(b=v), b.numpy()), rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_starts_at_identity_and_gives_clear_errors():
+    layer = LayerNorm((2, 3))
+    assert layer.weight.dtype == np.float32 and layer.weight.numpy().tolist() == [[1] * 3] * 2
+    assert not layer.bias.numpy().any()
+    with pytest.raises(ValueError, match=r"LayerNorm\(\(2, 3\)\) expected input whose last axes are \(2, 3\), got shape \(4, 3, 2\)"):
+        layer(Tensor(np.ones((4, 3, 2), dtype=np.float32)))
+    with pytest.raises(ValueError, match="normalized_shape must be positive integers"):
+        LayerNorm(0)
+
+
+# --- encoder and decoder layers ------------------------------------------------------------------
+
+D, HEADS, FF, N, T, M = 8, 2, 12, 3, 4, 5  # T target (or source) tokens, M memory tokens
+
+
+def layer_pair(kind, batch_first, norm_first, activation):
+    torch_class = torch.nn.TransformerEncoderLayer if kind == "encoder" else torch.nn.TransformerDecoderLayer
+    aino_class = TransformerEncoderLayer if kind == "encoder" else TransformerDecoderLayer
+    options = dict(dim_feedforward=FF, dropout=0.0, activation=activation, batch_first=batch_first, norm_first=norm_first)
+    theirs = torch_class(D, HEADS, **options).double()
+    with torch.no_grad():  # random LayerNorm and attention biases (torch starts them at 1 and 0)
+        for name, param in theirs.named_parameters():
+            if "norm" in name or "bias" in name:
+                param.copy_(torch.from_numpy(normal(*param.shape, seed=len(name)) * 0.5 + ("weight" in name)))
+    ours = aino_class(D, HEADS, **options, dtype="float64")
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def padding(n, length):
+    padded = np.zeros((n, length), dtype=bool)
+    padded[0, -2:] = padded[2, 1] = True
+    return padded
+
+
+def as_torch(options):
+    return {key: torch.tensor(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
+
+
+CAUSAL = np.triu(np.full((T, T), -np.inf), k=1)
+CAUSAL_BOOL = np.isinf(CAUSAL)  # torch's boolean masks: True = may not attend
+ENCODER_MASKS = {
+    "none": dict(),
+    "src_mask": dict(src_mask=CAUSAL),
+    "padding": dict(src_key_padding_mask=padding(N, T)),
+    "causal and padding": dict(src_mask=CAUSAL_BOOL, src_key_padding_mask=padding(N, T), is_causal=True),
+}
+
+
+@pytest.mark.parametrize("masks", ENCODER_MASKS)
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_encoder_layer_matches_pytorch(batch_first, norm_first, activation, masks):
+    ours, theirs = layer_pair("encoder", batch_first, norm_first, activation)
+    shape = (N, T, D) if batch_first else (T, N, D)
+    x, grad = normal(*shape, seed=1), normal(*shape, seed=2)
+    options = ENCODER_MASKS[masks]
+    xa = Tensor(x, requires_grad=True)
+    ours(xa, **options).backward(grad)
+    xt = torch.tensor(x, requires_grad=True)
+    out_t = theirs(xt, **as_torch(options))
+    out_t.backward(torch.from_numpy(grad))
+    close(ours(Tensor(x), **options), out_t)
+    close(xa.grad, xt.grad)
+    check_gradients(ours, theirs)
+
+
+DECODER_MASKS = {
+    "none": dict(),
+    "causal": dict(tgt_mask=CAUSAL, tgt_is_causal=True),
+    "all masks": dict(tgt_mask=CAUSAL_BOOL, tgt_key_padding_mask=padding(N, T), memory_mask=normal(T, M, seed=9),
+                      memory_key_padding_mask=np.where(padding(N, M), -np.inf, normal(N, M, seed=10))),
+}
+
+
+@pytest.mark.parametrize("masks", DECODER_MASKS)
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_decoder_layer_matches_pytorch(batch_first, norm_first, activation, masks):
+    ours, theirs = layer_pair("decoder", batch_first, norm_first, activation)
+    tgt_shape, memory_shape = ((N, T, D), (N, M, D)) if batch_first else ((T, N, D), (M, N, D))
+    tgt, memory, grad = normal(*tgt_shape, seed=1), normal(*memory_shape, seed=2), normal(*tgt_shape, seed=3)
+    options = DECODER_MASKS[masks]
+    tgt_a, memory_a = Tensor(tgt, requires_grad=True), Tensor(memory, requires_grad=True)
+    out = ours(tgt_a, memory_a, **options)
+    out.backward(grad)
+    tgt_t, memory_t = torch.tensor(tgt, requires_grad=True), torch.tensor(memory, requires_grad=True)
+    out_t = theirs(tgt_t, memory_t, **as_torch(options))
+    out_t.backward(torch.from_numpy(grad))
+    close(out, out_t)
+    close(tgt_a.grad, tgt_t.grad)
+    close(memory_a.grad, memory_t.grad)
+    check_gradients(ours, theirs)
+
+
+def test_layers_have_pytorchs_state_dict_and_take_a_callable_activation():
+    for ours, theirs in ((TransformerEncoderLayer(16, 4), torch.nn.TransformerEncoderLayer(16, 4)),
+                         (TransformerDecoderLayer(16, 4, bias=False), torch.nn.TransformerDecoderLayer(16, 4, bias=False))):
+        assert {k: v.shape for k, v in ours.state_dict().items()} == {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    layer = TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=lambda x: x.tanh(), dtype="float64")
+    theirs = torch.nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=torch.tanh).double()
+    layer.load_state_dict(theirs.state_dict())
+    x = normal(T, N, D, seed=4)
+    close(layer(Tensor(x)), theirs(torch.tensor(x)))
+
+
+def test_causal_mask_and_layer_errors():
+    mask = generate_square_subsequent_mask(3).numpy()
+    np.testing.assert_array_equal(mask, torch.nn.Transformer.generate_square_subsequent_mask(3).numpy())
+    with pytest.raises(ValueError, match="activation should be 'relu', 'gelu' or a callable, got 'swish'"):
+        TransformerEncoderLayer(8, 2, activation="swish")
+    layer = TransformerDecoderLayer(8, 2, batch_first=True)
+    with pytest.raises(ValueError, match=r"TransformerDecoderLayer\(d_model=8\) expected memory of shape \(N, L, E\) "
+                                         r"with E = 8, got \(2, 5, 6\)"):
+        layer(Tensor(normal(2, 3, 8)), Tensor(normal(2, 5, 6)))
+
+
+def test_is_causal_without_a_mask_builds_the_causal_mask():
+    ours, _ = layer_pair("encoder", True, False, "relu")
+    x = Tensor(normal(N, T, D, seed=6))
+    np.testing.assert_allclose(ours(x, is_causal=True).numpy(), ours(x, src_mask=CAUSAL).numpy(), rtol=1e-12)
+    assert not np.allclose(ours(x, is_causal=True).numpy(), ours(x).numpy())
+
+
+def test_encoder_layer_with_dropout_differs_in_training_and_not_in_eval():
+    layer = TransformerEncoderLayer(D, HEADS, FF, dropout=0.5, batch_first=True)
+    x = Tensor(normal(N, T, D).astype(np.float32))
+    assert not np.allclose(layer(x).numpy(), layer(x).numpy())
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())
+
+
+# --- document 004: Encoder, Decoder, Transformer ---------------------------------------------------
+
+
+def test_decoder_position_sees_only_earlier_targets():
+    aino.manual_seed(0)
+    decoder = Decoder(vocab_size=20, d_model=16, num_heads=2)
+    decoder.eval()
+    memory = Tensor(normal(2, 5, 16).astype(np.float32))
+    tgt = np.random.default_rng(1).integers(0, 20, size=(2, 6))
+    changed = tgt.copy()
+    changed[:, 4:] = (changed[:, 4:] + 1) % 20  # other tokens from position 4 on
+    before, after = decoder(Tensor(tgt), memory).numpy(), decoder(Tensor(changed), memory).numpy()
+    np.testing.assert_allclose(before[:, :4], after[:, :4], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(before[:, 4:], after[:, 4:])
+
+
+def test_document_004_encoder_and_decoder_snippets():
+    rng = np.random.default_rng(2)
+    src_tokens, tgt_tokens = Tensor(rng.integers(0, 10000, size=(2, 7))), Tensor(rng.integers(0, 10000, size=(2, 6)))
+    encoder = Encoder(vocab_size=10000, d_model=512, num_heads=8)
+    encoder_output = encoder(src_tokens)  # src_tokens: [batch_size, src_len]
+    decoder = Decoder(vocab_size=10000, d_model=512, num_heads=8)
+    decoder_output = decoder(tgt_tokens, encoder_output)  # tgt_tokens: [batch_size, tgt_len]
+    assert encoder_output.shape == (2, 7, 512) and decoder_output.shape == (2, 6, 512)
+    assert decoder_output.dtype == np.float32
+
+
+def test_document_004_language_translation_example_trains():
+    np.random.seed(0)
+    aino.manual_seed(0)
+    # the example as written, imports pointed at aino
+    src_tokens = Tensor(np.random.randint(0, 1000, size=(32, 20)))  # [batch_size, src_seq_len]
+    tgt_tokens = Tensor(np.random.randint(0, 1000, size=(32, 22)))  # [batch_size, tgt_seq_len]
+    tgt_labels = Tensor(np.random.randint(0, 1000, size=(32, 22)))  # [batch_size, tgt_seq_len]
+
+    transformer = Transformer(
+        src_vocab_size=1000,
+        tgt_vocab_size=1000,
+        d_model=256,
+        num_heads=4
+    )
+
+    loss_fn = SoftmaxCrossEntropyLoss()
+    optimizer = Adam(transformer.parameters, lr=0.0001)
+
+    logits = transformer(src_tokens, tgt_tokens)
+    loss = loss_fn(logits, tgt_labels)
+    transformer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+    assert logits.shape == (32, 22, 1000)
+    assert 6 < loss.item() < 9  # about log(1000) = 6.9 at the start
+    assert all(param.grad is not None for param in transformer.parameters())
+    with aino.no_grad():
+        after = loss_fn(transformer(src_tokens, tgt_tokens), tgt_labels).item()
+    assert after < loss.item()  # dropout differs between the two calls, but one Adam step helps clearly
+
+
+def test_a_small_transformer_learns_a_batch_of_copy_examples():
+    aino.manual_seed(0)
+    src = np.random.default_rng(0).integers(1, 8, size=(8, 5))
+    tgt_in = np.concatenate([np.zeros((8, 1), dtype=src.dtype), src[:, :-1]], axis=1)  # 0 = start token
+    model = Transformer(src_vocab_size=8, tgt_vocab_size=8, d_model=32, num_heads=2, num_layers=1, dropout=0.0)
+    optimizer = Adam(model.parameters(), lr=1e-2)
+    loss_fn = SoftmaxCrossEntropyLoss()
+    losses = []
+    for _ in range(40):
+        loss = loss_fn(model(Tensor(src), Tensor(tgt_in)), Tensor(src))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    predictions = model(Tensor(src), Tensor(tgt_in)).numpy().argmax(axis=-1)
+    assert losses[-1] < 0.1 * losses[0]
+    assert (predictions == src).mean() >= 0.9
