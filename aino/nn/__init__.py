@@ -38,6 +38,7 @@ from aino.nn.module import Base_Layer, BaseModel, Module
 from aino.nn.normalization import BatchNorm1d, BatchNorm2d
 from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
+from aino.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from aino.nn.transformer import (
     Decoder,
     Encoder,
@@ -64,10 +65,11 @@ __all__ = [
     "AttentionNeuron", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BaseModel", "Base_Layer",
     "BatchNorm1d", "BatchNorm2d", "BinaryCrossEntropy", "Buffer", "Conv1d", "Conv2D", "Conv2d", "Conv3d",
     "CrossEntropy", "CrossEntropyLoss", "CustomAIModel", "Decoder", "Dense", "Dropout", "ELU", "Embedding",
-    "Encoder", "Flatten", "GELU", "GraphNeuron", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
-    "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2D", "MaxPool2d", "MaxPool3d", "MemoryNeuron", "Module",
-    "MultiHeadAttention", "MultiheadAttention", "NALU", "NLLLoss", "Parameter", "PositionalEncoding", "ReLU",
-    "SELU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron",
-    "Tanh", "Transformer", "TransformerDecoderLayer", "TransformerEncoderLayer", "accuracy",
-    "generate_square_subsequent_mask", "no_grad", "scaled_dot_product_attention",
+    "Encoder", "Flatten", "GELU", "GRU", "GRUCell", "GraphNeuron", "Identity", "L1Loss", "LSTM", "LSTMCell",
+    "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2D", "MaxPool2d",
+    "MaxPool3d", "MemoryNeuron", "Module", "MultiHeadAttention", "MultiheadAttention", "NALU", "NLLLoss",
+    "Parameter", "PositionalEncoding", "RNN", "RNNCell", "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax",
+    "SoftmaxCrossEntropyLoss", "Softplus", "SpikingNeuron", "Tanh", "Transformer", "TransformerDecoderLayer",
+    "TransformerEncoderLayer", "accuracy", "generate_square_subsequent_mask", "no_grad",
+    "scaled_dot_product_attention",
 ]

@@ -123,7 +123,7 @@ class Concatenate(Function):
         return self.xp.concatenate(arrays, axis=self.axis)
 
     def backward(self, grad):
-        return tuple(self.xp.split(grad, self.bounds, axis=self.axis))
+        return _one_or_many(self.xp.split(grad, self.bounds, axis=self.axis))
 
 
 class Stack(Function):
@@ -136,7 +136,7 @@ class Stack(Function):
         return self.xp.stack(arrays, axis=self.axis)
 
     def backward(self, grad):
-        return tuple(self.xp.moveaxis(grad, self.axis, 0))
+        return _one_or_many(self.xp.moveaxis(grad, self.axis, 0))
 
 
 class Pad2d(Function):
@@ -165,3 +165,9 @@ class Pad2d(Function):
     def backward(self, grad):
         h, w = grad.shape[-2], grad.shape[-1]
         return grad[..., self.top : h - self.bottom, self.left : w - self.right]
+
+
+def _one_or_many(pieces):
+    """The protocol of backward: one array for a one-input op, else a tuple (cat or stack of a single tensor)."""
+    pieces = tuple(pieces)
+    return pieces[0] if len(pieces) == 1 else pieces

@@ -140,3 +140,14 @@ def test_comparisons_are_outside_the_graph():
     assert mask.dtype == np.bool_ and not mask.requires_grad
     (x * mask).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.0])
+
+
+def test_cat_and_stack_of_a_single_tensor_pass_the_gradient_back():
+    from aino.functional import cat, stack
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (stack([x]) * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.grad = None
+    (cat([x]) * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]

@@ -1,0 +1,71 @@
+"""One training step of an LSTM, aino's fast path against PyTorch on the CPU, same run, same threads.
+
+Step = forward, MSE loss of the output against a random target, backward, Adam update.
+LSTM(32, 64, batch_first=True) on a batch of 32 sequences of 50 steps, float32.
+
+    python benchmarks/bench_lstm.py [--threads N] [--steps 20] [--repeats 5]
+"""
+
+import sys
+
+from timing import compare_with_torch, parse_args
+
+ARGS = parse_args(__doc__, steps=20)
+
+import numpy as np  # noqa: E402
+
+import aino  # noqa: E402
+from aino import optim  # noqa: E402
+from aino.nn import MSELoss  # noqa: E402
+from aino.nn import LSTM  # noqa: E402
+
+BATCH, STEPS, INPUT, HIDDEN = 32, 50, 32, 64
+
+
+def aino_step_function(X, Y):
+    aino.manual_seed(0)
+    model = LSTM(INPUT, HIDDEN, batch_first=True)
+    loss_fn = MSELoss()
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    inputs, targets = aino.Tensor(X), aino.Tensor(Y)
+
+    def step():
+        optimizer.zero_grad()
+        output, _ = model(inputs)
+        loss = loss_fn(output, targets)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_step_function(X, Y):
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    inputs, targets = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def step():
+        optimizer.zero_grad()
+        output, _ = model(inputs)
+        loss = torch.nn.functional.mse_loss(output, targets)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def main():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((BATCH, STEPS, INPUT)).astype(np.float32)
+    Y = rng.standard_normal((BATCH, STEPS, HIDDEN)).astype(np.float32)
+    print(f"threads: {ARGS.threads}, batch {BATCH} x {STEPS} steps, LSTM({INPUT}, {HIDDEN}, batch_first=True), "
+          f"MSE, float32, Adam")
+    compare_with_torch(ARGS, aino_step_function(X, Y), lambda: torch_step_function(X, Y))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
