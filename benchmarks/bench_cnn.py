@@ -17,9 +17,7 @@ import numpy as np  # noqa: E402
 
 import aino  # noqa: E402
 from aino import optim  # noqa: E402
-from aino.nn import CrossEntropyLoss, Flatten, Linear, ReLU, Sequential  # noqa: E402
-from aino.nn.conv import Conv2d  # noqa: E402
-from aino.nn.pooling import MaxPool2d  # noqa: E402
+from aino.nn import Conv2d, CrossEntropyLoss, Flatten, Linear, MaxPool2d, ReLU, Sequential  # noqa: E402
 
 BATCH, CLASSES = 64, 10
 
