@@ -67,9 +67,14 @@ class Module:
         """(name, Parameter) pairs with PyTorch's names, e.g. ('0.weight', ...), shared ones once."""
         return self._named_tensors(Parameter)
 
+    @property
     def parameters(self):
-        """Every Parameter of the model (pass the list, or this method itself, to an optimizer)."""
-        return [param for _, param in self.named_parameters()]
+        """Every Parameter of the model, as a list that may also be called.
+
+        `model.parameters()` (PyTorch's spelling) and `model.parameters` (reference document 004's) both
+        give the list; pass either to an optimizer.
+        """
+        return ParameterList(param for _, param in self.named_parameters())
 
     def named_buffers(self):
         return self._named_tensors(Buffer)
@@ -177,6 +182,13 @@ class Module:
 
     def extra_repr(self):
         return ""
+
+
+class ParameterList(list):
+    """A list of parameters that returns itself when called, so `model.parameters()` works as in PyTorch."""
+
+    def __call__(self):
+        return self
 
 
 BaseModel = Module  # reference document 004 names

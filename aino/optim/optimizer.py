@@ -20,7 +20,7 @@ class Optimizer:
     - a list, tuple or generator of parameters;
     - a list of parameter groups, dicts like `{"params": [...], "lr": 0.1}` whose settings override the
       optimizer's defaults for those parameters (as in PyTorch);
-    - a callable returning either of those, e.g. the bound method `model.parameters` itself;
+    - a callable returning either of those, e.g. `model.parameters` (a list that is also callable);
     - a model (anything with a `parameters()` method).
     """
 

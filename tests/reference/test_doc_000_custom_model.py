@@ -88,3 +88,35 @@ def test_section_4_advanced_neurons():
     assert model.layers[3].memory.shape == (64, 1)
     output = model.predict([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]])
     assert output.shape == (2, 1) and set(np.unique(output)) <= {0.0, 1.0}  # spikes
+
+
+def test_section_1_5_forward_and_backward_run_inside_train(capsys):
+    model = build_model()
+    X = [[0.1, 0.2, 0.3, 0.4],
+    [0.4, 0.3, 0.2, 0.1]]
+    y = [[0.5], [0.2]]
+    before = [p.numpy().copy() for p in model.parameters()]
+    # --- 1.5 Proses Forward dan Backward ---
+    model.train(X, y, epochs=20, learning_rate=0.01)
+    # --- end ---
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == [f"Epoch {i}/20" for i in range(1, 21)]
+    losses = [float(line.split("Loss: ")[1]) for line in lines]
+    assert losses[-1] < losses[0]
+    # backward ran for every layer: each weight and bias moved
+    assert all(not np.array_equal(p.numpy(), b) for p, b in zip(model.parameters(), before))
+    # one more epoch is exactly forward, MSE, backward and p -= learning_rate * grad
+    import aino
+    expected = [p.numpy() - 0.01 * g for p, g in zip(
+        model.parameters(), _gradients(model, aino.Tensor(np.asarray(X, np.float32)), aino.Tensor(np.asarray(y, np.float32))))]
+    model.train(X, y, epochs=1, learning_rate=0.01, verbose=False)
+    for p, e in zip(model.parameters(), expected):
+        np.testing.assert_allclose(p.numpy(), e, rtol=1e-6, atol=1e-7)
+
+
+def _gradients(model, x, y):
+    model.zero_grad()
+    ((model(x) - y) ** 2).mean().backward()
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    return grads

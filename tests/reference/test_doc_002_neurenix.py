@@ -1,9 +1,7 @@
-"""Reference document 002 (Neurenix nn module): every example that uses layers aino has today, run as
-written with only the imports pointed at aino (`import neurenix` -> `import aino as neurenix`,
-`from neurenix.nn import X` -> `from aino.nn import X`), then checked.
-
-Not covered here (layers not built yet): the Conv1d/Conv2d/Conv3d signatures and the Conv2d example,
-the RNN/LSTM/GRU signatures and the LSTM example, and the CNN and RNN tutorials.
+"""Reference document 002 (Neurenix nn module): every example, run as written with only the imports pointed
+at aino (`import neurenix` -> `import aino as neurenix`, `from neurenix.nn import X` -> `from aino.nn import X`),
+then checked. Signature lines are evaluated as code with their names bound to values; convolution and
+recurrent layers are compared against PyTorch's with the same weights (aino's state_dict keys are PyTorch's).
 """
 
 import re
@@ -114,6 +112,166 @@ def test_linear_example():
     # y = x W^T + b, as the section says
     expected = input_tensor.numpy() @ linear.weight.numpy().T + linear.bias.numpy()
     np.testing.assert_allclose(output.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+# --- "Convolutional Layers" ----------------------------------------------------------------------------
+
+
+def _torch(array):
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def test_convolution_signatures():
+    import aino as neurenix
+
+    F = torch.nn.functional
+    in_channels, out_channels, kernel_size = 4, 6, 3  # the signatures' names, given values
+    # --- the document's signature lines (Convolutional Layers), as code ---
+    layers = {
+        1: neurenix.nn.Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True),
+        2: neurenix.nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True),
+        3: neurenix.nn.Conv3d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True),
+    }
+    # --- end ---
+    convolution = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+    classes = {1: neurenix.nn.Conv1d, 2: neurenix.nn.Conv2d, 3: neurenix.nn.Conv3d}
+    rng = np.random.default_rng(4)
+    for dims, layer in layers.items():
+        assert layer.weight.shape == (6, 4) + (3,) * dims and layer.bias.shape == (6,)
+        bound = 1 / np.sqrt(4 * 3 ** dims)  # PyTorch's default start, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        assert 0.8 * bound < np.abs(layer.weight.numpy()).max() <= bound
+        x = rng.normal(size=(2, 4) + (7,) * dims).astype(np.float32)
+        out = layer(neurenix.Tensor(x))
+        assert out.shape == (2, 6) + (5,) * dims  # no padding: 7 - 3 + 1
+        expected = convolution[dims](_torch(x), _torch(layer.weight.numpy()), _torch(layer.bias.numpy()))
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-4, atol=1e-5, err_msg=f"Conv{dims}d")
+
+        # every argument of the signature away from its default: what each one does is PyTorch's
+        options = dict(stride=2, padding=1, dilation=2, groups=2)
+        other = classes[dims](in_channels, out_channels, kernel_size, bias=False, **options)
+        assert other.bias is None and other.weight.shape == (6, 2) + (3,) * dims  # in_channels / groups
+        x = rng.normal(size=(2, 4) + (9,) * dims).astype(np.float32)
+        expected = convolution[dims](_torch(x), _torch(other.weight.numpy()), None, **options)
+        got = other(neurenix.Tensor(x))
+        assert got.shape == tuple(expected.shape) == (2, 6) + (4,) * dims
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-4, atol=1e-5, err_msg=f"Conv{dims}d options")
+
+
+def test_conv2d_example():
+    # --- the document's example (Convolutional Layers), imports pointed at aino ---
+    import aino as neurenix
+    from aino.nn import Conv2d
+
+    # Create a 2D convolutional layer
+    conv = Conv2d(3, 16, kernel_size=3, stride=1, padding=1)
+
+    # Forward pass
+    input_tensor = neurenix.Tensor.randn((32, 3, 28, 28))  # Batch of 32 images, 3 channels, 28x28 pixels
+    output = conv(input_tensor)  # Shape: (32, 16, 28, 28)
+    # --- end of the example ---
+
+    assert input_tensor.shape == (32, 3, 28, 28)
+    assert output.shape == (32, 16, 28, 28)  # padding=1 keeps 28x28
+    x = _torch(input_tensor.numpy()).requires_grad_()
+    weight = _torch(conv.weight.numpy()).requires_grad_()
+    bias = _torch(conv.bias.numpy()).requires_grad_()
+    expected = torch.nn.functional.conv2d(x, weight, bias, stride=1, padding=1)
+    np.testing.assert_allclose(output.numpy(), expected.detach().numpy(), rtol=1e-4, atol=1e-5)
+    # the gradients reaching the kernel and the bias are PyTorch's too
+    upstream = np.random.default_rng(5).normal(size=(32, 16, 28, 28)).astype(np.float32)
+    (output * neurenix.Tensor(upstream)).sum().backward()
+    (expected * _torch(upstream)).sum().backward()
+    np.testing.assert_allclose(conv.weight.grad.numpy(), weight.grad.numpy(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(conv.bias.grad.numpy(), bias.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+# --- "Recurrent Layers" ------------------------------------------------------------------------------------
+
+
+def _torch_twin(layer, torch_class, **options):
+    """The PyTorch layer with `layer`'s options and weights (aino's parameter names are PyTorch's)."""
+    twin = torch_class(layer.input_size, layer.hidden_size, **options)
+    twin.load_state_dict({name: _torch(value) for name, value in layer.state_dict().items()})
+    return twin
+
+
+def test_recurrent_signatures():
+    import aino as neurenix
+
+    input_size, hidden_size = 4, 6  # the signatures' names, given values
+    # --- the document's signature lines (Recurrent Layers), as code ---
+    layers = {
+        "RNN": neurenix.nn.RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False, dropout=0.0, bidirectional=False),
+        "LSTM": neurenix.nn.LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False),
+        "GRU": neurenix.nn.GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False),
+    }
+    # --- end ---
+    gates = {"RNN": 1, "LSTM": 4, "GRU": 3}
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(5, 3, 4)).astype(np.float32)  # batch_first=False: (seq, batch, feature)
+    for name, layer in layers.items():
+        assert [n for n, _ in layer.named_parameters()] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+        assert layer.weight_ih_l0.shape == (gates[name] * 6, 4) and layer.weight_hh_l0.shape == (gates[name] * 6, 6)
+        output, state = layer(neurenix.Tensor(x))
+        twin = _torch_twin(layer, getattr(torch.nn, name))
+        expected, expected_state = twin(_torch(x))
+        assert output.shape == (5, 3, 6)
+        np.testing.assert_allclose(output.numpy(), expected.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+        states = state if name == "LSTM" else (state,)
+        expected_states = expected_state if name == "LSTM" else (expected_state,)
+        for got, want in zip(states, expected_states):
+            assert got.shape == (1, 3, 6)
+            np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+    # every option of the signatures away from its default (dropout acts only in training: compared in eval)
+    options = dict(num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)
+    x = rng.normal(size=(3, 5, 4)).astype(np.float32)  # batch_first=True: (batch, seq, feature)
+    for name, extra in (("RNN", dict(nonlinearity='relu')), ("LSTM", {}), ("GRU", {})):
+        layer = getattr(neurenix.nn, name)(input_size, hidden_size, **options, **extra).eval()
+        twin = _torch_twin(layer, getattr(torch.nn, name), **options, **extra).eval()
+        assert all("bias" not in n for n, _ in layer.named_parameters()) and len(layer.parameters()) == 8
+        output, _ = layer(neurenix.Tensor(x))
+        expected, _ = twin(_torch(x))
+        assert output.shape == (3, 5, 12)
+        np.testing.assert_allclose(output.numpy(), expected.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_lstm_example():
+    # --- the document's example (Recurrent Layers), imports pointed at aino ---
+    import aino as neurenix
+    from aino.nn import LSTM
+
+    # Create an LSTM layer
+    lstm = LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)
+
+    # Forward pass
+    input_tensor = neurenix.Tensor.randn((32, 15, 10))  # Batch of 32 sequences, 15 time steps, 10 features each
+    output, (h_n, c_n) = lstm(input_tensor)
+    # output shape: (32, 15, 40)  # 40 = 20 * 2 (bidirectional)
+    # h_n shape: (4, 32, 20)  # 4 = 2 (layers) * 2 (bidirectional)
+    # c_n shape: (4, 32, 20)
+    # --- end of the example ---
+
+    assert output.shape == (32, 15, 40)
+    assert h_n.shape == (4, 32, 20) and c_n.shape == (4, 32, 20)
+    # the last layer's forward direction ends at the last step, its backward direction at the first
+    np.testing.assert_array_equal(output.numpy()[:, -1, :20], h_n.numpy()[2])
+    np.testing.assert_array_equal(output.numpy()[:, 0, 20:], h_n.numpy()[3])
+    # PyTorch's LSTM with the same weights computes the same, forward and backward
+    twin = _torch_twin(lstm, torch.nn.LSTM, num_layers=2, batch_first=True, bidirectional=True)
+    expected, (expected_h, expected_c) = twin(_torch(input_tensor.numpy()))
+    for got, want in ((output, expected), (h_n, expected_h), (c_n, expected_c)):
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-4, atol=1e-5)
+    rng = np.random.default_rng(7)
+    upstream = [rng.normal(size=shape).astype(np.float32) for shape in ((32, 15, 40), (4, 32, 20), (4, 32, 20))]
+    sum((t * neurenix.Tensor(u)).sum() for t, u in zip((output, h_n, c_n), upstream)).backward()
+    sum((t * _torch(u)).sum() for t, u in zip((expected, expected_h, expected_c), upstream)).backward()
+    torch_grads = dict(twin.named_parameters())
+    assert len(lstm.parameters()) == 16
+    for name, param in lstm.named_parameters():
+        assert param.grad is not None and np.abs(param.grad.numpy()).max() > 0, name
+        np.testing.assert_allclose(param.grad.numpy(), torch_grads[name].grad.numpy(), rtol=1e-3, atol=1e-4,
+                                   err_msg=name)
 
 
 # --- "Activation Functions" ------------------------------------------------------------------------------
@@ -490,3 +648,183 @@ def test_simple_network_tutorial(capsys):
     assert predictions.shape == (20, 5)
     assert not predictions.requires_grad and predictions.grad_fn is None  # no graph under no_grad
     assert not model.is_training()
+
+
+# --- "Tutorials / Creating a Convolutional Neural Network" ------------------------------------------------------
+
+
+class _TorchCNN(torch.nn.Module):
+    """The tutorial's CNN in PyTorch, same sub-module names, to check aino's against."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.features = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
+                                      nn.Conv2d(16, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2))
+        self.classifier = nn.Sequential(nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        return self.classifier(self.features(x).flatten(1))
+
+
+def test_cnn_tutorial(capsys):
+    # --- the document's example (Tutorials: Creating a Convolutional Neural Network), imports pointed at aino ---
+    import aino as neurenix
+    from aino.nn import Module, Conv2d, Linear, ReLU, MaxPool2d, Sequential, CrossEntropyLoss
+    from aino.optim import Adam
+
+    # Create a CNN for image classification
+    class CNN(Module):
+        def __init__(self):
+            super().__init__()
+            self.features = Sequential(
+                Conv2d(3, 16, kernel_size=3, stride=1, padding=1),
+                ReLU(),
+                MaxPool2d(kernel_size=2, stride=2),
+                Conv2d(16, 32, kernel_size=3, stride=1, padding=1),
+                ReLU(),
+                MaxPool2d(kernel_size=2, stride=2)
+            )
+            self.classifier = Sequential(
+                Linear(32 * 7 * 7, 128),
+                ReLU(),
+                Linear(128, 10)
+            )
+
+        def forward(self, x):
+            x = self.features(x)
+            x = x.view(x.shape[0], -1)  # Flatten
+            x = self.classifier(x)
+            return x
+
+    # Create the model
+    model = CNN()
+
+    # Generate some dummy data (28x28 RGB images)
+    input_data = neurenix.Tensor.randn((32, 3, 28, 28))
+    target_data = neurenix.Tensor.randint(0, 10, (32,))
+
+    # Set up loss function and optimizer
+    criterion = CrossEntropyLoss()
+    optimizer = Adam(model.parameters(), lr=0.001)
+
+    # Training loop
+    model.train()
+    for epoch in range(10):
+        # Forward pass
+        output = model(input_data)
+        loss = criterion(output, target_data)
+
+        # Backward pass and optimization
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        print(f"Epoch {epoch+1}, Loss: {loss.item()}")
+    # --- end of the example ---
+
+    losses = _losses(capsys.readouterr().out)
+    assert len(losses) == 10
+    assert 2.0 < losses[0] < 2.7  # about log(10) for an untrained 10-class classifier
+    # full-batch Adam on 32 images it can memorise: the loss falls every epoch
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] < losses[0] - 0.3, losses
+    assert output.shape == (32, 10)
+    assert model.features(input_data).shape == (32, 32, 7, 7)  # 28 -> pool -> 14 -> pool -> 7
+    # every parameter got a gradient in the last step
+    assert [tuple(p.shape) for p in model.parameters()] == [
+        (16, 3, 3, 3), (16,), (32, 16, 3, 3), (32,), (128, 32 * 7 * 7), (128,), (10, 128), (10,)]
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).max() > 0 for p in model.parameters())
+    # the trained network computes what PyTorch's computes with its weights
+    twin = _TorchCNN()
+    twin.load_state_dict({name: _torch(value) for name, value in model.state_dict().items()})
+    with torch.no_grad():
+        expected = twin(_torch(input_data.numpy()))
+    np.testing.assert_allclose(model(input_data).numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
+    # and it has learnt its training images better than chance
+    assert criterion(model(input_data), target_data).item() < losses[-1]
+
+
+# --- "Tutorials / Creating a Recurrent Neural Network" ------------------------------------------------------------
+
+
+class _TorchRNN(torch.nn.Module):
+    """The tutorial's RNN in PyTorch, same sub-module names."""
+
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=2, batch_first=True)
+        self.fc = torch.nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        output, _ = self.lstm(x)
+        return self.fc(output[:, -1, :])
+
+
+def test_rnn_tutorial(capsys):
+    # --- the document's example (Tutorials: Creating a Recurrent Neural Network), imports pointed at aino ---
+    import aino as neurenix
+    from aino.nn import Module, LSTM, Linear, Sequential, MSELoss
+    from aino.optim import Adam
+
+    # Create an RNN for sequence prediction
+    class RNN(Module):
+        def __init__(self, input_size, hidden_size, output_size):
+            super().__init__()
+            self.lstm = LSTM(input_size, hidden_size, num_layers=2, batch_first=True)
+            self.fc = Linear(hidden_size, output_size)
+
+        def forward(self, x):
+            # x shape: (batch_size, seq_length, input_size)
+            output, (h_n, c_n) = self.lstm(x)
+            # Use the output of the last time step
+            last_output = output[:, -1, :]
+            return self.fc(last_output)
+
+    # Create the model
+    input_size = 10
+    hidden_size = 20
+    output_size = 5
+    model = RNN(input_size, hidden_size, output_size)
+
+    # Generate some dummy data (sequences of length 15)
+    batch_size = 32
+    seq_length = 15
+    input_data = neurenix.Tensor.randn((batch_size, seq_length, input_size))
+    target_data = neurenix.Tensor.randn((batch_size, output_size))
+
+    # Set up loss function and optimizer
+    criterion = MSELoss()
+    optimizer = Adam(model.parameters(), lr=0.001)
+
+    # Training loop
+    model.train()
+    for epoch in range(10):
+        # Forward pass
+        output = model(input_data)
+        loss = criterion(output, target_data)
+
+        # Backward pass and optimization
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        print(f"Epoch {epoch+1}, Loss: {loss.item()}")
+    # --- end of the example ---
+
+    losses = _losses(capsys.readouterr().out)
+    assert len(losses) == 10 and all(np.isfinite(losses))
+    # full-batch Adam with a small step: the loss on the training data falls every epoch
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
+    assert output.shape == (32, 5)
+    assert [name for name, _ in model.named_parameters()] == [
+        f"lstm.{kind}_l{layer}" for layer in (0, 1) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ] + ["fc.weight", "fc.bias"]
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).max() > 0 for p in model.parameters())
+    # the trained network computes what PyTorch's computes with its weights
+    twin = _TorchRNN(input_size, hidden_size, output_size)
+    twin.load_state_dict({name: _torch(value) for name, value in model.state_dict().items()})
+    with torch.no_grad():
+        expected = twin(_torch(input_data.numpy()))
+    np.testing.assert_allclose(model(input_data).numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
+    assert criterion(model(input_data), target_data).item() < losses[-1]
