@@ -14,7 +14,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import time  # noqa: E402
 import warnings  # noqa: E402
 
-import numpy as np  # noqa: E402
 
 from aino import NeuralNetwork  # noqa: E402
 from aino.datasets import StandardScaler, load_iris, train_test_split  # noqa: E402

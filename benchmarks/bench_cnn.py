@@ -9,7 +9,7 @@ Linear(1568, 10) on a batch of 64 images of 1x28x28, float32.
 
 import sys
 
-from timing import compare_with_torch, parse_args
+from timing import compare_with_torch, parse_args, training_step
 
 ARGS = parse_args(__doc__, steps=20)
 
@@ -26,17 +26,8 @@ def aino_step_function(X, y):
     aino.manual_seed(0)
     model = Sequential(Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(16, 32, 3, padding=1), ReLU(),
                        MaxPool2d(2), Flatten(), Linear(1568, CLASSES))
-    loss_fn = CrossEntropyLoss()
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    inputs, labels = aino.Tensor(X), aino.Tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    loss_fn, inputs, labels = CrossEntropyLoss(), aino.Tensor(X), aino.Tensor(y)
+    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs), labels))
 
 
 def torch_step_function(X, y):
@@ -46,16 +37,9 @@ def torch_step_function(X, y):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, CLASSES))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
+                         lambda: nn.functional.cross_entropy(model(inputs), labels))
 
 
 def main():

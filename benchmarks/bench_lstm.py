@@ -8,7 +8,7 @@ LSTM(32, 64, batch_first=True) on a batch of 32 sequences of 50 steps, float32.
 
 import sys
 
-from timing import compare_with_torch, parse_args
+from timing import compare_with_torch, parse_args, training_step
 
 ARGS = parse_args(__doc__, steps=20)
 
@@ -16,8 +16,7 @@ import numpy as np  # noqa: E402
 
 import aino  # noqa: E402
 from aino import optim  # noqa: E402
-from aino.nn import MSELoss  # noqa: E402
-from aino.nn import LSTM  # noqa: E402
+from aino.nn import LSTM, MSELoss  # noqa: E402
 
 BATCH, STEPS, INPUT, HIDDEN = 32, 50, 32, 64
 
@@ -25,18 +24,8 @@ BATCH, STEPS, INPUT, HIDDEN = 32, 50, 32, 64
 def aino_step_function(X, Y):
     aino.manual_seed(0)
     model = LSTM(INPUT, HIDDEN, batch_first=True)
-    loss_fn = MSELoss()
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    inputs, targets = aino.Tensor(X), aino.Tensor(Y)
-
-    def step():
-        optimizer.zero_grad()
-        output, _ = model(inputs)
-        loss = loss_fn(output, targets)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    loss_fn, inputs, targets = MSELoss(), aino.Tensor(X), aino.Tensor(Y)
+    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs)[0], targets))
 
 
 def torch_step_function(X, Y):
@@ -44,17 +33,9 @@ def torch_step_function(X, Y):
 
     torch.manual_seed(0)
     model = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     inputs, targets = torch.from_numpy(X), torch.from_numpy(Y)
-
-    def step():
-        optimizer.zero_grad()
-        output, _ = model(inputs)
-        loss = torch.nn.functional.mse_loss(output, targets)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
+                         lambda: torch.nn.functional.mse_loss(model(inputs)[0], targets))
 
 
 def main():

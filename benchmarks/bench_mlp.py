@@ -8,7 +8,7 @@ float32.
 
 import sys
 
-from timing import compare_with_torch, parse_args
+from timing import compare_with_torch, parse_args, training_step
 
 ARGS = parse_args(__doc__)
 
@@ -23,17 +23,8 @@ SIZES, BATCH = (784, 256, 128, 10), 128
 def aino_step_function(X, y):
     aino.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    inputs, labels = aino.Tensor(X), aino.Tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    loss_fn, inputs, labels = nn.CrossEntropyLoss(), aino.Tensor(X), aino.Tensor(y)
+    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs), labels))
 
 
 def torch_step_function(X, y):
@@ -42,16 +33,9 @@ def torch_step_function(X, y):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
                                 torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
+                         lambda: torch.nn.functional.cross_entropy(model(inputs), labels))
 
 
 def main():

@@ -11,7 +11,7 @@ inference only), which is the one compared here.
 
 import sys
 
-from timing import compare_with_torch, parse_args
+from timing import compare_with_torch, parse_args, training_step
 
 ARGS = parse_args(__doc__, steps=20)
 
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 import aino  # noqa: E402
 from aino import optim  # noqa: E402
-from aino.nn.transformer import TransformerEncoderLayer  # noqa: E402
+from aino.nn import TransformerEncoderLayer  # noqa: E402
 
 D_MODEL, HEADS, FEEDFORWARD, BATCH, TOKENS = 128, 4, 256, 16, 64
 
@@ -27,17 +27,8 @@ D_MODEL, HEADS, FEEDFORWARD, BATCH, TOKENS = 128, 4, 256, 16, 64
 def aino_step_function(X):
     aino.manual_seed(0)
     layer = TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dropout=0.0, batch_first=True)
-    optimizer = optim.Adam(layer.parameters(), lr=1e-3)
     inputs = aino.Tensor(X)
-
-    def step():
-        optimizer.zero_grad()
-        output = layer(inputs)
-        loss = (output * output).mean()
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return training_step(optim.Adam(layer.parameters(), lr=1e-3), lambda: (layer(inputs) ** 2).mean())
 
 
 def torch_step_function(X):
@@ -45,17 +36,8 @@ def torch_step_function(X):
 
     torch.manual_seed(0)
     layer = torch.nn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dropout=0.0, batch_first=True)
-    optimizer = torch.optim.Adam(layer.parameters(), lr=1e-3)
     inputs = torch.from_numpy(X)
-
-    def step():
-        optimizer.zero_grad()
-        output = layer(inputs)
-        loss = (output * output).mean()
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return training_step(torch.optim.Adam(layer.parameters(), lr=1e-3), lambda: (layer(inputs) ** 2).mean())
 
 
 def main():

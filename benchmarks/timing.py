@@ -48,3 +48,14 @@ def compare_with_torch(args, aino_step, torch_step_function):
     torch_time = best_step_time(torch_step_function(), args)
     print(f"PyTorch {torch_time * 1e3:8.3f} ms / step")
     print(f"ratio aino / PyTorch: {aino_time / torch_time:.2f}x")
+
+
+def training_step(optimizer, compute_loss):
+    """A step() for aino and PyTorch alike: zero the gradients, compute the loss, backpropagate, update."""
+
+    def step():
+        optimizer.zero_grad()
+        compute_loss().backward()
+        optimizer.step()
+
+    return step
