@@ -18,11 +18,13 @@ from aino.optim import *  # noqa: F401,F403
 from aino.optim import __all__ as _optim_names
 from aino.functional import cat, concatenate, stack, where
 from aino.tensor import DOtensor, Tensor, enable_grad, is_grad_enabled, manual_seed, no_grad
+from aino.trace import Recorder, Trace, detect_anomaly
+from aino.training import History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DOtensor", "Device", "DeviceType", "Layer", "NeuralNetwork", "Perceptron", "Tensor", "activations", "cat",
+    "DOtensor", "Device", "DeviceType", "History", "Recorder", "Trace", "detect_anomaly", "fit", "Layer", "NeuralNetwork", "Perceptron", "Tensor", "activations", "cat",
     "concatenate", "datasets", "enable_grad", "get_activation", "get_available_devices", "has_cupy",
     "is_grad_enabled", "load_dit", "load_state_dict_from_file", "manual_seed", "nn", "no_grad", "optim",
     "parse_dtype", "save_dit", "save_model_parameters", "stack", "where",

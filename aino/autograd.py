@@ -6,6 +6,7 @@ all its gradients before it passes its own on.
 """
 
 from aino.ops.function import FREED, Freed, constant
+from aino.trace import hooks
 
 
 def run_backward(root, grad, retain_graph=False, stop_at=()):
@@ -14,6 +15,7 @@ def run_backward(root, grad, retain_graph=False, stop_at=()):
     Tensors in `stop_at` count as leaves: they receive .grad and pass nothing further back.
     The graph is freed afterwards unless retain_graph=True.
     """
+    if hooks.active: hooks.backward_started(root, grad)  # noqa: E701  (aino.trace: learns the loss)
     stop = {id(t) for t in stop_at if t is not None}
     order = _topological_order(root, stop)
     grads = {id(root): grad}
@@ -22,6 +24,7 @@ def run_backward(root, grad, retain_graph=False, stop_at=()):
         g = grads.pop(id(node), None)
         if g is None:
             continue
+        if hooks.active: hooks.node_gradient(node, g)  # noqa: E701  (aino.trace: dL/d(layer output))
         ctx = node._ctx
         if ctx is None or (stop and id(node) in stop):  # a leaf: accumulate
             if g.base is not None or id(g) in given or g is grad:

@@ -39,6 +39,8 @@ def build_parser():
     demo.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run (default 0)")
     demo.add_argument("--output", type=Path, default=Path("aino-iris.dit"), help="where to save the model (default ./aino-iris.dit)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument("--no-report", action="store_true",
+                      help="skip the HTML report of training (written beside the model when matplotlib is installed)")
     demo.set_defaults(run=run_demo)
     return parser
 
@@ -58,6 +60,7 @@ def run_demo(args):
             seed=args.seed,
             output=args.output,
             progress=not args.quiet,
+            report=not args.no_report,
         )
     except (ValueError, OSError) as error:
         print(f"aino demo: {error}", file=sys.stderr)
@@ -67,4 +70,8 @@ def run_demo(args):
     print(f"held-out accuracy:  {result.accuracy:.3f}")
     print(f"model saved to:     {result.path.resolve()}")
     print(f"load it again with: aino.NeuralNetwork.load({str(result.path)!r})")
+    if result.report is not None:
+        print(f"training report:    {result.report.resolve()} (open it in a browser)")
+    elif result.report_note:
+        print(result.report_note)
     return 0

@@ -15,7 +15,7 @@ from aino.datasets import StandardScaler, load_iris
 
 def test_demo_trains_reports_and_saves(tmp_path, capsys):
     model = tmp_path / "iris.dit"
-    assert main(["demo", "--epochs", "150", "--output", str(model), "--quiet"]) == 0
+    assert main(["demo", "--epochs", "150", "--output", str(model), "--quiet", "--no-report"]) == 0
     out = capsys.readouterr().out
     accuracy = float(out.split("held-out accuracy:")[1].split()[0])
     assert accuracy >= 0.9
@@ -28,13 +28,24 @@ def test_demo_trains_reports_and_saves(tmp_path, capsys):
 
 def test_demo_shows_a_progress_bar(tmp_path, capsys):
     main(["demo", "--epochs", "5", "--output", str(tmp_path / "m.dit")])
-    assert "training" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "training" in err and "drawing the report" in err
     assert (tmp_path / "m.dit").exists()
+
+
+def test_demo_writes_an_offline_html_report_beside_the_model(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["demo", "--epochs", "3", "--quiet", "--output", str(tmp_path / "iris.dit")]) == 0
+    report = tmp_path / "iris.html"
+    assert str(report.resolve()) in capsys.readouterr().out
+    page = report.read_text()
+    assert page.count("data:image/png;base64,") == 8 and 'type="range"' in page
+    assert "http" not in page.lower()
 
 
 def test_demo_is_repeatable_with_a_seed(tmp_path):
     for name in ("a", "b"):
-        main(["demo", "--epochs", "20", "--seed", "3", "--quiet", "--output", str(tmp_path / f"{name}.dit")])
+        main(["demo", "--epochs", "20", "--seed", "3", "--quiet", "--no-report", "--output", str(tmp_path / f"{name}.dit")])
     a, b = (NeuralNetwork.load(tmp_path / f"{name}.dit") for name in ("a", "b"))
     for (Wa, ba), (Wb, bb) in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(Wa, Wb)
@@ -42,9 +53,9 @@ def test_demo_is_repeatable_with_a_seed(tmp_path):
 
 
 def test_bad_options_are_reported_not_raised(tmp_path, capsys):
-    assert main(["demo", "--epochs", "0", "--quiet", "--output", str(tmp_path / "m.dit")]) == 2
+    assert main(["demo", "--epochs", "0", "--quiet", "--no-report", "--output", str(tmp_path / "m.dit")]) == 2
     assert "epochs must be an integer >= 1" in capsys.readouterr().err
-    assert main(["demo", "--activation", "nope", "--quiet", "--output", str(tmp_path / "m.dit")]) == 2
+    assert main(["demo", "--activation", "nope", "--quiet", "--no-report", "--output", str(tmp_path / "m.dit")]) == 2
     assert "unknown activation 'nope'" in capsys.readouterr().err
 
 
@@ -53,7 +64,7 @@ def test_help_explains_the_options(capsys):
         main(["demo", "--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--epochs", "--hidden", "--lr", "--seed", "--output", "--quiet"):
+    for option in ("--epochs", "--hidden", "--lr", "--seed", "--output", "--quiet", "--no-report"):
         assert option in out
 
 
@@ -64,7 +75,7 @@ CONSOLE_SCRIPT = shutil.which("aino", path=str(Path(sys.executable).parent))
 def test_runs_as_a_program(command, tmp_path):
     assert command[0], "the aino console script is not installed beside this Python; run pip install -e ."
     result = subprocess.run(
-        [*command, "demo", "--epochs", "30", "--quiet", "--output", "m.dit"],
+        [*command, "demo", "--epochs", "30", "--quiet", "--no-report", "--output", "m.dit"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ from aino.activations import get_activation
 from aino.classic import targets
 from aino.classic.layer import Layer
 from aino.classic.losses import get_loss
+from aino.trace import hooks
 from aino.validation import as_float_matrix, check_positive_int, check_positive_number, check_same_length
 
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
@@ -76,19 +77,34 @@ class NeuralNetwork:
         output = self.forward(X)
         loss = self.loss_function.value(output, Y)
         self.backward(output, Y)
+        if hooks.active: hooks.classic_before_update(self, X, Y, output, loss)  # noqa: E701  (aino.trace)
         for layer in self.layers:
             layer.update_weights(n)
+        if hooks.active: hooks.classic_after_update(self)  # noqa: E701  (aino.trace)
         return loss
 
     # ---- the scikit-learn style interface ------------------------------------------------------
 
-    def fit(self, X, y, epochs=100, n=0.1, batch_size=None, shuffle=True, verbose=False):
+    def fit(self, X, y, epochs=100, n=0.1, batch_size=None, shuffle=True, verbose=False, trace=False, probe=None):
         """Train with gradient descent, learning rate `n`, for `epochs` passes over the data.
 
         y holds one row of targets per sample; 1-D integer labels are one-hot encoded when the
         network has several outputs. `batch_size=None` uses the whole data set per step. The mean
         loss of each epoch is appended to `history_`. Returns the network.
+
+        `trace=True` records every update into `self.trace_` (an aino.trace.Trace; `probe=X` records
+        the activations on a fixed batch). Its names map to those of `to_module()`'s trace as
+        `aino.trace.classic_names(network)` says: `layers.i.z` -> `2i` (the weighted sums),
+        `layers.i` -> `2i+1` (the activations), `layers.i.weight` -> `2i.weight` (n_out, n_in).
         """
+        if trace:
+            from aino.trace import Recorder
+
+            with Recorder(self, probe=probe) as recorder:
+                try:
+                    return self.fit(X, y, epochs, n, batch_size, shuffle, verbose)
+                finally:
+                    self.trace_ = recorder.trace
         X, Y, labelled = self._check_data(X, y)
         self.is_classifier = self.is_classifier or labelled
         epochs = check_positive_int(epochs, "epochs", "NeuralNetwork.fit")

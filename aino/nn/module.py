@@ -10,6 +10,7 @@ from collections import OrderedDict, namedtuple
 from aino.backend import array_module, parse_dtype
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import Tensor, no_grad
+from aino.trace import hooks
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -27,6 +28,7 @@ class Module:
         inputs = tuple(_as_tensor(value) for value in inputs)
         output = self.forward(*inputs, **options)
         self._last_input, self._last_output = (inputs[0] if inputs else None), output
+        if hooks.active: hooks.module_called(self, inputs, output)  # noqa: E701  (aino.trace)
         return output
 
     # --- finding the parts ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ change of one parameter array `p`. `state` is that parameter's own dict (momentu
 """
 
 from aino.backend import array_module
+from aino.trace import hooks
 
 
 class Optimizer:
@@ -77,6 +78,7 @@ class Optimizer:
         """Update every parameter that has a gradient, in place. `closure` (optional) recomputes and
         returns the loss, which `step` then returns."""
         loss = closure() if closure is not None else None
+        if hooks.active: hooks.before_step(self)  # noqa: E701  (aino.trace)
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is None:
@@ -84,6 +86,7 @@ class Optimizer:
                 state = self.state.setdefault(id(param), {})
                 self._update(param.data, param.grad.data, state, group)
         self.iterations += 1
+        if hooks.active: hooks.after_step(self)  # noqa: E701  (aino.trace: a step ends here)
         return loss
 
     def _update(self, p, g, state, group):

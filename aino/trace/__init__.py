@@ -1,0 +1,20 @@
+"""Tracing: record what a network does while it trains, step by step, and read it back.
+
+    from aino.trace import Recorder, Trace
+
+    with Recorder(model, optimizer, probe=X[:64]) as recorder:
+        ...training loop...
+    trace = recorder.trace          # trace.loss, trace.activations("0", step), trace.diagnose(), ...
+    trace.save("run.npz"); Trace.load("run.npz")
+
+`detect_anomaly()` stops at the first op producing NaN or inf and names it and its layer.
+The hooks the library calls live in aino/trace/hooks.py; with no recorder attached they cost one
+attribute check per call.
+"""
+
+from aino.trace.anomaly import detect_anomaly
+from aino.trace.diagnose import Finding
+from aino.trace.recorder import Recorder, classic_names
+from aino.trace.trace import KINDS, Trace
+
+__all__ = ["KINDS", "Finding", "Recorder", "Trace", "classic_names", "detect_anomaly"]

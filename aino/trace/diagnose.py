@@ -1,0 +1,187 @@
+"""Reading a trace for trouble: each check looks at the summaries (kept for every step) and says, in the
+words of the lessons, what went wrong, where (layer or parameter) and from which step.
+
+  nan_loss             the loss became NaN or infinite (the first such step)
+  exploding_gradients  a layer's gradient norm grew a thousandfold over its first steps, or stopped being finite
+  vanishing_gradients  late in training the gradient reaching the first layer is under 1/1000 of the
+                       gradient at the last layer (RMS per value, so layer widths do not matter)
+  dead_relu            at least half of a ReLU-type layer's units gave 0 for every sample over the latest
+                       steps (at least 10 steps in a row, or all steps of a shorter run)
+  saturated            most (over 50%) of a sigmoid/tanh layer's outputs sit at the asymptotes
+                       (sigmoid < 0.01 or > 0.99, |tanh| > 0.98) over the last quarter of the steps
+  large_updates        a weight matrix's update/weight ratio stayed above 1e-1 for most of the steps
+  tiny_updates         a weight matrix's update/weight ratio stayed below 1e-6 for most of the steps
+                       (biases are left out: they start at or near 0, so their ratio says little)
+
+A healthy run gives an empty list.
+"""
+
+from collections import namedtuple
+
+import numpy
+
+Finding = namedtuple("Finding", ["kind", "step", "layer", "message"])
+Finding.__doc__ = "One thing diagnose() noticed: its kind, the step it starts at, the layer or parameter, and a message."
+
+GROWTH = 1e3
+VANISH = 1e-3
+DEAD_FRACTION = 0.5
+DEAD_STEPS = 10
+SATURATED = 0.5
+
+
+def diagnose(trace):
+    findings = []
+    for check in (_nan_loss, _exploding, _vanishing, _dead, _saturated, _ratios):
+        findings.extend(check(trace))
+    return findings
+
+
+def _first(condition):
+    hits = numpy.flatnonzero(condition)
+    return int(hits[0]) if hits.size else None
+
+
+def _nan_loss(trace):
+    loss = trace.loss
+    if numpy.isnan(loss).all():  # no loss was ever seen (a loop without backward on a scalar)
+        return []
+    step = _first(~numpy.isfinite(loss))
+    if step is None:
+        return []
+    layer, where = None, "every layer's outputs were still finite, so it came from the loss itself (a log of 0?)"
+    for name in trace.layers:
+        stats = trace.summary("activations", name)
+        if not (numpy.isfinite(stats["max"][step]) and numpy.isfinite(stats["min"][step])):
+            layer, where = name, f"the first layer whose outputs were not finite is {name!r}"
+            break
+    previous = f"; the step before it was {loss[step - 1]:.4g}" if step > 0 else ""
+    return [Finding("nan_loss", step, layer,
+                    f"The loss became {loss[step]} at step {step}{previous}; {where}. Every later step "
+                    f"learns nothing. A smaller learning rate, or clipping the input of log(), usually helps.")]
+
+
+def _norms(trace, kind, name):
+    return trace.summary(kind, name)["norm"]
+
+
+def _exploding(trace):
+    best = None
+    for name in trace.layers:
+        norm = _norms(trace, "gradients", name)
+        if not numpy.isfinite(norm[:1]).all() or norm.size < 2:
+            continue
+        start = numpy.median(norm[: min(3, norm.size)])
+        if not start > 0:
+            continue
+        with numpy.errstate(invalid="ignore", over="ignore"):
+            bad = ~numpy.isfinite(norm) | (norm > GROWTH * start)
+        step = _first(bad)
+        if step is not None:
+            growth = norm[step] / start
+            if best is None or step < best[0] or (step == best[0] and growth > best[2]):
+                best = (step, name, growth, start, norm[step])
+    if best is None:
+        return []
+    step, name, growth, start, value = best
+    size = f"{value:.3g}, {growth:.3g} times" if numpy.isfinite(value) else f"{value}, far above"
+    return [Finding("exploding_gradients", step, name,
+                    f"Exploding gradients: at step {step} the gradient at the output of layer {name!r} has norm "
+                    f"{size} its norm of {start:.3g} at the start. Each update then throws the weights further; "
+                    f"a smaller learning rate (or gradient clipping) keeps the steps in proportion.")]
+
+
+def _rms(trace, name):
+    stats = trace.summary("gradients", name)
+    shape = None
+    for step in trace.steps:
+        try:
+            shape = trace.gradients(name, step).size
+            break
+        except ValueError:
+            continue
+    return stats["norm"] / numpy.sqrt(shape) if shape else None
+
+
+def _vanishing(trace):
+    names = [name for name in trace.layers if numpy.isfinite(_norms(trace, "gradients", name)).any()]
+    if len(names) < 3 or trace.n_steps == 0:
+        return []
+    rms = {name: _rms(trace, name) for name in names}
+    if any(value is None for value in rms.values()):
+        return []
+    last = rms[names[-1]]
+    window = slice(trace.n_steps - max(1, trace.n_steps // 4), trace.n_steps)
+    for name in names[:-1]:
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            ratio = rms[name] / last
+        if numpy.nanmedian(ratio[window]) < VANISH if numpy.isfinite(ratio[window]).any() else False:
+            step = _first(ratio < VANISH)
+            return [Finding("vanishing_gradients", step, name,
+                            f"Vanishing gradients: from step {step} the gradient reaching layer {name!r} is "
+                            f"{numpy.nanmedian(ratio[window]):.2g} times the one at the last layer "
+                            f"{names[-1]!r} (per value), so the early layers barely learn. Saturated "
+                            f"sigmoid/tanh layers or very small weights do this; ReLU layers, a better "
+                            f"initialisation or normalisation help.")]
+    return []
+
+
+def _dead(trace):
+    findings = []
+    for name in trace.layers:
+        streak = trace.dead_units(name)
+        if streak.size == 0:
+            continue
+        needed = min(DEAD_STEPS, trace.n_steps)
+        dead = streak >= needed
+        if dead.sum() == 0 or dead.mean() < DEAD_FRACTION:
+            continue
+        since = trace.n_steps - int(streak[dead].min())
+        findings.append(Finding("dead_relu", since, name,
+                                f"Dead units: {int(dead.sum())} of {dead.size} units of layer {name!r} output 0 for "
+                                f"every sample in each of the last {int(streak[dead].min())} steps (since step "
+                                f"{since}). A dead ReLU gets no gradient, so it never recovers; a large negative "
+                                f"bias or a too-large learning rate causes it, LeakyReLU or a smaller rate helps."))
+    return findings
+
+
+def _saturated(trace):
+    findings = []
+    window = max(1, trace.n_steps // 4)
+    for info in trace.meta.get("layers", ()):
+        name = info.get("name")
+        if info.get("activation") not in ("sigmoid", "tanh") or name not in trace.layers:
+            continue
+        fraction = trace.summary("activations", name)["saturated"]
+        recent = fraction[-window:]
+        if not numpy.isfinite(recent).any() or numpy.nanmean(recent) <= SATURATED:
+            continue
+        step = _first(fraction > SATURATED)
+        findings.append(Finding("saturated", step, name,
+                                f"Saturated {info['activation']}: from step {step}, {numpy.nanmean(recent):.0%} of "
+                                f"the outputs of layer {name!r} sit at its flat ends, where the derivative is "
+                                f"almost 0, so little gradient passes back. Large weights or inputs push them "
+                                f"there; smaller initial weights, scaled inputs or ReLU help."))
+    return findings
+
+
+def _ratios(trace):
+    findings = []
+    shapes = trace.meta.get("param_shapes", {})
+    for name in trace.params:
+        if len(shapes.get(name, [0, 0])) < 2:
+            continue
+        ratio = trace.summary("updates", name)["update_ratio"]
+        known = numpy.isfinite(ratio)
+        if known.sum() < 2:
+            continue
+        for kind, bad, words in (("large_updates", ratio > 1e-1, "above 0.1"), ("tiny_updates", ratio < 1e-6, "below 1e-6")):
+            if bad[known].mean() > 0.5:
+                step = _first(bad)
+                advice = ("each step changes the weights by a tenth of their size or more, so training jumps "
+                          "around; lower the learning rate" if kind == "large_updates" else
+                          "the weights hardly move; raise the learning rate, or look for vanishing gradients")
+                findings.append(Finding(kind, step, name,
+                                        f"Update/weight ratio of {name!r} is {words} in {bad[known].mean():.0%} of the "
+                                        f"steps (from step {step}; about 1e-3 is typical): {advice}."))
+    return findings

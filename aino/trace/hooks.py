@@ -1,0 +1,85 @@
+"""The hook registry: the only part of aino/trace that models, autograd and optimizers know about.
+
+Each call site in the library is one line, for example in `Module.__call__`:
+
+    if hooks.active: hooks.module_called(self, inputs, output)
+
+so a run with no recorder attached pays one attribute check per call. `active` is the list of attached
+listeners (a `Recorder`, or the checker of `detect_anomaly`); each event is handed to every one of them.
+This file imports nothing from aino, so any module may import it.
+"""
+
+active = []  # the attached listeners; empty (falsy) when nothing records
+
+
+class Listener:
+    """Base class of what can be attached: every event does nothing unless a subclass says otherwise."""
+
+    def module_called(self, module, inputs, output):
+        """An aino.nn Module has run forward on `inputs` (a tuple) and produced `output`."""
+
+    def backward_started(self, root, grad):
+        """`root.backward(grad)` began: for a one-element root, root is the loss."""
+
+    def node_gradient(self, node, grad):
+        """Backward has summed the whole gradient dL/d(node) (an array shaped like node.data)."""
+
+    def before_step(self, optimizer):
+        """`optimizer.step()` is about to change the parameters."""
+
+    def after_step(self, optimizer):
+        """`optimizer.step()` has changed the parameters."""
+
+    def classic_before_update(self, network, X, Y, output, loss):
+        """A classic NeuralNetwork has done forward and backward on a batch and is about to update."""
+
+    def classic_after_update(self, network):
+        """A classic NeuralNetwork has updated every layer's weights."""
+
+
+def attach(listener):
+    if listener not in active:
+        active.append(listener)
+
+
+def detach(listener):
+    if listener in active:
+        active.remove(listener)
+
+
+# --- the events, as the call sites spell them ----------------------------------------------------
+
+
+def module_called(module, inputs, output):
+    for listener in tuple(active):
+        listener.module_called(module, inputs, output)
+
+
+def backward_started(root, grad):
+    for listener in tuple(active):
+        listener.backward_started(root, grad)
+
+
+def node_gradient(node, grad):
+    for listener in tuple(active):
+        listener.node_gradient(node, grad)
+
+
+def before_step(optimizer):
+    for listener in tuple(active):
+        listener.before_step(optimizer)
+
+
+def after_step(optimizer):
+    for listener in tuple(active):
+        listener.after_step(optimizer)
+
+
+def classic_before_update(network, X, Y, output, loss):
+    for listener in tuple(active):
+        listener.classic_before_update(network, X, Y, output, loss)
+
+
+def classic_after_update(network):
+    for listener in tuple(active):
+        listener.classic_after_update(network)

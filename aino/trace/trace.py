@@ -1,0 +1,348 @@
+"""The Trace: what a Recorder saw, as plain step-indexed arrays (the visualizer only reads it).
+
+Steps are numbered 0, 1, ... in the order training made them (one step = one optimizer.step(), or one
+update of a classic NeuralNetwork). For every step the trace keeps
+
+  - the loss (`trace.loss`, one float per step);
+  - per layer and per parameter, summaries (`trace.summary(kind, name)`): mean, std, min, max, norm,
+    fraction of zeros, a 32-bin histogram on edges fixed per (kind, name) (`trace.hist_edges`), and for
+    parameters the update-to-weight ratio norm(update) / norm(weight);
+
+and for the steps in `trace.steps` (chosen within the memory budget, see aino/trace/thinning.py) the
+full arrays:
+
+  kind            name          array
+  activations     a layer       the layer's output (on the probe batch when the recorder had one)
+  gradients       a layer       dL/d(output of the layer), on the training batch
+  weights         a parameter   its value after the step
+  weight_grads    a parameter   dL/d(parameter) the step used
+  updates         a parameter   the change the step applied (weights after - weights before)
+
+A Trace saves to one .npz file (`save`, `Trace.load`); nothing is pickled.
+"""
+
+import json
+import math
+import os
+import tempfile
+
+import numpy
+
+from aino.trace import summaries as S
+from aino.trace.thinning import Thinner
+
+LAYER_KINDS = ("activations", "gradients")
+PARAM_KINDS = ("weights", "weight_grads", "updates")
+KINDS = LAYER_KINDS + PARAM_KINDS
+FORMAT = "aino-trace-1"
+
+
+class Trace:
+    """Step-indexed recordings of one training run. Made by a Recorder, or read by `Trace.load(path)`."""
+
+    def __init__(self, layers=(), params=(), meta=None, max_bytes=64 * 2**20):
+        self.layers = list(layers)
+        self.params = list(params)
+        self.meta = dict(meta or {})
+        self.n_steps = 0
+        self._loss = []
+        self._stats = {}  # (kind, name) -> {stat: [one float per step]}
+        self._hist = {}  # (kind, name) -> summaries.Histogram
+        self._extra = {}  # layer -> {"dead": [...], "saturated": [...]}
+        self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
+        self._full = {}  # step -> {(kind, name): array}
+        self._ops = {}  # step -> [op description, ...]
+        self._thinner = Thinner(max_bytes)
+        self._nbytes = 0
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    @property
+    def steps(self):
+        """The steps whose full arrays are kept, ascending."""
+        return sorted(self._full)
+
+    @property
+    def loss(self):
+        """The loss of every step (float64 array; NaN where no loss was seen)."""
+        return numpy.array(self._loss, dtype=numpy.float64)
+
+    @property
+    def nbytes(self):
+        """Bytes of all stored full arrays."""
+        return self._nbytes
+
+    @property
+    def ops(self):
+        """{step: [op, ...]}: the Tensor op log of each kept step (record_ops=True), one string per op."""
+        return {step: list(ops) for step, ops in sorted(self._ops.items())}
+
+    def activations(self, layer, step):
+        """The layer's output at `step` (probe batch if the recorder had a probe)."""
+        return self._array("activations", layer, step)
+
+    def gradients(self, layer, step):
+        """dL/d(layer output) at `step`."""
+        return self._array("gradients", layer, step)
+
+    def weights(self, param, step):
+        """The parameter's value after `step`."""
+        return self._array("weights", param, step)
+
+    def weight_grads(self, param, step):
+        """dL/d(parameter) used by `step`."""
+        return self._array("weight_grads", param, step)
+
+    def updates(self, param, step):
+        """The change `step` applied to the parameter (weights(step) - weights before the step)."""
+        return self._array("updates", param, step)
+
+    def summary(self, kind, name):
+        """{stat: array over all steps}: mean std min max norm zeros (n_steps,), hist (n_steps, 32),
+        update_ratio (NaN for layers); for activations also dead (fraction of units 0 for every
+        sample) and saturated (fraction of sigmoid/tanh outputs near their asymptotes, else NaN)."""
+        self._check_name(kind, name)
+        table = {stat: numpy.array(values, dtype=numpy.float64) for stat, values in self._stats[kind, name].items()}
+        table["hist"] = self._hist[kind, name].table()
+        if kind in PARAM_KINDS:
+            table["update_ratio"] = numpy.array(self._stats["updates", name]["ratio"], dtype=numpy.float64)
+        else:
+            table["update_ratio"] = numpy.full(self.n_steps, numpy.nan)
+        table.pop("ratio", None)
+        if kind == "activations":
+            for stat, values in self._extra[name].items():
+                table[stat] = numpy.array(values, dtype=numpy.float64)
+        return table
+
+    def hist_edges(self, kind, name):
+        """The 33 edges of the 32 histogram bins of (kind, name), the same for every step."""
+        self._check_name(kind, name)
+        return self._hist[kind, name].edges()
+
+    def dead_units(self, layer):
+        """Per unit of `layer`, for how many of the latest steps in a row it was 0 for every sample."""
+        self._check_name("activations", layer)
+        return self._streak.get(layer, numpy.zeros(0, dtype=numpy.int64)).copy()
+
+    def diagnose(self):
+        """Plain-language findings about this run: a list of Finding(kind, step, layer, message)."""
+        from aino.trace.diagnose import diagnose
+
+        return diagnose(self)
+
+    def __repr__(self):
+        return (f"Trace({self.n_steps} steps, {len(self.layers)} layers, {len(self.params)} parameters, "
+                f"full arrays at {len(self._full)} steps, {self._nbytes / 2**20:.1f} MiB)")
+
+    def _names(self, kind):
+        return self.layers if kind in LAYER_KINDS else self.params
+
+    def _check_name(self, kind, name):
+        if kind not in KINDS:
+            raise ValueError(f"Trace: kind must be one of {KINDS}, got {kind!r}")
+        names = self._names(kind)
+        if name not in names:
+            what = "layer" if kind in LAYER_KINDS else "parameter"
+            raise ValueError(f"Trace: no {what} {name!r}; the trace has {names}")
+
+    def _array(self, kind, name, step):
+        self._check_name(kind, name)
+        if isinstance(step, bool) or not isinstance(step, (int, numpy.integer)):
+            raise TypeError(f"Trace.{kind}: step must be an integer, got {type(step).__name__}")
+        step = int(step) + (self.n_steps if step < 0 else 0)
+        if step not in self._full:
+            raise ValueError(f"Trace.{kind}: step {step} has no full arrays; {self._nearest(step)}")
+        array = self._full[step].get((kind, name))
+        if array is None:
+            raise ValueError(f"Trace.{kind}: nothing was recorded for {name!r} at step {step} "
+                             f"(no gradient reached it, or it did not run)")
+        return array
+
+    def _nearest(self, step):
+        kept = self.steps
+        if not kept:
+            return "no step has full arrays"
+        before = [s for s in kept if s < step]
+        after = [s for s in kept if s > step]
+        near = ([f"{before[-1]}"] if before else []) + ([f"{after[0]}"] if after else [])
+        return f"the nearest recorded steps are {' and '.join(near)} (all: trace.steps)"
+
+    # --- filling (the Recorder calls this once per step) ---------------------------------------------
+
+    def _append_step(self, loss, arrays, candidate=True, ops=None, owned=()):
+        """Add one step: `arrays` maps (kind, name) to an array (or None when not recorded); the arrays
+        whose keys are in `owned` are fresh copies the trace may keep, the others are copied."""
+        step = self.n_steps
+        self.n_steps += 1
+        self._loss.append(NAN if loss is None else float(loss))
+        norms = {}
+        for kind in KINDS:
+            for name in self._names(kind):
+                array = arrays.get((kind, name))
+                host = None if array is None else S.to_host(array)
+                stats = self._summarize(kind, name, host)
+                norms[kind, name] = stats["norm"]
+                if kind == "activations":
+                    self._activation_extras(name, host)
+        for name in self.params:
+            weight, update = norms["weights", name], norms["updates", name]
+            ratio = update / weight if weight > 0 else NAN
+            self._stats["updates", name].setdefault("ratio", []).append(ratio)
+        full, nbytes = {}, 0
+        for key, array in arrays.items():
+            if array is not None:
+                host = S.to_host(array)
+                full[key] = host if key in owned and host is array else numpy.array(host, copy=True)
+                nbytes += full[key].nbytes
+        self._full[step] = full
+        self._nbytes += nbytes
+        if ops is not None:
+            self._ops[step] = list(ops)
+        for dropped in self._thinner.offer(step, nbytes, candidate):
+            self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
+            self._ops.pop(dropped, None)
+
+    def _summarize(self, kind, name, array):
+        stats_lists = self._stats.setdefault((kind, name), {stat: [] for stat in S.STAT_NAMES})
+        histogram = self._hist.setdefault((kind, name), S.Histogram())
+        if array is None:
+            stats, sample, low, high = dict.fromkeys(S.STAT_NAMES, NAN), numpy.zeros(0), NAN, NAN
+        else:
+            stats, sample, low, high = S.array_stats(array)
+        for stat in S.STAT_NAMES:
+            stats_lists[stat].append(stats[stat])
+        histogram.add(sample, low, high)
+        return stats
+
+    def _activation_extras(self, name, array):
+        extras = self._extra.setdefault(name, {"dead": [], "saturated": []})
+        info = self._layer_info(name)
+        activation = info.get("activation")
+        if array is None:
+            extras["dead"].append(NAN)
+            extras["saturated"].append(NAN)
+            return
+        extras["saturated"].append(S.saturated_fraction(array, activation))
+        if info.get("role") != "activation":
+            extras["dead"].append(NAN)
+            return
+        alive = S.units_alive(array)
+        if alive is None:
+            extras["dead"].append(NAN)
+            return
+        streak = self._streak.get(name)
+        if streak is None or streak.shape != alive.shape:
+            streak = numpy.zeros(alive.shape, dtype=numpy.int64)
+        self._streak[name] = numpy.where(alive, 0, streak + 1)
+        extras["dead"].append(float(numpy.mean(~alive)) if alive.size else NAN)
+
+    def _layer_info(self, name):
+        for info in self.meta.get("layers", ()):
+            if info.get("name") == name:
+                return info
+        return {}
+
+    # --- files -------------------------------------------------------------------------------------
+
+    def save(self, path):
+        """Write the trace to a .npz file (atomically: a temporary file, then a rename); returns the path."""
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
+        meta = dict(self.meta, layers_order=self.layers, params=self.params, n_steps=self.n_steps,
+                    max_bytes=self._thinner.max_bytes)
+        arrays = {"format": numpy.array(FORMAT), "meta": numpy.array(json.dumps(meta)),
+                  "loss": self.loss}
+        for (kind, name), stats in self._stats.items():
+            for stat, values in stats.items():
+                arrays[f"stat/{kind}/{name}/{stat}"] = numpy.array(values, dtype=numpy.float64)
+            histogram = self._hist[kind, name]
+            arrays[f"hist/{kind}/{name}"] = histogram.table()
+            arrays[f"edges/{kind}/{name}"] = numpy.array(
+                [NAN, NAN] if histogram.low is None else [histogram.low, histogram.high])
+        for name, extras in self._extra.items():
+            for stat, values in extras.items():
+                arrays[f"extra/{name}/{stat}"] = numpy.array(values, dtype=numpy.float64)
+        for name, streak in self._streak.items():
+            arrays[f"streak/{name}"] = streak
+        for step, full in self._full.items():
+            for (kind, name), array in full.items():
+                arrays[f"full/{step}/{kind}/{name}"] = array
+        for step, ops in self._ops.items():
+            arrays[f"ops/{step}"] = numpy.array(ops, dtype=str)
+        folder = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                numpy.savez_compressed(file, **arrays)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a trace written by `save`. A file that is not one raises ValueError saying why."""
+        try:
+            with numpy.load(os.fspath(path), allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        except FileNotFoundError:
+            raise
+        except Exception as error:  # not a zip, a damaged member, an object array (would need pickle)
+            raise ValueError(f"Trace.load: {path!s} is not a readable .npz trace file ({error})") from None
+        if "format" not in arrays or str(arrays["format"]) != FORMAT or "meta" not in arrays:
+            raise ValueError(f"Trace.load: {path!s} is not an aino trace (expected format {FORMAT!r})")
+        try:
+            meta = json.loads(str(arrays.pop("meta")))
+            return cls._from_arrays(meta, arrays)
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"Trace.load: {path!s} is damaged ({error})") from None
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        layers, params = meta.pop("layers_order"), meta.pop("params")
+        n_steps = int(meta.pop("n_steps"))
+        trace = cls(layers, params, meta, max_bytes=int(meta.pop("max_bytes")))
+        trace.n_steps = n_steps
+        trace._loss = [float(v) for v in arrays["loss"]]
+        if len(trace._loss) != n_steps:
+            raise ValueError(f"{len(trace._loss)} loss values for {n_steps} steps")
+        for key, array in arrays.items():
+            section, _, rest = key.partition("/")
+            if section == "stat":
+                kind, rest = rest.split("/", 1)
+                name, stat = rest.rsplit("/", 1)
+                trace._stats.setdefault((kind, name), {})[stat] = [float(v) for v in array]
+            elif section == "hist":
+                kind, name = rest.split("/", 1)
+                histogram = trace._hist.setdefault((kind, name), S.Histogram())
+                histogram.rows = numpy.array(array, dtype=numpy.float32).reshape(-1, S.N_BINS)
+                histogram.n = len(histogram.rows)
+                low, high = arrays[f"edges/{kind}/{name}"]
+                if math.isfinite(low):
+                    histogram.low, histogram.high = float(low), float(high)
+            elif section == "extra":
+                name, stat = rest.rsplit("/", 1)
+                trace._extra.setdefault(name, {})[stat] = [float(v) for v in array]
+            elif section == "streak":
+                trace._streak[rest] = numpy.array(array)
+            elif section == "full":
+                step, kind, name = rest.split("/", 2)
+                trace._full.setdefault(int(step), {})[kind, name] = array
+            elif section == "ops":
+                trace._ops[int(rest)] = [str(op) for op in array]
+        for kind in KINDS:
+            for name in trace._names(kind):
+                if (kind, name) not in trace._stats or (kind, name) not in trace._hist:
+                    raise ValueError(f"no summaries for {kind} of {name!r}")
+        trace._nbytes = sum(a.nbytes for full in trace._full.values() for a in full.values())
+        for step in trace.steps:
+            trace._thinner.kept.append(step)
+            trace._thinner.sizes[step] = sum(a.nbytes for a in trace._full[step].values())
+        trace._thinner.total = trace._nbytes
+        return trace
+
+
+NAN = float("nan")

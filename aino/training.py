@@ -1,0 +1,95 @@
+"""fit(): a ready training loop for aino.nn models, with a progress bar, a history and (optionally) a trace.
+
+    from aino import fit
+    history = fit(model, X, y, epochs=50, lr=0.01, trace=True)
+    history.loss       # mean loss of each epoch
+    history.trace      # an aino.trace.Trace (or None), ready for visualizer.Debugger
+"""
+
+import warnings
+
+import numpy
+from tqdm.auto import tqdm
+
+
+class History:
+    """What fit() returns: `loss` (mean loss per epoch), `trace` (a Trace, or None), and the model."""
+
+    def __init__(self, model):
+        self.model = model
+        self.loss = []
+        self.trace = None
+
+    def __repr__(self):
+        last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""
+        return f"History({len(self.loss)} epochs{last}, trace={'yes' if self.trace is not None else 'no'})"
+
+
+def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=0.01, shuffle=True, seed=None,
+        trace=False, probe=None, verbose=True):
+    """Train `model` on (X, y) with mini-batches; returns a History.
+
+    `loss_fn` defaults to CrossEntropyLoss for integer labels and MSELoss otherwise; `optimizer` to
+    Adam(model.parameters(), lr=lr). `seed` fixes the shuffling. `trace=True` records a Trace (a dict
+    is passed on to Recorder as options, e.g. {"every": 5}); `probe` is the Recorder's probe batch.
+    """
+    from aino import nn, optim
+    from aino.nn.module import Module
+    from aino.tensor import Tensor
+
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an aino.nn Module, got {type(model).__name__} "
+                        f"(a classic NeuralNetwork has its own .fit)")
+    X, y = _host(X), _host(y)
+    if len(X) != len(y):
+        raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+            raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+    dtype = next((p.dtype for p in model.parameters()), numpy.dtype(numpy.float32))
+    X = X.astype(dtype) if X.dtype.kind in "fiub" else X
+    labels = y.dtype.kind in "iub" and y.ndim == 1
+    y = y.astype(numpy.int64) if labels else y.astype(dtype)
+    if loss_fn is None:
+        loss_fn = nn.CrossEntropyLoss() if labels else nn.MSELoss()
+    if optimizer is None:
+        optimizer = optim.Adam(model.parameters(), lr=lr)
+    history = History(model)
+    rng = numpy.random.default_rng(seed)
+    recorder = None
+    if trace:
+        from aino.trace import Recorder
+
+        options = dict(trace) if isinstance(trace, dict) else {}
+        recorder = Recorder(model, optimizer, probe=probe, **options).__enter__()
+    try:
+        progress = tqdm(range(epochs), desc="training", unit="epoch", disable=not verbose)
+        for epoch in progress:
+            order = rng.permutation(len(X)) if shuffle else numpy.arange(len(X))
+            total = 0.0
+            for start in range(0, len(X), batch_size):
+                rows = order[start:start + batch_size]
+                optimizer.zero_grad()
+                loss = loss_fn(model(Tensor(X[rows])), Tensor(y[rows]))
+                loss.backward()
+                optimizer.step()
+                total += float(loss.item()) * len(rows)
+            history.loss.append(total / len(X))
+            progress.set_postfix(loss=f"{history.loss[-1]:.4f}", refresh=False)
+            if not numpy.isfinite(history.loss[-1]):
+                warnings.warn(f"fit: the loss became {history.loss[-1]} in epoch {epoch + 1}; training stopped. "
+                              f"A smaller learning rate (now {optimizer.lr}) usually helps.", RuntimeWarning,
+                              stacklevel=2)
+                break
+    finally:
+        if recorder is not None:
+            recorder.__exit__(None, None, None)
+            history.trace = recorder.trace
+    return history
+
+
+def _host(values):
+    data = getattr(values, "data", values)
+    if hasattr(data, "get") and not isinstance(data, numpy.ndarray):
+        data = data.get()
+    return numpy.asarray(data)

@@ -1,0 +1,263 @@
+"""The visual debugger in a real browser.
+
+Voilà serves tests/browser/debugger.ipynb on 127.0.0.1 (a free port, no token, no password, config and
+runtime files in a temporary directory), Debian's chromium opens it through Playwright, the step slider is
+moved with the keyboard (End: to the last step), and the widget's screenshots before and after must differ clearly.
+
+Set AINO_BROWSER_ARTIFACTS=/some/dir to keep the two screenshots and the server log there.
+"""
+
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = Path(__file__).with_name("debugger.ipynb")
+CHROMIUM = os.environ.get("AINO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDGET = ".aino-debugger"                      # the class the notebook gives the Debugger
+SLIDER_HANDLE = f"{WIDGET} .widget-slider .noUi-handle"
+IMAGES = f"{WIDGET} img"
+# Time limits, together under 90 s (a run here takes about 20 s, most of it the kernel drawing the views)
+SERVER_TIMEOUT_S = 25                          # Voila answers HTTP
+RENDER_TIMEOUT_S = 40                          # the page loads, the notebook runs, the widget shows
+CHANGE_TIMEOUT_S = 15                          # the kernel redraws the view after the slider moves
+MIN_CHANGED_FRACTION = 0.01                    # at least 1% of the widget's pixels must change...
+MIN_CHANGED_PIXELS = 2000                      # ...and at least this many
+
+
+def _missing_pieces():
+    missing = []
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"chromium ({CHROMIUM} not found; apt-get install chromium)")
+    for module, package in (("playwright", "playwright"), ("voila", "voila"), ("ipywidgets", "ipywidgets"),
+                            ("PIL", "pillow"), ("ipykernel", "ipykernel")):
+        if importlib.util.find_spec(module) is None:
+            missing.append(f"{package} (pip install -e \".[test]\")")
+    return missing
+
+
+def _require_browser_pieces():
+    missing = _missing_pieces()
+    if missing:
+        reason = "the real-browser test needs " + ", ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " -- CI=true, so this is a failure, not a skip", pytrace=False)
+        pytest.skip(reason)
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path, n=4000):
+    try:
+        return Path(path).read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def _stop(proc):
+    """SIGTERM the server's process group (Voilà shuts its kernels down), then SIGKILL what is left."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _voila(tmp_path):
+    """Start Voilà on 127.0.0.1 with a config of its own; yield the notebook's URL; always stop it."""
+    port = _free_port()
+    home = tmp_path / "jupyter"
+    dirs = {name: home / name for name in ("config", "data", "runtime", "ipython", "connections")}
+    for d in dirs.values():
+        d.mkdir(parents=True)
+    settings = {
+        "ip": "127.0.0.1",
+        "port": port,
+        "port_retries": 0,
+        "open_browser": False,
+        "auto_token": False,
+        "token": "",
+        "connection_dir_root": str(dirs["connections"]),
+    }
+    (dirs["config"] / "voila.json").write_text(json.dumps({"Voila": settings}, indent=1))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        MPLBACKEND="Agg",
+        PYTHONHASHSEED="0",
+    )
+    command = [
+        sys.executable, "-m", "voila", str(NOTEBOOK),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.auto_token=False",
+        f"--Voila.config_file_paths={dirs['config']}",
+        f"--Voila.connection_dir_root={dirs['connections']}",
+        "--show_tracebacks=True",
+    ]
+    log_path = tmp_path / "voila.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"Voila exited with code {proc.returncode}:\n{_tail(log_path)}", pytrace=False)
+            try:  # any HTTP answer, even a 404, means the server is up; this path runs no notebook
+                urllib.request.urlopen(f"{url}aino-browser-test-ping", timeout=2).close()
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"Voila did not answer on {url} within {SERVER_TIMEOUT_S} s:\n"
+                                f"{_tail(log_path)}", pytrace=False)
+                time.sleep(0.2)
+        yield url, log_path
+    finally:
+        _stop(proc)
+        artifacts = os.environ.get("AINO_BROWSER_ARTIFACTS")
+        if artifacts:
+            Path(artifacts).mkdir(parents=True, exist_ok=True)
+            shutil.copy(log_path, Path(artifacts) / "voila.log")
+
+
+def _changed_pixels(before_png, after_png):
+    """How many pixels of the widget differ visibly (any channel by more than 24 of 255), and of how many."""
+    from PIL import Image, ImageChops
+
+    before = Image.open(before_png).convert("RGB")
+    after = Image.open(after_png).convert("RGB")
+    width, height = max(before.width, after.width), max(before.height, after.height)
+    canvas_a = Image.new("RGB", (width, height), "white")
+    canvas_b = Image.new("RGB", (width, height), "white")
+    canvas_a.paste(before)
+    canvas_b.paste(after)
+    red, green, blue = ImageChops.difference(canvas_a, canvas_b).split()
+    largest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    return sum(largest.histogram()[25:]), width * height
+
+
+def test_moving_the_step_slider_changes_the_view(tmp_path):
+    _require_browser_pieces()
+    with _voila(tmp_path) as (url, log_path):
+        _move_the_slider_and_compare(url, log_path, tmp_path)
+
+
+def _move_the_slider_and_compare(url, log_path, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("AINO_BROWSER_ARTIFACTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    before_png, after_png = shots / "debugger-before.png", shots / "debugger-after.png"
+    console = []
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),          # a fresh --user-data-dir
+            executable_path=CHROMIUM,
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 1000},
+        )
+        try:
+            page = context.new_page()
+            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+
+            def explain(what):
+                return (f"{what}\n--- browser console ---\n" + "\n".join(console[-30:])
+                        + f"\n--- voila log ---\n{_tail(log_path)}")
+
+            render_deadline = time.monotonic() + RENDER_TIMEOUT_S
+
+            def render_ms():
+                return max(1000.0, (render_deadline - time.monotonic()) * 1000)
+
+            try:
+                page.goto(url, wait_until="domcontentloaded", timeout=render_ms())
+                page.wait_for_selector(SLIDER_HANDLE, state="visible", timeout=render_ms())
+                page.wait_for_function(
+                    """selector => {
+                        const images = [...document.querySelectorAll(selector)];
+                        return images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0);
+                    }""",
+                    arg=IMAGES, timeout=render_ms())
+            except Exception as error:  # noqa: BLE001 -- re-raised with the logs that say why
+                pytest.fail(explain(f"the widget did not render: {error}"), pytrace=False)
+
+            widget = page.locator(WIDGET).first
+            sources_before = page.eval_on_selector_all(IMAGES, "images => images.map(i => i.src)")
+            page.wait_for_timeout(300)                   # let the first paint settle
+            widget.screenshot(path=str(before_png))
+
+            handle = page.locator(SLIDER_HANDLE).first
+            value_before = handle.get_attribute("aria-valuenow")
+            handle.focus()
+            page.keyboard.press("End")                   # one keystroke: the slider jumps to the last step
+            try:
+                page.wait_for_function(
+                    """([selector, before]) => {
+                        const images = [...document.querySelectorAll(selector)];
+                        return images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0)
+                            && images.some((image, k) => image.src !== before[k]);
+                    }""",
+                    arg=[IMAGES, sources_before], timeout=CHANGE_TIMEOUT_S * 1000)
+            except Exception as error:  # noqa: BLE001
+                pytest.fail(explain(f"the image did not change after the slider moved "
+                                    f"(from {value_before} to {handle.get_attribute('aria-valuenow')}): "
+                                    f"{error}"), pytrace=False)
+            value_after = handle.get_attribute("aria-valuenow")
+            page.wait_for_timeout(500)                   # let the new picture paint
+            widget.screenshot(path=str(after_png))
+        finally:
+            context.close()
+
+    assert value_before != value_after, f"the slider did not move (value {value_before})"
+    changed, total = _changed_pixels(before_png, after_png)
+    assert changed >= MIN_CHANGED_PIXELS and changed >= MIN_CHANGED_FRACTION * total, (
+        f"moving the slider from {value_before} to {value_after} changed only {changed} of {total} pixels "
+        f"of the widget; screenshots: {before_png}, {after_png}")
