@@ -22,3 +22,6 @@ def test_readme_examples_run_in_order(tmp_path, monkeypatch):
     assert namespace["loss"].item() < 0.05  # the fast-path network on the moons
     assert aino.Tensor.get_trace_log()[-2:] == [("mul", [1.0, 2.0], [3.0, 4.0]), ("add", [3.0, 8.0], [1.0, 2.0])]
     aino.Tensor.clear_trace()
+    trace = namespace["trace"]  # the tracing example: 20 epochs of 7 batches, saved and exported
+    assert trace.n_steps == 140 and aino.Trace.load(tmp_path / "moons-trace.npz").n_steps == 140
+    assert (tmp_path / "moons.html").read_text().count("data:image/png;base64,") == 3
