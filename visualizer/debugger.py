@@ -23,7 +23,7 @@ from collections import OrderedDict
 import ipywidgets as widgets
 import numpy
 
-from visualizer import plots
+from visualizer import common
 from visualizer.figure import figure_png, plot_step
 
 CACHE = 24  # rendered views kept, so scrubbing back is instant
@@ -63,7 +63,7 @@ class Debugger(widgets.VBox):
         try:
             self._sync_options(follow=True)  # a Recorder's trace: show the newest step
             if self.trace.layers:
-                self._layer.value = plots.check_layer(self.trace, layer)
+                self._layer.value = common.check_layer(self.trace, layer)
             if step is None and self.recorder is None and self.trace.steps:
                 step = self.trace.steps[0]  # a finished trace: start at the beginning, ready to play
             if step is not None:
@@ -97,7 +97,7 @@ class Debugger(widgets.VBox):
 
     @layer.setter
     def layer(self, name):
-        self._layer.value = plots.check_layer(self.trace, name)
+        self._layer.value = common.check_layer(self.trace, name)
 
     @property
     def slider(self):
@@ -135,8 +135,8 @@ class Debugger(widgets.VBox):
     def _snap(self, step):
         if not self.trace.n_steps:
             raise ValueError("Debugger: the trace has no steps yet; train, then call refresh()")
-        step = plots.check_step(self.trace, step)
-        return plots.kept_step(self.trace, step)
+        step = common.check_step(self.trace, step)
+        return common.kept_step(self.trace, step)
 
     def _sync_options(self, follow):
         """Make the slider's options the trace's kept steps; keep the step shown, or follow the newest."""
@@ -186,7 +186,7 @@ class Debugger(widgets.VBox):
         loss = trace.loss[step]
         loss_text = f"{loss:.4g}" if numpy.isfinite(loss) else str(loss)
         parts = [f"<b>Step {step}</b> of {trace.n_steps - 1} &nbsp; loss <b>{loss_text}</b>"]
-        found = plots.findings(trace)
+        found = common.findings(trace)
         if found:
             items = "".join(
                 f"<li style='color:{'#c62828' if f.step is None or f.step <= step else '#888'}'>"

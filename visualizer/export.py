@@ -14,7 +14,7 @@ import zlib
 
 import numpy
 
-from visualizer import plots
+from visualizer import common
 from visualizer.figure import figure_png, plot_step
 
 MAX_STEPS = 60  # figures embedded at most (about 100-200 kB each)
@@ -25,7 +25,7 @@ def export_steps(trace, steps=None, limit=MAX_STEPS):
     spread, always the first and the last. Returns (steps, note about any left out)."""
     if steps is None:
         steps = trace.steps or list(range(trace.n_steps))
-    steps = sorted({plots.check_step(trace, int(s)) for s in steps})
+    steps = sorted({common.check_step(trace, int(s)) for s in steps})
     if not steps:
         raise ValueError("export_html: no steps to export")
     note = ""
@@ -47,7 +47,7 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     from tqdm.auto import tqdm
 
     path = os.fspath(path)
-    layer = plots.check_layer(trace, layer)
+    layer = common.check_layer(trace, layer)
     steps, note = export_steps(trace, steps)
     drawing = tqdm(steps, desc="drawing the report", unit="step", disable=not progress)
     images = [_base64_png(figure_png(plot_step(trace, step, layer))) for step in drawing]
@@ -92,7 +92,7 @@ def _page(trace, steps, layer, images, note):
     figures = "\n".join(
         f'<img class="step" data-step="{step}" alt="step {step}" {"" if i == 0 else "hidden "}'
         f'src="data:image/png;base64,{data}">' for i, (step, data) in enumerate(zip(steps, images)))
-    found = plots.findings(trace)
+    found = common.findings(trace)
     if found:
         items = "\n".join(
             f"<li><b>{e(f.kind.replace('_', ' '))}</b>"

@@ -17,7 +17,7 @@ import numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from visualizer import plots
+from visualizer import common, plots
 
 FIGSIZE = (16, 11)  # inches
 DPI = 80  # 1280 x 880 pixels: readable in a notebook cell, small enough to embed 60 of in a page
@@ -26,8 +26,8 @@ DPI = 80  # 1280 x 880 pixels: readable in a notebook cell, small enough to embe
 def plot_step(trace, step, layer=None):
     """A Figure with every panel of the debugger for `step` (negative counts from the end), looking at
     `layer` (default: the first activation layer)."""
-    step = plots.check_step(trace, step)
-    layer = plots.check_layer(trace, layer)
+    step = common.check_step(trace, step)
+    layer = common.check_layer(trace, layer)
     figure = Figure(figsize=FIGSIZE, dpi=DPI)
     FigureCanvasAgg(figure)
     grid = figure.add_gridspec(3, 4, height_ratios=[1.45, 1, 1], width_ratios=[1.25, 1.25, 1, 1], left=0.045,
@@ -39,7 +39,7 @@ def plot_step(trace, step, layer=None):
     plots.plot_gradients(trace, step, layer, figure.add_subplot(grid[1, 2:4]))
     plots.plot_updates(trace, step, layer, figure.add_subplot(grid[2, 0:2]))
     plots.plot_ops(trace, step, layer, figure.add_subplot(grid[2, 2:4]))
-    figure.suptitle(title(trace, step, layer), fontsize=plots.FONT + 5, weight="bold")
+    figure.suptitle(title(trace, step, layer), fontsize=common.FONT + 5, weight="bold")
     return figure
 
 
@@ -51,7 +51,7 @@ def title(trace, step, layer):
     where = f"{model} ({path})" if path else model
     loss_text = f"{loss:.4g}" if numpy.isfinite(loss) else str(loss)
     return (f"{where}   |   step {step} of {trace.n_steps - 1}   |   loss {loss_text}   |   "
-            f"layer {plots.layer_title(trace, layer)}")
+            f"layer {common.layer_title(trace, layer)}")
 
 
 def figure_png(figure, dpi=None):
