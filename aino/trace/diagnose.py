@@ -2,7 +2,8 @@
 words of the lessons, what went wrong, where (layer or parameter) and from which step.
 
   nan_loss             the loss became NaN or infinite (the first such step)
-  exploding_gradients  a layer's gradient norm grew a thousandfold over its first steps, or stopped being finite
+  exploding_gradients  a layer's gradient norm grew over a thousandfold from the first step, or stopped being
+                       finite (the first such step; of the layers that show it then, the one grown most)
   vanishing_gradients  late in training the gradient reaching the first layer is under 1/1000 of the
                        gradient at the last layer (RMS per value, so layer widths do not matter)
   dead_relu            at least half of a ReLU-type layer's units gave 0 for every sample over the latest
@@ -71,7 +72,7 @@ def _exploding(trace):
         norm = _norms(trace, "gradients", name)
         if not numpy.isfinite(norm[:1]).all() or norm.size < 2:
             continue
-        start = numpy.median(norm[: min(3, norm.size)])
+        start = norm[0]  # the first step's: a median of the first few would hide a blow-up in them
         if not start > 0:
             continue
         with numpy.errstate(invalid="ignore", over="ignore"):

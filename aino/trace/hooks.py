@@ -10,6 +10,7 @@ This file imports nothing from aino, so any module may import it.
 """
 
 active = []  # the attached listeners; empty (falsy) when nothing records
+_listeners = ()  # the same, as a tuple the events loop over (a listener may detach during an event)
 
 
 class Listener:
@@ -38,48 +39,52 @@ class Listener:
 
 
 def attach(listener):
+    global _listeners
     if listener not in active:
         active.append(listener)
+    _listeners = tuple(active)
 
 
 def detach(listener):
+    global _listeners
     if listener in active:
         active.remove(listener)
+    _listeners = tuple(active)
 
 
 # --- the events, as the call sites spell them ----------------------------------------------------
 
 
 def module_called(module, inputs, output):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.module_called(module, inputs, output)
 
 
 def backward_started(root, grad):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.backward_started(root, grad)
 
 
 def node_gradient(node, grad):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.node_gradient(node, grad)
 
 
 def before_step(optimizer):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.before_step(optimizer)
 
 
 def after_step(optimizer):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.after_step(optimizer)
 
 
 def classic_before_update(network, X, Y, output, loss):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.classic_before_update(network, X, Y, output, loss)
 
 
 def classic_after_update(network):
-    for listener in tuple(active):
+    for listener in _listeners:
         listener.classic_after_update(network)

@@ -29,6 +29,7 @@ reads and copies, and never changes a value training uses: results are identical
 import numpy
 
 from aino.trace import hooks
+from aino.trace.summaries import measure
 from aino.trace.trace import KINDS, Trace
 
 NAN = float("nan")
@@ -69,6 +70,7 @@ class Recorder(hooks.Listener):
         self._attached = False
         self._ops_was_on = None
         self._params = None
+        self._buffers = {}  # parameter -> array reused for its value before each step
         self._step_callbacks = []
         self._reset_step()
 
@@ -110,6 +112,7 @@ class Recorder(hooks.Listener):
         self._outputs = {}  # layer -> output Tensor of this step
         self._watch = {}  # id(output tensor) -> [layer, ...]
         self._grads = {}  # layer -> dL/d(output)
+        self._measured = {}  # (kind, name) -> what summaries.measure said of the copy, made right after it
         self._loss = None
         self._before = self._weight_grads = None
         self._probing = False
@@ -144,14 +147,19 @@ class Recorder(hooks.Listener):
         if names:
             for name in names:
                 if self._outputs.get(name) is node:
-                    self._grads[name] = grad.copy()
+                    self._grads[name] = copy = _snapshot(grad)
+                    self._measured["gradients", name] = measure(copy)
 
     def before_step(self, optimizer):
         if self.classic or (self.optimizer is not None and optimizer is not self.optimizer):
             return
         params = self._parameters()
-        self._before = {name: p.data.copy() for name, p in params}
-        self._weight_grads = {name: None if p.grad is None else p.grad.data.copy() for name, p in params}
+        self._before = {name: _snapshot(p.data, self._buffers.get(name)) for name, p in params}
+        self._buffers = self._before
+        self._weight_grads = grads = {}
+        for name, p in params:
+            grads[name] = grad = None if p.grad is None else _snapshot(p.grad.data)
+            self._measured["weight_grads", name] = measure(grad)
 
     def after_step(self, optimizer):
         if self.classic or (self.optimizer is not None and optimizer is not self.optimizer):
@@ -164,21 +172,35 @@ class Recorder(hooks.Listener):
         return self._params
 
     def _finish_step(self, weights):
-        arrays = {}
+        """End the fast path's step: copy what is kept (each array summarised right after its copy, while
+        it is in the cache) and hand it all to the trace."""
+        arrays, measured = {}, self._measured
         before = self._before or {}
         grads = self._weight_grads
         if grads is None:  # end_step() by hand: the gradients are still on the parameters
-            grads = {name: None if p.grad is None else p.grad.data for name, p in self._parameters()}
+            grads = {}
+            for name, p in self._parameters():
+                grads[name] = grad = None if p.grad is None else _snapshot(p.grad.data)
+                measured["weight_grads", name] = measure(grad)
         for name, value in weights.items():
-            arrays["weights", name] = value
+            arrays["weights", name] = after = _snapshot(value)
+            measured["weights", name] = measure(after)
             arrays["weight_grads", name] = grads.get(name)
-            arrays["updates", name] = value - before[name] if name in before else None
+            update = None
+            if name in before:
+                update = after - before[name]
+                measured["updates", name] = measure(update)
+            arrays["updates", name] = update
         activations = self._run_probe() if self.probe is not None else {
             name: output.data for name, output in self._outputs.items()}
         for name in self.trace.layers:
-            arrays["activations", name] = activations.get(name)
+            value = activations.get(name)
+            if value is not None:
+                value = _snapshot(value)
+                measured["activations", name] = measure(value)
+            arrays["activations", name] = value
             arrays["gradients", name] = self._grads.get(name)
-        self._append(arrays)
+        self._append(arrays, owned=arrays.keys(), measured=measured)
 
     def _run_probe(self):
         if self.classic:
@@ -198,7 +220,7 @@ class Recorder(hooks.Listener):
                 module.training = mode
         return self._probe_outputs
 
-    def _append(self, arrays):
+    def _append(self, arrays, owned, measured=None):
         step = self.trace.n_steps
         ops = None
         if self.record_ops:
@@ -209,10 +231,8 @@ class Recorder(hooks.Listener):
             if not self._ops_was_on:
                 function.clear_trace()
             self._ops_start = len(log)
-        owned = {key for key in arrays if key[0] in ("gradients", "weight_grads", "updates")}
-        if self._weight_grads is None:  # end_step(): the gradients are the parameters' own arrays
-            owned = {key for key in owned if key[0] != "weight_grads"}
-        self.trace._append_step(self._loss, arrays, candidate=step % self.every == 0, ops=ops, owned=owned)
+        self.trace._append_step(self._loss, arrays, candidate=step % self.every == 0, ops=ops, owned=set(owned),
+                                measured=measured)
         self._reset_step()
         for callback in self._step_callbacks:
             callback(self.trace)
@@ -257,7 +277,7 @@ class Recorder(hooks.Listener):
         for name in self.trace.layers:
             arrays["activations", name] = activations.get(name)
             arrays["gradients", name] = self._grads.get(name)
-        self._append(arrays)
+        self._append(arrays, owned=[key for key in arrays if key[0] in ("gradients", "weight_grads", "updates")])
 
     def _probe_input(self, probe):
         data = getattr(probe, "data", probe)
@@ -375,6 +395,16 @@ def _classic_activations(network):
         out[f"layers.{i}.z"] = _classic_z(layer)
         out[f"layers.{i}"] = layer.output
     return out
+
+
+def _snapshot(array, buffer=None):
+    """A host (NumPy) copy of `array`, written into `buffer` when that is a NumPy array of its shape and dtype."""
+    if not isinstance(array, numpy.ndarray):
+        return array.get() if hasattr(array, "get") else numpy.array(array, copy=True)
+    if buffer is not None and buffer.shape == array.shape and buffer.dtype == array.dtype:
+        numpy.copyto(buffer, array)
+        return buffer
+    return array.copy()
 
 
 def _describe_op(entry):

@@ -46,12 +46,17 @@ class Trace:
         self.meta = dict(meta or {})
         self.n_steps = 0
         self._loss = []
-        self._stats = {}  # (kind, name) -> {stat: [one float per step]}
-        self._hist = {}  # (kind, name) -> summaries.Histogram
-        self._extra = {}  # layer -> {"dead": [...], "saturated": [...]}
+        self._keys = [(kind, name) for kind in KINDS for name in self._names(kind)]
+        self._index = {key: i for i, key in enumerate(self._keys)}  # (kind, name) -> series
+        self._summaries = S.Summaries(len(self._keys))  # stats and histograms of every series, per step
+        self._ratio = _Rows(len(self.params))  # per step, norm(update) / norm(weight) of each parameter
+        self._extra = _Rows(2 * len(self.layers))  # per step, dead and saturated fractions of each layer
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
         self._ops = {}  # step -> [op description, ...]
+        self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
+        self._weights = numpy.array([self._index["weights", name] for name in self.params], dtype=numpy.intp)
+        self._updates = numpy.array([self._index["updates", name] for name in self.params], dtype=numpy.intp)
         self._thinner = Thinner(max_bytes)
         self._nbytes = 0
 
@@ -102,22 +107,22 @@ class Trace:
         update_ratio (NaN for layers); for activations also dead (fraction of units 0 for every
         sample) and saturated (fraction of sigmoid/tanh outputs near their asymptotes, else NaN)."""
         self._check_name(kind, name)
-        table = {stat: numpy.array(values, dtype=numpy.float64) for stat, values in self._stats[kind, name].items()}
-        table["hist"] = self._hist[kind, name].table()
+        i = self._index[kind, name]
+        table = {stat: self._summaries.column(i, j) for j, stat in enumerate(S.STAT_NAMES)}
+        table["hist"] = self._summaries.table(i)
         if kind in PARAM_KINDS:
-            table["update_ratio"] = numpy.array(self._stats["updates", name]["ratio"], dtype=numpy.float64)
+            table["update_ratio"] = self._ratio.column(self.params.index(name))
         else:
             table["update_ratio"] = numpy.full(self.n_steps, numpy.nan)
-        table.pop("ratio", None)
         if kind == "activations":
-            for stat, values in self._extra[name].items():
-                table[stat] = numpy.array(values, dtype=numpy.float64)
+            j = 2 * self.layers.index(name)
+            table["dead"], table["saturated"] = self._extra.column(j), self._extra.column(j + 1)
         return table
 
     def hist_edges(self, kind, name):
         """The 33 edges of the 32 histogram bins of (kind, name), the same for every step."""
         self._check_name(kind, name)
-        return self._hist[kind, name].edges()
+        return self._summaries.edges(self._index[kind, name])
 
     def dead_units(self, layer):
         """Per unit of `layer`, for how many of the latest steps in a row it was 0 for every sample."""
@@ -169,30 +174,28 @@ class Trace:
 
     # --- filling (the Recorder calls this once per step) ---------------------------------------------
 
-    def _append_step(self, loss, arrays, candidate=True, ops=None, owned=()):
+    def _append_step(self, loss, arrays, candidate=True, ops=None, owned=(), measured=None):
         """Add one step: `arrays` maps (kind, name) to an array (or None when not recorded); the arrays
-        whose keys are in `owned` are fresh copies the trace may keep, the others are copied."""
+        whose keys are in `owned` are fresh copies the trace may keep, the others are copied.
+        `measured` maps keys to what `summaries.measure` said of the array (computed earlier)."""
         step = self.n_steps
         self.n_steps += 1
         self._loss.append(NAN if loss is None else float(loss))
-        norms = {}
-        for kind in KINDS:
-            for name in self._names(kind):
-                array = arrays.get((kind, name))
-                host = None if array is None else S.to_host(array)
-                stats = self._summarize(kind, name, host)
-                norms[kind, name] = stats["norm"]
-                if kind == "activations":
-                    self._activation_extras(name, host)
-        for name in self.params:
-            weight, update = norms["weights", name], norms["updates", name]
-            ratio = update / weight if weight > 0 else NAN
-            self._stats["updates", name].setdefault("ratio", []).append(ratio)
+        hosts = {key: S.to_host(array) for key, array in arrays.items() if array is not None}
+        keys = self._keys
+        stats = self._summaries.add([hosts.get(key) for key in keys],
+                                    None if not measured else [measured.get(key) for key in keys])
+        norms = stats[:, S.NORM]
+        weight, update = norms[self._weights], norms[self._updates]
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            self._ratio.append(numpy.where(weight > 0, update / weight, NAN))
+        extra = self._extra.append()
+        for j, name in enumerate(self.layers):
+            extra[2 * j], extra[2 * j + 1] = self._activation_extras(name, hosts.get(("activations", name)))
         full, nbytes = {}, 0
-        for key, array in arrays.items():
-            if array is not None:
-                host = S.to_host(array)
-                full[key] = host if key in owned and host is array else numpy.array(host, copy=True)
+        if sum(host.nbytes for host in hosts.values()) <= self._thinner.max_bytes:  # else not kept: no copies
+            for key, host in hosts.items():
+                full[key] = host if key in owned and host is arrays[key] else numpy.array(host, copy=True)
                 nbytes += full[key].nbytes
         self._full[step] = full
         self._nbytes += nbytes
@@ -202,45 +205,24 @@ class Trace:
             self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
             self._ops.pop(dropped, None)
 
-    def _summarize(self, kind, name, array):
-        stats_lists = self._stats.setdefault((kind, name), {stat: [] for stat in S.STAT_NAMES})
-        histogram = self._hist.setdefault((kind, name), S.Histogram())
-        if array is None:
-            stats, sample, low, high = dict.fromkeys(S.STAT_NAMES, NAN), numpy.zeros(0), NAN, NAN
-        else:
-            stats, sample, low, high = S.array_stats(array)
-        for stat in S.STAT_NAMES:
-            stats_lists[stat].append(stats[stat])
-        histogram.add(sample, low, high)
-        return stats
-
     def _activation_extras(self, name, array):
-        extras = self._extra.setdefault(name, {"dead": [], "saturated": []})
-        info = self._layer_info(name)
-        activation = info.get("activation")
+        """(dead, saturated) of a layer's activations at this step; updates the dead-unit streaks."""
         if array is None:
-            extras["dead"].append(NAN)
-            extras["saturated"].append(NAN)
-            return
-        extras["saturated"].append(S.saturated_fraction(array, activation))
+            return NAN, NAN
+        info = self._infos.get(name, {})
+        saturated = S.saturated_fraction(array, info.get("activation"))
         if info.get("role") != "activation":
-            extras["dead"].append(NAN)
-            return
+            return NAN, saturated
         alive = S.units_alive(array)
         if alive is None:
-            extras["dead"].append(NAN)
-            return
+            return NAN, saturated
         streak = self._streak.get(name)
         if streak is None or streak.shape != alive.shape:
             streak = numpy.zeros(alive.shape, dtype=numpy.int64)
-        self._streak[name] = numpy.where(alive, 0, streak + 1)
-        extras["dead"].append(float(numpy.mean(~alive)) if alive.size else NAN)
-
-    def _layer_info(self, name):
-        for info in self.meta.get("layers", ()):
-            if info.get("name") == name:
-                return info
-        return {}
+        streak += 1
+        streak[alive] = 0
+        self._streak[name] = streak
+        return (1.0 - numpy.count_nonzero(alive) / alive.size if alive.size else NAN), saturated
 
     # --- files -------------------------------------------------------------------------------------
 
@@ -253,16 +235,16 @@ class Trace:
                     max_bytes=self._thinner.max_bytes)
         arrays = {"format": numpy.array(FORMAT), "meta": numpy.array(json.dumps(meta)),
                   "loss": self.loss}
-        for (kind, name), stats in self._stats.items():
-            for stat, values in stats.items():
-                arrays[f"stat/{kind}/{name}/{stat}"] = numpy.array(values, dtype=numpy.float64)
-            histogram = self._hist[kind, name]
-            arrays[f"hist/{kind}/{name}"] = histogram.table()
-            arrays[f"edges/{kind}/{name}"] = numpy.array(
-                [NAN, NAN] if histogram.low is None else [histogram.low, histogram.high])
-        for name, extras in self._extra.items():
-            for stat, values in extras.items():
-                arrays[f"extra/{name}/{stat}"] = numpy.array(values, dtype=numpy.float64)
+        for (kind, name), i in self._index.items():
+            for j, stat in enumerate(S.STAT_NAMES):
+                arrays[f"stat/{kind}/{name}/{stat}"] = self._summaries.column(i, j)
+            arrays[f"hist/{kind}/{name}"] = self._summaries.table(i)
+            arrays[f"edges/{kind}/{name}"] = numpy.array([self._summaries.low[i], self._summaries.high[i]])
+        for p, name in enumerate(self.params):
+            arrays[f"stat/updates/{name}/ratio"] = self._ratio.column(p)
+        for j, name in enumerate(self.layers):
+            arrays[f"extra/{name}/dead"] = self._extra.column(2 * j)
+            arrays[f"extra/{name}/saturated"] = self._extra.column(2 * j + 1)
         for name, streak in self._streak.items():
             arrays[f"streak/{name}"] = streak
         for step, full in self._full.items():
@@ -309,23 +291,23 @@ class Trace:
         trace._loss = [float(v) for v in arrays["loss"]]
         if len(trace._loss) != n_steps:
             raise ValueError(f"{len(trace._loss)} loss values for {n_steps} steps")
+        stats, hists, ratios, extras = {}, {}, {}, {}
         for key, array in arrays.items():
             section, _, rest = key.partition("/")
             if section == "stat":
                 kind, rest = rest.split("/", 1)
                 name, stat = rest.rsplit("/", 1)
-                trace._stats.setdefault((kind, name), {})[stat] = [float(v) for v in array]
+                if stat == "ratio":
+                    ratios[name] = numpy.array(array, dtype=numpy.float64)
+                else:
+                    stats.setdefault((kind, name), {})[stat] = numpy.array(array, dtype=numpy.float64)
             elif section == "hist":
                 kind, name = rest.split("/", 1)
-                histogram = trace._hist.setdefault((kind, name), S.Histogram())
-                histogram.rows = numpy.array(array, dtype=numpy.float32).reshape(-1, S.N_BINS)
-                histogram.n = len(histogram.rows)
-                low, high = arrays[f"edges/{kind}/{name}"]
-                if math.isfinite(low):
-                    histogram.low, histogram.high = float(low), float(high)
+                hists[kind, name] = (numpy.array(array, dtype=numpy.float32).reshape(-1, S.N_BINS),
+                                     arrays[f"edges/{kind}/{name}"])
             elif section == "extra":
                 name, stat = rest.rsplit("/", 1)
-                trace._extra.setdefault(name, {})[stat] = [float(v) for v in array]
+                extras[name, stat] = numpy.array(array, dtype=numpy.float64)
             elif section == "streak":
                 trace._streak[rest] = numpy.array(array)
             elif section == "full":
@@ -333,16 +315,50 @@ class Trace:
                 trace._full.setdefault(int(step), {})[kind, name] = array
             elif section == "ops":
                 trace._ops[int(rest)] = [str(op) for op in array]
-        for kind in KINDS:
-            for name in trace._names(kind):
-                if (kind, name) not in trace._stats or (kind, name) not in trace._hist:
-                    raise ValueError(f"no summaries for {kind} of {name!r}")
+        for (kind, name), i in trace._index.items():
+            if (kind, name) not in stats or (kind, name) not in hists:
+                raise ValueError(f"no summaries for {kind} of {name!r}")
+            table = numpy.column_stack([stats[kind, name][stat] for stat in S.STAT_NAMES]).reshape(-1, len(S.STAT_NAMES))
+            rows, (low, high) = hists[kind, name]
+            if len(table) != n_steps or len(rows) != n_steps:
+                raise ValueError(f"the summaries of {kind} of {name!r} do not have {n_steps} steps")
+            trace._summaries.set_series(i, table, rows, low, high)
+        trace._ratio.load([ratios.get(name, numpy.full(n_steps, NAN)) for name in params], n_steps)
+        trace._extra.load([extras.get((name, stat), numpy.full(n_steps, NAN))
+                           for name in layers for stat in ("dead", "saturated")], n_steps)
         trace._nbytes = sum(a.nbytes for full in trace._full.values() for a in full.values())
         for step in trace.steps:
             trace._thinner.kept.append(step)
             trace._thinner.sizes[step] = sum(a.nbytes for a in trace._full[step].values())
         trace._thinner.total = trace._nbytes
         return trace
+
+
+class _Rows:
+    """A table that grows by one row per step: `append()` returns the new row (a view) to fill."""
+
+    def __init__(self, width):
+        self.n = 0
+        self.data = numpy.full((16, width), NAN)
+
+    def append(self, row=None):
+        if self.n == len(self.data):
+            self.data = numpy.concatenate([self.data, numpy.full_like(self.data, NAN)])
+        self.n += 1
+        if row is not None:
+            self.data[self.n - 1] = row
+        return self.data[self.n - 1]
+
+    def column(self, j):
+        return self.data[: self.n, j].copy()
+
+    def load(self, columns, n):
+        self.data = numpy.full((max(n, 16), len(columns)), NAN)
+        for j, column in enumerate(columns):
+            if len(column) != n:
+                raise ValueError(f"a summary column has {len(column)} values for {n} steps")
+            self.data[:n, j] = column
+        self.n = n
 
 
 NAN = float("nan")
