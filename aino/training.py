@@ -11,6 +11,8 @@ import warnings
 import numpy
 from tqdm.auto import tqdm
 
+from aino.tensor import get_rng
+
 
 class History:
     """What fit() returns: `loss` (mean loss per epoch), `trace` (a Trace, or None), and the model."""
@@ -30,7 +32,7 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     """Train `model` on (X, y) with mini-batches; returns a History.
 
     `loss_fn` defaults to CrossEntropyLoss for integer labels and MSELoss otherwise; `optimizer` to
-    Adam(model.parameters(), lr=lr). `seed` fixes the shuffling. `trace=True` records a Trace (a dict
+    Adam(model.parameters(), lr=lr). `seed` fixes the shuffling (by default aino's generator, seeded by aino.manual_seed). `trace=True` records a Trace (a dict
     is passed on to Recorder as options, e.g. {"every": 5}); `probe` is the Recorder's probe batch.
     """
     from aino import nn, optim
@@ -55,7 +57,7 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     if optimizer is None:
         optimizer = optim.Adam(model.parameters(), lr=lr)
     history = History(model)
-    rng = numpy.random.default_rng(seed)
+    rng = get_rng() if seed is None else numpy.random.default_rng(seed)  # aino.manual_seed covers it too
     recorder = None
     if trace:
         from aino.trace import Recorder

@@ -172,3 +172,17 @@ def test_detect_anomaly_names_the_op_and_the_layer():
     with pytest.raises(FloatingPointError, match="outside any layer"), np.errstate(all="ignore"):
         with detect_anomaly():
             aino.Tensor([0.0]).log()
+
+
+def test_fit_is_repeatable_under_manual_seed():
+    import aino
+    from aino import nn
+    from aino.datasets import moons
+
+    X, y = moons(n_samples=64, noise=0.1, seed=0)
+    runs = []
+    for _ in range(2):
+        aino.manual_seed(3)
+        model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+        runs.append(fit(model, X.astype("float32"), y, epochs=3, batch_size=16, verbose=False).loss)
+    assert runs[0] == runs[1]
