@@ -76,17 +76,7 @@ def test_too_large_learning_rate_explodes():
 
 
 def test_a_deep_sigmoid_stack_with_small_weights_has_vanishing_gradients():
-    X, y = _moons()
-    aino.manual_seed(0)
-    layers = [nn.Linear(2, 16)]
-    for _ in range(5):
-        layers += [nn.Sigmoid(), nn.Linear(16, 16)]
-    layers += [nn.Sigmoid(), nn.Linear(16, 2)]
-    model = nn.Sequential(layers)
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            module.weight.data *= 0.3
-    trace = _train(model, X, y, steps=20, lr=0.1)
+    trace = _train_sigmoid_stack(weight_scale=0.3)
     findings = trace.diagnose()
     # Expected from the summaries: the gradient per value (RMS) reaching each layer, against the last layer's
     last = trace.layers[-1]
@@ -105,17 +95,7 @@ def test_a_deep_sigmoid_stack_with_small_weights_has_vanishing_gradients():
 
 
 def test_a_saturated_sigmoid_stack_is_found():
-    X, y = _moons()
-    aino.manual_seed(0)
-    layers = [nn.Linear(2, 16)]
-    for _ in range(5):
-        layers += [nn.Sigmoid(), nn.Linear(16, 16)]
-    layers += [nn.Sigmoid(), nn.Linear(16, 2)]
-    model = nn.Sequential(layers)
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            module.weight.data *= 30
-    trace = _train(model, X, y, steps=20, lr=0.1)
+    trace = _train_sigmoid_stack(weight_scale=30)
     findings = trace.diagnose()
     saturated = [f for f in findings if f.kind == "saturated"]
     assert saturated and saturated[0].step == 0 and saturated[0].layer in ("1", "3", "5", "7", "9", "11")
@@ -186,3 +166,18 @@ def test_fit_is_repeatable_under_manual_seed():
         model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
         runs.append(fit(model, X.astype("float32"), y, epochs=3, batch_size=16, verbose=False).loss)
     assert runs[0] == runs[1]
+
+
+def _train_sigmoid_stack(weight_scale):
+    """Six sigmoid layers of 16 units trained 20 steps on moons, every Linear's weights scaled by weight_scale."""
+    X, y = _moons()
+    aino.manual_seed(0)
+    layers = [nn.Linear(2, 16)]
+    for _ in range(5):
+        layers += [nn.Sigmoid(), nn.Linear(16, 16)]
+    layers += [nn.Sigmoid(), nn.Linear(16, 2)]
+    model = nn.Sequential(layers)
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            module.weight.data *= weight_scale
+    return _train(model, X, y, steps=20, lr=0.1)
