@@ -52,5 +52,5 @@ def _html_exporter():
     try:
         from visualizer import export_html
     except ImportError as error:
-        return None, f"no HTML report: {error.name} is missing (pip install 'aino[viz]')"
+        return None, f"no HTML report: {error.name or error} is missing (pip install 'aino[viz]')"
     return export_html, ""

@@ -81,3 +81,11 @@ def test_runs_as_a_program(command, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "held-out accuracy" in result.stdout
     assert (tmp_path / "m.dit").is_file()
+
+
+def test_demo_without_the_viz_extra_says_how_to_get_the_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "visualizer", None)  # as if matplotlib and the visualizer were missing
+    assert main(["demo", "--epochs", "3", "--quiet", "--output", str(tmp_path / "iris.dit")]) == 0
+    out = capsys.readouterr().out
+    assert "no HTML report" in out and "pip install 'aino[viz]'" in out
+    assert not (tmp_path / "iris.html").exists() and (tmp_path / "iris.dit").exists()

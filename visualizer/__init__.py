@@ -13,7 +13,7 @@ view on a matplotlib Axes. Only the Debugger needs ipywidgets; plots and the HTM
 try:
     import matplotlib  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the installation
-    raise ImportError('the visualizer needs matplotlib: pip install "aino[viz]"') from error
+    raise ImportError('the visualizer needs matplotlib: pip install "aino[viz]"', name="matplotlib") from error
 
 from visualizer.export import export_html
 from visualizer.figure import figure_png, plot_step
