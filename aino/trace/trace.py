@@ -22,7 +22,6 @@ A Trace saves to one .npz file (`save`, `Trace.load`); nothing is pickled.
 """
 
 import json
-import math
 import os
 import tempfile
 
