@@ -86,26 +86,10 @@ def test_training_steps_then_eval_match_pytorch(case, options, device):
     ours, theirs = make_pair(ours_class, theirs_class, device, **options)
     rng = np.random.default_rng(1)
     for _ in range(3):  # training steps: batch statistics, running statistics updated
-        x = rng.normal(loc=1.5, scale=3.0, size=shape)
-        grad_out = rng.normal(size=shape)
-        ours.zero_grad()
-        theirs.zero_grad()
-        y, gx, yt, gxt = step_both(ours, theirs, x, grad_out, device)
-        np.testing.assert_allclose(y, yt, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(gx, gxt, rtol=1e-10, atol=1e-12)
-        assert_same_parameter_grads(ours, theirs)
-        assert_same_state(ours, theirs)
+        assert_same_step(ours, theirs, rng.normal(loc=1.5, scale=3.0, size=shape), rng.normal(size=shape), device)
     ours.eval()
     theirs.eval()
-    x = rng.normal(size=shape)
-    grad_out = rng.normal(size=shape)
-    ours.zero_grad()
-    theirs.zero_grad()
-    y, gx, yt, gxt = step_both(ours, theirs, x, grad_out, device)
-    np.testing.assert_allclose(y, yt, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gx, gxt, rtol=1e-10, atol=1e-12)
-    assert_same_parameter_grads(ours, theirs)
-    assert_same_state(ours, theirs)  # evaluation leaves the running statistics alone
+    assert_same_step(ours, theirs, rng.normal(size=shape), rng.normal(size=shape), device)  # running stats untouched
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -206,3 +190,14 @@ def test_bad_arguments_are_named():
         BatchNorm1d(3, momentum=2)
     with pytest.raises(ValueError, match="BatchNorm1d: eps must be a positive number"):
         BatchNorm1d(3, eps=0)
+
+
+def assert_same_step(ours, theirs, x, grad_out, device):
+    """One forward and backward of both layers: same outputs, input and parameter gradients, and state."""
+    ours.zero_grad()
+    theirs.zero_grad()
+    y, gx, yt, gxt = step_both(ours, theirs, x, grad_out, device)
+    np.testing.assert_allclose(y, yt, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gx, gxt, rtol=1e-10, atol=1e-12)
+    assert_same_parameter_grads(ours, theirs)
+    assert_same_state(ours, theirs)
