@@ -98,8 +98,8 @@ class Optimizer:
             for param in group["params"]:
                 if set_to_none:
                     param.grad = None
-                elif param.grad is not None:
-                    param.grad.data[...] = 0
+                elif param.grad is not None:  # a new array: aino.trace keeps the old one by reference
+                    param.grad.data = array_module(param.grad.data).zeros_like(param.grad.data)
 
     def decay_lr(self):
         """Time-based learning-rate decay, for each group whose `decay` is above 0:

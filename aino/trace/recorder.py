@@ -29,7 +29,6 @@ reads and copies, and never changes a value training uses: results are identical
 import numpy
 
 from aino.trace import hooks
-from aino.trace.summaries import measure
 from aino.trace.trace import KINDS, Trace
 
 NAN = float("nan")
@@ -70,7 +69,7 @@ class Recorder(hooks.Listener):
         self._attached = False
         self._ops_was_on = None
         self._params = None
-        self._buffers = {}  # parameter -> array reused for its value before each step
+        self._previous = {}  # parameter -> its weights at the end of the latest step recorded
         self._step_callbacks = []
         self._reset_step()
 
@@ -81,6 +80,7 @@ class Recorder(hooks.Listener):
     # --- attaching ----------------------------------------------------------------------------------
 
     def __enter__(self):
+        self._previous = {}  # training may have gone on unrecorded since
         hooks.attach(self)
         self._attached = True
         if self.record_ops:
@@ -93,6 +93,7 @@ class Recorder(hooks.Listener):
 
     def __exit__(self, *exc):
         hooks.detach(self)
+        self._previous = {}
         self._attached = False
         if self.record_ops:
             from aino.ops import function
@@ -111,10 +112,10 @@ class Recorder(hooks.Listener):
     def _reset_step(self):
         self._outputs = {}  # layer -> output Tensor of this step
         self._watch = {}  # id(output tensor) -> [layer, ...]
-        self._grads = {}  # layer -> dL/d(output)
-        self._measured = {}  # (kind, name) -> what summaries.measure said of the copy, made right after it
+        self._step = None  # the StepArrays this step's arrays are copied into (aino/trace/store.py)
         self._loss = None
-        self._before = self._weight_grads = None
+        self._before = None  # parameter -> its value before the update
+        self._grads = self._weight_grads = None  # the classic path's gradients, by layer and by parameter
         self._probing = False
         self._probe_outputs = {}
 
@@ -137,6 +138,8 @@ class Recorder(hooks.Listener):
             self._outputs[name] = output
             if output.requires_grad:
                 self._watch.setdefault(id(output), []).append(name)
+            if self.probe is None:  # read now, while the output is in the cache
+                self._arrays().put(("activations", name), output.data)
 
     def backward_started(self, root, grad):
         if self._loss is None and root.data.size == 1:
@@ -147,19 +150,14 @@ class Recorder(hooks.Listener):
         if names:
             for name in names:
                 if self._outputs.get(name) is node:
-                    self._grads[name] = copy = _snapshot(grad)
-                    self._measured["gradients", name] = measure(copy)
+                    self._arrays().put(("gradients", name), grad)
 
     def before_step(self, optimizer):
         if self.classic or (self.optimizer is not None and optimizer is not self.optimizer):
             return
         params = self._parameters()
-        self._before = {name: _snapshot(p.data, self._buffers.get(name)) for name, p in params}
-        self._buffers = self._before
-        self._weight_grads = grads = {}
-        for name, p in params:
-            grads[name] = grad = None if p.grad is None else _snapshot(p.grad.data)
-            self._measured["weight_grads", name] = measure(grad)
+        self._before = {name: _snapshot(p.data) for name, p in params if name not in self._previous}
+        self._put_weight_grads(params)
 
     def after_step(self, optimizer):
         if self.classic or (self.optimizer is not None and optimizer is not self.optimizer):
@@ -171,36 +169,37 @@ class Recorder(hooks.Listener):
             self._params = self.model.named_parameters()
         return self._params
 
+    def _arrays(self):
+        if self._step is None:
+            self._step = self.trace._new_step()
+        return self._step
+
+    def _put_weight_grads(self, params):
+        arrays = self._arrays()
+        for name, p in params:
+            if p.grad is not None:
+                arrays.put(("weight_grads", name), p.grad.data)
+
     def _finish_step(self, weights):
-        """End the fast path's step: copy what is kept (each array summarised right after its copy, while
-        it is in the cache) and hand it all to the trace."""
-        arrays, measured = {}, self._measured
-        before = self._before or {}
-        grads = self._weight_grads
-        if grads is None:  # end_step() by hand: the gradients are still on the parameters
-            grads = {}
-            for name, p in self._parameters():
-                grads[name] = grad = None if p.grad is None else _snapshot(p.grad.data)
-                measured["weight_grads", name] = measure(grad)
+        """End the fast path's step: hand the weights, updates and activations over, then the whole step.
+        A step's update is its weights less the previous step's (or, on the first step recorded, less the
+        weights before the optimizer's step)."""
+        arrays, before = self._arrays(), self._before
+        if before is None:  # end_step() by hand: the gradients are still on the parameters
+            self._put_weight_grads(self._parameters())
+            before = {}
         for name, value in weights.items():
-            arrays["weights", name] = after = _snapshot(value)
-            measured["weights", name] = measure(after)
-            arrays["weight_grads", name] = grads.get(name)
-            update = None
-            if name in before:
-                update = after - before[name]
-                measured["updates", name] = measure(update)
-            arrays["updates", name] = update
-        activations = self._run_probe() if self.probe is not None else {
-            name: output.data for name, output in self._outputs.items()}
-        for name in self.trace.layers:
-            value = activations.get(name)
-            if value is not None:
-                value = _snapshot(value)
-                measured["activations", name] = measure(value)
-            arrays["activations", name] = value
-            arrays["gradients", name] = self._grads.get(name)
-        self._append(arrays, owned=arrays.keys(), measured=measured)
+            after = arrays.put(("weights", name), value)
+            previous = self._previous.get(name, before.get(name))
+            if previous is not None:
+                arrays.put_difference(("updates", name), after, previous)
+            self._previous[name] = after
+        if self.probe is not None:
+            activations = self._run_probe()
+            for name in self.trace.layers:
+                if activations.get(name) is not None:
+                    arrays.put(("activations", name), activations[name])
+        self._append()
 
     def _run_probe(self):
         if self.classic:
@@ -220,7 +219,7 @@ class Recorder(hooks.Listener):
                 module.training = mode
         return self._probe_outputs
 
-    def _append(self, arrays, owned, measured=None):
+    def _append(self):
         step = self.trace.n_steps
         ops = None
         if self.record_ops:
@@ -231,8 +230,7 @@ class Recorder(hooks.Listener):
             if not self._ops_was_on:
                 function.clear_trace()
             self._ops_start = len(log)
-        self.trace._append_step(self._loss, arrays, candidate=step % self.every == 0, ops=ops, owned=set(owned),
-                                measured=measured)
+        self.trace._append_step(self._loss, self._arrays(), candidate=step % self.every == 0, ops=ops)
         self._reset_step()
         for callback in self._step_callbacks:
             callback(self.trace)
@@ -269,15 +267,16 @@ class Recorder(hooks.Listener):
         batch = self._classic["activations"]
         self._outputs = {}
         activations = self._run_probe() if self.probe is not None else batch
-        arrays = {}
+        arrays = self._arrays()
         for name, value in weights.items():
-            arrays["weights", name] = value
-            arrays["weight_grads", name] = self._weight_grads[name]
-            arrays["updates", name] = value - self._before[name]
+            after = arrays.put(("weights", name), value)
+            arrays.put(("weight_grads", name), self._weight_grads[name])
+            arrays.put_difference(("updates", name), after, self._before[name])
         for name in self.trace.layers:
-            arrays["activations", name] = activations.get(name)
-            arrays["gradients", name] = self._grads.get(name)
-        self._append(arrays, owned=[key for key in arrays if key[0] in ("gradients", "weight_grads", "updates")])
+            for kind, source in (("activations", activations), ("gradients", self._grads)):
+                if source.get(name) is not None:
+                    arrays.put((kind, name), source[name])
+        self._append()
 
     def _probe_input(self, probe):
         data = getattr(probe, "data", probe)
@@ -397,14 +396,9 @@ def _classic_activations(network):
     return out
 
 
-def _snapshot(array, buffer=None):
-    """A host (NumPy) copy of `array`, written into `buffer` when that is a NumPy array of its shape and dtype."""
-    if not isinstance(array, numpy.ndarray):
-        return array.get() if hasattr(array, "get") else numpy.array(array, copy=True)
-    if buffer is not None and buffer.shape == array.shape and buffer.dtype == array.dtype:
-        numpy.copyto(buffer, array)
-        return buffer
-    return array.copy()
+def _snapshot(array):
+    """A host (NumPy) copy of `array`."""
+    return array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else numpy.array(array, copy=True)
 
 
 def _describe_op(entry):

@@ -1,28 +1,33 @@
 """Per-array statistics and fixed-bin histograms: what a trace keeps for every step.
 
 `Summaries` holds, for the K series of a trace (one per (kind, name)), a table of statistics and a table
-of histograms with one row per step; `Summaries.add(arrays)` computes one step's rows for all K arrays
-together, which keeps the cost of recording a step small (see benchmarks/bench_trace.py):
+of histograms with one row per step. What a step needs from each array is taken when the Recorder hands
+the array over, while it is still in the cache (aino/trace/store.py): a large array's min, max, sum of
+squares, sum and variance (`moments_of`), and the values its histogram samples. `commit` queues those;
+`flush` turns a batch of queued steps into rows all at once - a few numpy calls for many steps and all
+their arrays, which keeps the cost of recording a step small (see benchmarks/bench_trace.py). The Trace
+flushes before anyone reads the rows.
 
-  - mean, std, min, max and norm are exact, over every value. An array of up to SAMPLE values is read
-    in one batch with the other small arrays of the step (one concatenation, then `reduceat` per
-    statistic; the std in two passes). A larger array is read in four fast passes: min, max, and the
-    BLAS dot products x.x and x.1 (sum of squares, sum), from which mean, std and norm follow; if the
-    std is small against the mean, where that formula would lose digits, it is computed again in two
-    passes (float64).
-  - the fraction of zeros and the histogram are exact for arrays of up to SAMPLE values; for larger
+  - mean, std, min, max and norm are exact, over every value. A large array (more than SMALL values):
+    min and max vectorised, the sums as BLAS dot products; the variance as sum(x*x)/n - mean**2, or, where
+    the std is small against the mean (var < mean**2) and that formula would lose digits, in two passes.
+    A small array: every value is in the sample, and the batch reads them all together, in float64.
+  - the fraction of zeros and the histogram are exact for arrays of up to SMALL values; for larger
     arrays they are computed on a deterministic strided sample of SAMPLE values (every k-th value,
     k sharing no factor with the row length, so the sample visits every column), which keeps the cost
     bounded and is indistinguishable on a 32-bin plot (each bar within about a percent).
+  - `saturated`: for a sigmoid or tanh layer's activations, the fraction of sampled values near the
+    asymptotes (sigmoid below 0.01 or above 0.99, tanh |a| > 0.98).
 
 Histograms: 32 equal bins whose edges are fixed per series for the whole trace, so the bars of
 different steps compare directly. The first step with finite values sets the range (its min to max,
 padded by 5% each side). When a later step has values outside, the range doubles - to the left, to the
 right, or by half its width each side - until they fit; because the range exactly doubles, every old bin
 falls inside one new bin, so the stored histograms of earlier steps are re-binned exactly (pairs of bins
-summed) and every step keeps sharing one set of edges. Each row holds the fraction of the step's finite
-values in each bin (the row sums to 1; 0 where nothing was finite). NaN and inf are left out of the
-histogram; the statistics of an array holding them are NaN or inf as NumPy says.
+summed) and every step keeps sharing one set of edges. (So a batch of steps is binned on the range its
+last step needs: the rows come out the same as one step at a time.) Each row holds the fraction of the
+step's finite values in each bin (the row sums to 1; 0 where nothing was finite). NaN and inf are left
+out of the histogram; the statistics of an array holding them are NaN or inf as NumPy says.
 """
 
 import math
@@ -30,13 +35,16 @@ import math
 import numpy
 
 N_BINS = 32
-SAMPLE = 1024  # values per array for its histogram and fraction of zeros
-BATCH = 4096  # arrays of up to this many values have their statistics computed together
+SAMPLE = 1024  # values per large array for its histogram and fraction of zeros
+SMALL = SAMPLE  # an array of up to this many values is read whole, together with the other small ones
 MAX_DOUBLINGS = 200  # a range beyond this (about 1e60 times the first) clips into the end bins
+BATCH_BYTES = 4 * 2**20  # the queued samples of a batch of steps stay within this
+MAX_BATCH = 32
+CHUNK_VALUES = 32768  # the histograms of a batch are made a few steps at a time, about this many values
 STAT_NAMES = ("mean", "std", "min", "max", "norm", "zeros")
 MEAN, STD, MIN, MAX, NORM, ZEROS = range(6)
 NAN = float("nan")
-ILL_CONDITIONED = 1e-2  # var < this * mean**2: sum(x*x)/n - mean**2 cancels, recompute in two passes
+SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}  # (centre, half-width beyond which a value counts)
 
 
 def to_host(array):
@@ -55,18 +63,12 @@ def stride_of(n, row=1, size=SAMPLE):
     return k
 
 
-def sample_of(flat, row=1, size=SAMPLE):
-    """`flat` itself, or at most `size` values of it, every k-th (see stride_of)."""
-    k = stride_of(flat.size, row, size)
-    return flat if k == 1 else flat[::k][:size]
-
-
 _ONES = {}
 
 
 def _ones(n, dtype):
-    """A cached vector of ones: sum(x) as dot(x, ones) runs in BLAS, about three times faster than x.sum()."""
-    key = (n, dtype.str)
+    """A cached vector of ones: sum(x) as the BLAS product x.ones runs about three times faster than x.sum()."""
+    key = (n, dtype)
     ones = _ONES.get(key)
     if ones is None:
         if len(_ONES) > 64:
@@ -75,71 +77,56 @@ def _ones(n, dtype):
     return ones
 
 
-def _slow_stats(flat):
-    """Statistics of an array holding NaN or inf: all of them as NumPy says (NaN or inf)."""
-    with numpy.errstate(all="ignore"):
-        values = flat.astype(numpy.float64)
-        return (float(values.mean()), float(values.std()), float(numpy.min(values)), float(numpy.max(values)),
-                float(numpy.sqrt(numpy.dot(values, values))), float(numpy.mean(values == 0)))
-
-
-def _flat(array):
+def moments_of(array):
+    """(min, max, sum of x*x, sum of x, variance) of a float array of finite values, in four fast passes
+    (a fifth and sixth where var < mean**2, see the module docstring); min or max NaN or inf otherwise."""
     flat = array.reshape(-1)
-    return flat if flat.dtype.kind == "f" else flat.astype(numpy.float64)
-
-
-def measure(array):
-    """The statistics of one array, computed now - best right after the array was made or copied, while
-    it is still in the cache - for `Summaries.add`; None for an array of up to BATCH values (add does
-    those together) or None. The array must not change afterwards when None is returned."""
-    if array is None:
-        return None
-    flat = _flat(array)
-    return None if flat.size <= BATCH else _measure(flat, array, copy=True)
-
-
-def _measure(flat, array, copy):
-    """(stats with zeros NaN, histogram sample, finite low, finite high, zeros known) of a large array."""
-    n = flat.size
     low, high = float(numpy.minimum.reduce(flat)), float(numpy.maximum.reduce(flat))
     if not (math.isfinite(low) and math.isfinite(high)):
-        return _measure_nonfinite(flat, array)
-    if max(-low, high) > 1e18 and flat.dtype != numpy.float64:  # squares would overflow float32
-        flat = flat.astype(numpy.float64)
-    squares, total = float(numpy.dot(flat, flat)), float(numpy.dot(flat, _ones(n, flat.dtype)))
-    mean = total / n
-    var = squares / n - mean * mean
-    if var < ILL_CONDITIONED * mean * mean:
-        var = float(numpy.var(flat, dtype=numpy.float64))
-    sample = sample_of(flat, array.shape[-1] if array.ndim else 1)
-    if copy:
-        sample = sample.copy()
-    return (mean, math.sqrt(max(var, 0.0)), low, high, math.sqrt(squares), NAN), sample, low, high, False
+        return low, high, NAN, NAN, NAN
+    squares, total = float(numpy.dot(flat, flat)), float(numpy.dot(flat, _ones(flat.size, flat.dtype)))
+    if not math.isfinite(squares):  # x*x beyond float32
+        wide = flat.astype(numpy.float64)
+        squares, total = float(numpy.dot(wide, wide)), float(wide.sum())
+    mean = total / flat.size
+    var = squares / flat.size - mean * mean
+    if var < mean * mean:
+        deviations = flat - flat.dtype.type(mean)
+        var = float(numpy.dot(deviations, deviations)) / flat.size
+    return low, high, squares, total, var
 
 
-def _measure_nonfinite(flat, array):
-    finite = flat[numpy.isfinite(flat)]
-    stats = _slow_stats(flat)
-    if not finite.size:
-        return stats, None, NAN, NAN, True
-    sample = sample_of(finite, array.shape[-1] if array.ndim else 1)
-    return stats, sample, float(finite.min()), float(finite.max()), True
+def slow_stats(values):
+    """(stats in the order of STAT_NAMES, finite min, finite max) of an array holding NaN or inf: the
+    statistics as NumPy says (NaN or inf), the range of its finite values (NaN if there are none)."""
+    with numpy.errstate(all="ignore"):
+        wide = values.reshape(-1).astype(numpy.float64)
+        stats = (wide.mean(), wide.std(), numpy.min(wide), numpy.max(wide), numpy.sqrt(numpy.dot(wide, wide)),
+                 numpy.mean(wide == 0))
+        finite = wide[numpy.isfinite(wide)]
+    return tuple(map(float, stats)), (float(finite.min()) if finite.size else NAN), (
+        float(finite.max()) if finite.size else NAN)
 
 
 class Summaries:
     """The per-step statistics and histograms of K series. `stats[:n]` is (n, K, 6) float64 in the order
-    of STAT_NAMES, `rows[:n]` (n, K, 32) float32 histograms on the edges `low[i]`..`high[i]`."""
+    of STAT_NAMES, `rows[:n]` (n, K, 32) float32 histograms on the edges `low[i]`..`high[i]`,
+    `saturated[:n]` (n, K). `saturation` maps a series to (centre, reach) (see SATURATION)."""
 
-    def __init__(self, k, capacity=16):
-        self.k = k
-        self.n = 0
+    def __init__(self, k, saturation=None, capacity=16):
+        self.k, self.n = k, 0
+        self.saturation = dict(saturation or {})
         self.stats = numpy.full((capacity, k, len(STAT_NAMES)), NAN)
         self.rows = numpy.zeros((capacity, k, N_BINS), dtype=numpy.float32)
+        self.saturated = numpy.full((capacity, k), NAN)
         self.low = numpy.full(k, NAN)
         self.high = numpy.full(k, NAN)
-        self._layout = None
+        self._widened = 0  # how many times a series' range was set or widened
+        self._unfit = False  # whether a range stopped doubling short of a value (which then clips)
+        self._cached = (None, None)  # see _per_value
+        self._batch = None  # the queued steps (see commit)
 
-    # --- reading -----------------------------------------------------------------------------------
+    # --- reading (after flush) -------------------------------------------------------------------------
 
     def column(self, i, stat):
         return self.stats[: self.n, i, stat].copy()
@@ -154,103 +141,112 @@ class Summaries:
 
     # --- filling -----------------------------------------------------------------------------------
 
-    def _grow(self):
-        if self.n == len(self.stats):
-            extra = len(self.stats)
-            self.stats = numpy.concatenate([self.stats, numpy.full_like(self.stats[:extra], NAN)])
-            self.rows = numpy.concatenate([self.rows, numpy.zeros_like(self.rows[:extra])])
-
-    def set_series(self, i, stats, rows, low, high):
-        """Fill series i from saved columns (a loaded trace): stats (n, 6), rows (n, 32)."""
-        n = len(stats)
-        if len(self.stats) < n:
-            extra = n - len(self.stats)
+    def _grow(self, n):
+        if n > len(self.stats):
+            extra = max(n, 2 * len(self.stats)) - len(self.stats)
             self.stats = numpy.concatenate([self.stats, numpy.full((extra,) + self.stats.shape[1:], NAN)])
             self.rows = numpy.concatenate([self.rows, numpy.zeros((extra,) + self.rows.shape[1:], self.rows.dtype)])
+            self.saturated = numpy.concatenate([self.saturated, numpy.full((extra, self.k), NAN)])
+
+    def set_series(self, i, stats, rows, low, high, saturated):
+        """Fill series i from saved columns (a loaded trace): stats (n, 6), rows (n, 32), saturated (n,)."""
+        n = len(stats)
+        self._grow(n)
         self.n = n
-        self.stats[:n, i] = stats
-        self.rows[:n, i] = rows
+        self.stats[:n, i], self.rows[:n, i], self.saturated[:n, i] = stats, rows, saturated
         self.low[i], self.high[i] = low, high
+        self._widened += 1
 
-    def add(self, arrays, measured=None):
-        """Append one step: `arrays` holds K host arrays (None: nothing recorded); `measured`, if given,
-        K results of `measure` (None: measure here). Returns the step's (K, 6) statistics (a view)."""
-        self._grow()
-        step = self.n
-        self.n += 1
-        stats = self.stats[step]
-        hist = []  # (series, sample, finite low, finite high, zeros known)
-        small = []
-        for i, array in enumerate(arrays):
-            record = measured[i] if measured is not None else None
-            if record is None:
-                if array is None:
-                    continue
-                flat = _flat(array)
-                if flat.size <= BATCH:
-                    if flat.size:
-                        small.append((i, flat, array))
-                    continue
-                record = _measure(flat, array, copy=False)
-            stats[i] = record[0]
-            if record[1] is not None:
-                hist.append((i,) + record[1:])
-        if small:
-            self._add_small(small, stats, hist)
-        if hist:
-            self._histograms(hist, stats, self.rows[step])
-        return stats
+    def commit(self, layout, present, sample, moments, slow):
+        """Queue one step: `layout` places its arrays (aino/trace/store.py); `present[j]` says whether
+        slot j holds an array this step (the series of the others stay NaN, their rows empty); `sample`
+        the values the histograms read; `moments` (min, max, sum of squares, sum, variance) of each large
+        slot; `slow` {slot: slow_stats(...)} for the large slots holding NaN or inf."""
+        batch = self._batch
+        if batch is not None and (batch["layout"] is not layout or batch["n"] == len(batch["present"])):
+            self.flush()
+            batch = None
+        if batch is None:
+            size = max(1, min(MAX_BATCH, BATCH_BYTES // max(1, sample.nbytes)))
+            batch = self._batch = {"layout": layout, "n": 0, "slow": {},
+                                   "sample": numpy.empty((size,) + sample.shape, sample.dtype),
+                                   "moments": numpy.empty((size,) + moments.shape),
+                                   "present": numpy.empty((size, len(present)), dtype=bool)}
+        b = batch["n"]
+        batch["sample"][b], batch["moments"][b], batch["present"][b] = sample, moments, present
+        batch["slow"].update({(b, j): result for j, result in slow.items()})
+        batch["n"] = b + 1
 
-    def _add_small(self, small, stats, hist):
-        """Exact statistics of the arrays of up to SAMPLE values, all at once."""
-        lengths = tuple(flat.size for _, flat, _ in small)
-        layout = self._layout
-        if layout is None or layout[0] != lengths:
-            n = numpy.array(lengths, dtype=numpy.float64)
-            offsets = numpy.concatenate([[0], numpy.cumsum(lengths)[:-1]]).astype(numpy.intp)
-            layout = self._layout = (lengths, n, offsets)
-        _, n, offsets = layout
-        buffer = numpy.concatenate([flat for _, flat, _ in small], dtype=numpy.float64, casting="same_kind")
-        low, high = numpy.minimum.reduceat(buffer, offsets), numpy.maximum.reduceat(buffer, offsets)
-        finite = numpy.isfinite(low) & numpy.isfinite(high)
-        if not finite.all():
-            keep = []
-            for j, (i, flat, array) in enumerate(small):
-                if finite[j]:
-                    keep.append((i, flat, array))
-                else:
-                    self._nonfinite(i, flat, array, stats, hist)
-            if keep:
-                self._add_small(keep, stats, hist)
+    def flush(self):
+        """Turn the queued steps into rows; returns how many steps that was."""
+        batch, self._batch = self._batch, None
+        if batch is None or not batch["n"]:
+            return 0
+        count, layout = batch["n"], batch["layout"]
+        present, sample = batch["present"][:count], batch["sample"][:count]
+        with numpy.errstate(all="ignore"):
+            table, low, high = self._statistics(layout, present, sample, batch["moments"][:count], batch["slow"])
+            finite = numpy.isfinite(table[:, :, MIN]) & numpy.isfinite(table[:, :, MAX])
+            self._fit_ranges(layout, present, low, high)
+            rows = self._histograms(layout, present, finite, sample, table)
+        self._grow(self.n + count)
+        block = slice(self.n, self.n + count)
+        present_rows = present[:, :, None]
+        self.stats[block][:, layout.series] = numpy.where(present_rows, table, NAN)
+        self.rows[block][:, layout.series] = numpy.where(present_rows, rows, 0)
+        for j, i in enumerate(layout.series.tolist()):
+            if i in self.saturation:
+                self.saturated[block, i] = numpy.where(present[:, j], self._saturated(layout, j, sample, i), NAN)
+        self.n += count
+        return count
+
+    def _statistics(self, layout, present, sample, moments, slow):
+        """(table (B, slots, 6), finite low (B, slots), finite high) of a batch of B steps."""
+        count, large = len(present), layout.n_large
+        table = numpy.full((count, len(layout.keys), len(STAT_NAMES)), NAN)
+        sizes = layout.sizes
+        table[:, :large, MIN], table[:, :large, MAX] = moments[:, :, 0], moments[:, :, 1]
+        squares, mean, var = numpy.empty((count, len(sizes))), numpy.empty((count, len(sizes))), numpy.empty((count, len(sizes)))
+        squares[:, :large], mean[:, :large], var[:, :large] = moments[:, :, 2], moments[:, :, 3] / sizes[:large], moments[:, :, 4]
+        if large < len(sizes):  # the small slots: every value is in the sample
+            values = sample[:, layout.tail_sample:].astype(numpy.float64)
+            starts, small = layout.small_starts, sizes[large:]
+            table[:, large:, MIN] = numpy.minimum.reduceat(values, starts, axis=1)
+            table[:, large:, MAX] = numpy.maximum.reduceat(values, starts, axis=1)
+            mean[:, large:] = numpy.add.reduceat(values, starts, axis=1) / small
+            squares[:, large:] = numpy.add.reduceat(values * values, starts, axis=1)
+            values -= numpy.repeat(mean[:, large:], small.astype(numpy.intp), axis=1)
+            var[:, large:] = numpy.add.reduceat(values * values, starts, axis=1) / small
+        table[:, :, MEAN], table[:, :, STD], table[:, :, NORM] = mean, numpy.sqrt(numpy.maximum(var, 0)), numpy.sqrt(squares)
+        low, high = table[:, :, MIN].copy(), table[:, :, MAX].copy()
+        bad = present & ~(numpy.isfinite(low) & numpy.isfinite(high))
+        for b, j in zip(*numpy.nonzero(bad)):  # NaN or inf: as NumPy says, and the range of the finite values
+            begin, end = layout.sample_starts[j], layout.sample_starts[j] + layout.sample_sizes[j]
+            stats, low[b, j], high[b, j] = slow.get((b, j)) or slow_stats(sample[b, begin:end])
+            table[b, j] = stats
+        return table, low, high
+
+    def _fit_ranges(self, layout, present, low, high):
+        """Set or widen the ranges to hold every present finite value, step by step in order."""
+        series = layout.series
+        usable = present & numpy.isfinite(low)
+        outside = usable & ~((low >= self.low[series]) & (high <= self.high[series]))  # NaN: no range yet
+        if not outside.any():
             return
-        mean = numpy.add.reduceat(buffer, offsets) / n
-        squares = numpy.add.reduceat(buffer * buffer, offsets)
-        var = squares / n - mean * mean
-        for j in numpy.flatnonzero(var < ILL_CONDITIONED * mean * mean):  # would lose digits: two passes
-            var[j] = numpy.var(buffer[offsets[j]: offsets[j] + lengths[j]])
-        norm = numpy.sqrt(squares)
-        index = [i for i, _, _ in small]
-        stats[index, MEAN], stats[index, STD], stats[index, NORM] = mean, numpy.sqrt(numpy.maximum(var, 0)), norm
-        stats[index, MIN], stats[index, MAX] = low, high
-        low, high = low.tolist(), high.tolist()
-        for j, (i, flat, array) in enumerate(small):
-            sample = flat if flat.size <= SAMPLE else sample_of(flat, array.shape[-1] if array.ndim else 1)
-            hist.append((i, sample, low[j], high[j], False))
-
-    def _nonfinite(self, i, flat, array, stats, hist):
-        record = _measure_nonfinite(flat, array)
-        stats[i] = record[0]
-        if record[1] is not None:
-            hist.append((i,) + record[1:])
+        for b in range(len(present)):
+            outside = usable[b] & ~((low[b] >= self.low[series]) & (high[b] <= self.high[series]))
+            for j in numpy.flatnonzero(outside).tolist():
+                self._fit(series[j], low[b, j], high[b, j])
 
     def _fit(self, i, low, high):
         """Set or widen series i's range to hold [low, high], re-binning the earlier rows exactly."""
+        self._widened += 1
         if math.isnan(self.low[i]):
             width = high - low
             if width <= 0:
                 width = max(abs(low) * 0.1, 1e-6)
             self.low[i], self.high[i] = low - 0.05 * width, high + 0.05 * width
-        old = self.rows[: self.n - 1, i]  # the earlier steps (the new row is still empty)
+        old = self.rows[: self.n, i]  # the rows already made
         for _ in range(MAX_DOUBLINGS):
             below, above = low < self.low[i], high > self.high[i]
             if not (below or above):
@@ -267,73 +263,69 @@ class Summaries:
             else:
                 self.high[i] += width
                 old[:, : N_BINS // 2] = merged
+        self._unfit = True
 
-    def _histograms(self, hist, stats, rows):
-        """Histogram rows and the fraction of zeros for each (series, sample, low, high, zeros known),
-        all in one bincount: the samples are laid out as the rows of one matrix, short ones padded
-        with the series' low edge (which falls in bin 0 and is taken out again); row j counts into
-        slots 33j .. 33j+32, the 33rd catching a value on the top edge, added to bin 31 after."""
-        series, samples, lows, highs, known = zip(*hist)
-        series = list(series)
-        lows, highs = numpy.array(lows), numpy.array(highs)
-        outside = ~((lows >= self.low[series]) & (highs <= self.high[series]))  # NaN: no range yet
-        if outside.any():
-            for j in numpy.flatnonzero(outside):
-                self._fit(series[j], lows[j], highs[j])
-        count = len(series)
-        sizes = [sample.size for sample in samples]
-        width = max(sizes)
-        dtype = numpy.float32 if all(sample.dtype == numpy.float32 for sample in samples) else numpy.float64
-        low = self.low[series]
-        scale = (N_BINS / (self.high[series] - low)).astype(dtype)[:, None]
-        low = low.astype(dtype)[:, None]
-        matrix = numpy.repeat(low, width, axis=1)
-        for j, sample in enumerate(samples):
-            matrix[j, : sizes[j]] = sample
-        sizes = numpy.array(sizes)
-        pads = width - sizes
-        zeros = numpy.count_nonzero(matrix == 0, axis=1) - numpy.where(low[:, 0] == 0, pads, 0)
-        matrix -= low
-        matrix *= scale  # now in [0, 32]: the range was widened to hold every value
-        matrix += _offsets(count, dtype)
-        index = matrix.astype(numpy.intp)
-        counts = numpy.bincount(index.reshape(-1), minlength=count * (N_BINS + 1)).reshape(count, N_BINS + 1)
-        counts[:, 0] -= pads
-        counts[:, N_BINS - 1] += counts[:, N_BINS]
-        rows[series] = counts[:, :N_BINS] / sizes[:, None]
-        fractions = (zeros / sizes).tolist()
-        for j, i in enumerate(series):
-            if not known[j]:
-                stats[i, ZEROS] = fractions[j]
+    def _histograms(self, layout, present, finite, sample, table):
+        """The histogram rows (B, slots, 32) of a batch, and the fraction of zeros of each slot whose
+        values are all finite (into `table`). A few steps at a time, so that the work stays in the cache."""
+        count, slots = present.shape
+        rows = numpy.zeros((count, slots, N_BINS))
+        zeros = numpy.empty((count, slots))
+        chunk = max(1, CHUNK_VALUES // max(1, sample.shape[1]))
+        for begin in range(0, count, chunk):
+            part = slice(begin, begin + chunk)
+            rows[part], zeros[part] = self._bin(layout, present[part], finite[part], sample[part])
+        table[:, :, ZEROS] = numpy.where(finite, zeros, table[:, :, ZEROS])
+        return rows
 
+    def _bin(self, layout, present, finite, sample):
+        """Histogram rows and fractions of zeros of a few steps, in one bincount: sampled value i of slot j
+        at step b counts into (b * slots + j) * 33 + its bin, the 33rd catching a value on the top edge
+        (added to bin 31 after)."""
+        count, slots = present.shape
+        sizes, starts = layout.sample_sizes, layout.sample_starts
+        edge, scale = self._per_value(layout)
+        position = sample - edge
+        position *= scale  # in [0, 32], as the range holds every value (a hair below 0 truncates to 0)
+        if self._unfit:  # unless a range stopped doubling
+            numpy.clip(position, 0, N_BINS, out=position)
+        index = position.astype(numpy.intp)
+        index += layout.sample_base
+        if count > 1:
+            index += (numpy.arange(count) * (slots * (N_BINS + 1)))[:, None]
+        counted = sizes
+        if not (present.all() and finite.all()):  # leave out NaN, inf and the slots with no array
+            keep = numpy.repeat(present, sizes, axis=1) & numpy.isfinite(sample)
+            index, counted = index[keep], numpy.add.reduceat(keep, starts, axis=1, dtype=numpy.intp)
+        counts = numpy.bincount(index.reshape(-1), minlength=count * slots * (N_BINS + 1))
+        counts = counts.reshape(count, slots, N_BINS + 1)
+        counts[:, :, N_BINS - 1] += counts[:, :, N_BINS]
+        zero = (sample == 0).view(numpy.uint8)
+        zeros = numpy.add.reduceat(zero, starts, axis=1, dtype=numpy.uint16) if zero.any() else numpy.zeros((count, slots))
+        return counts[:, :, :N_BINS] / numpy.maximum(counted, 1)[..., None], zeros / sizes  # no finite value: empty
 
-_OFFSETS = {}
+    def _per_value(self, layout):
+        """(low edge, bins per unit) of each sampled value's series, as arrays the length of the sample;
+        kept until a range widens or the layout changes."""
+        key = (layout, self._widened)
+        if self._cached[0] != key:
+            edge = self.low[layout.series]
+            scale = N_BINS / (self.high[layout.series] - edge)
+            with numpy.errstate(invalid="ignore", over="ignore"):
+                if numpy.isfinite(edge.astype(layout.dtype)).sum() == numpy.isfinite(edge).sum():
+                    edge, scale = edge.astype(layout.dtype), scale.astype(layout.dtype)  # else float64: beyond float32
+            self._cached = key, (numpy.repeat(edge, layout.sample_sizes), numpy.repeat(scale, layout.sample_sizes))
+        return self._cached[1]
 
-
-def _offsets(count, dtype):
-    """(count, 1): (N_BINS + 1) * row, which moves each row's bin numbers to a range of its own."""
-    key = (count, dtype)
-    if key not in _OFFSETS:
-        _OFFSETS[key] = (numpy.arange(count) * (N_BINS + 1)).astype(dtype)[:, None]
-    return _OFFSETS[key]
+    def _saturated(self, layout, j, sample, i):
+        """The fraction of slot j's sampled values near the asymptotes of series i's activation, per step."""
+        centre, reach = self.saturation[i]
+        values = sample[:, layout.sample_starts[j]: layout.sample_starts[j] + layout.sample_sizes[j]]
+        return numpy.count_nonzero(numpy.abs(values - centre) > reach, axis=1) / values.shape[1]
 
 
 def units_alive(activations):
     """For each unit (axis 1: features, or channels of a conv output), whether any sample made it non-zero."""
     if activations.ndim < 2:
         return None
-    axes = (0,) + tuple(range(2, activations.ndim))
-    return numpy.any(activations != 0, axis=axes)
-
-
-SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}  # (centre, half-width beyond which a value counts)
-
-
-def saturated_fraction(activations, activation_name):
-    """The fraction of a sigmoid's outputs below 0.01 or above 0.99 (tanh: |a| > 0.98); NaN for others.
-    Exact up to SAMPLE values, else on the strided sample."""
-    if activation_name not in SATURATION or activations.size == 0:
-        return NAN
-    centre, reach = SATURATION[activation_name]
-    sample = sample_of(activations.reshape(-1), activations.shape[-1])
-    return float(numpy.count_nonzero(numpy.abs(sample - centre) > reach)) / sample.size
+    return activations.any(axis=(0,) + tuple(range(2, activations.ndim)))

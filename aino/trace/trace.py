@@ -28,6 +28,7 @@ import tempfile
 import numpy
 
 from aino.trace import summaries as S
+from aino.trace.store import BufferPool
 from aino.trace.thinning import Thinner
 
 LAYER_KINDS = ("activations", "gradients")
@@ -47,13 +48,17 @@ class Trace:
         self._loss = []
         self._keys = [(kind, name) for kind in KINDS for name in self._names(kind)]
         self._index = {key: i for i, key in enumerate(self._keys)}  # (kind, name) -> series
-        self._summaries = S.Summaries(len(self._keys))  # stats and histograms of every series, per step
-        self._ratio = _Rows(len(self.params))  # per step, norm(update) / norm(weight) of each parameter
-        self._extra = _Rows(2 * len(self.layers))  # per step, dead and saturated fractions of each layer
+        self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
+        saturation = {self._index["activations", name]: S.SATURATION[info["activation"]]
+                      for name, info in self._infos.items() if info.get("activation") in S.SATURATION and name in self.layers}
+        self._summaries = S.Summaries(len(self._keys), saturation)  # stats and histograms of every series, per step
+        self._dead = _Rows(len(self.layers))  # per step, the fraction of each layer's units 0 for every sample
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
+        self._buffers = {}  # step -> the flat buffer its arrays are views of (a recorded step)
+        self._pool = BufferPool()
+        self._layout = None  # how the latest step's arrays lay in its buffer
         self._ops = {}  # step -> [op description, ...]
-        self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
         self._weights = numpy.array([self._index["weights", name] for name in self.params], dtype=numpy.intp)
         self._updates = numpy.array([self._index["updates", name] for name in self.params], dtype=numpy.intp)
         self._thinner = Thinner(max_bytes)
@@ -106,21 +111,27 @@ class Trace:
         update_ratio (NaN for layers); for activations also dead (fraction of units 0 for every
         sample) and saturated (fraction of sigmoid/tanh outputs near their asymptotes, else NaN)."""
         self._check_name(kind, name)
+        self._summaries.flush()
         i = self._index[kind, name]
         table = {stat: self._summaries.column(i, j) for j, stat in enumerate(S.STAT_NAMES)}
         table["hist"] = self._summaries.table(i)
-        if kind in PARAM_KINDS:
-            table["update_ratio"] = self._ratio.column(self.params.index(name))
-        else:
-            table["update_ratio"] = numpy.full(self.n_steps, numpy.nan)
+        table["update_ratio"] = self._update_ratio(name) if kind in PARAM_KINDS else numpy.full(self.n_steps, NAN)
         if kind == "activations":
-            j = 2 * self.layers.index(name)
-            table["dead"], table["saturated"] = self._extra.column(j), self._extra.column(j + 1)
+            table["dead"] = self._dead.column(self.layers.index(name))
+            table["saturated"] = self._summaries.saturated[: self.n_steps, i].copy()
         return table
+
+    def _update_ratio(self, param):
+        """norm(update) / norm(weight) of `param` at every step (NaN where the weights' norm is 0)."""
+        update = self._summaries.column(self._index["updates", param], S.NORM)
+        weight = self._summaries.column(self._index["weights", param], S.NORM)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return numpy.where(weight > 0, update / weight, NAN)
 
     def hist_edges(self, kind, name):
         """The 33 edges of the 32 histogram bins of (kind, name), the same for every step."""
         self._check_name(kind, name)
+        self._summaries.flush()
         return self._summaries.edges(self._index[kind, name])
 
     def dead_units(self, layer):
@@ -173,55 +184,50 @@ class Trace:
 
     # --- filling (the Recorder calls this once per step) ---------------------------------------------
 
-    def _append_step(self, loss, arrays, candidate=True, ops=None, owned=(), measured=None):
-        """Add one step: `arrays` maps (kind, name) to an array (or None when not recorded); the arrays
-        whose keys are in `owned` are fresh copies the trace may keep, the others are copied.
-        `measured` maps keys to what `summaries.measure` said of the array (computed earlier)."""
+    def _new_step(self):
+        """An empty StepArrays for the Recorder to fill with the arrays of the next step."""
+        return self._pool.step(self._layout)
+
+    def _append_step(self, loss, step_arrays, candidate=True, ops=None):
+        """Add one step: the loss and the arrays of `step_arrays` (a StepArrays, aino/trace/store.py)."""
         step = self.n_steps
         self.n_steps += 1
         self._loss.append(NAN if loss is None else float(loss))
-        hosts = {key: S.to_host(array) for key, array in arrays.items() if array is not None}
-        keys = self._keys
-        stats = self._summaries.add([hosts.get(key) for key in keys],
-                                    None if not measured else [measured.get(key) for key in keys])
-        norms = stats[:, S.NORM]
-        weight, update = norms[self._weights], norms[self._updates]
-        with numpy.errstate(divide="ignore", invalid="ignore"):
-            self._ratio.append(numpy.where(weight > 0, update / weight, NAN))
-        extra = self._extra.append()
+        self._layout, present, slow = step_arrays.pack(self._index)
+        self._summaries.commit(self._layout, present, step_arrays.sample, step_arrays.moments, slow)
+        arrays, buffer = step_arrays.arrays, step_arrays.buffer
+        dead = self._dead.append()
         for j, name in enumerate(self.layers):
-            extra[2 * j], extra[2 * j + 1] = self._activation_extras(name, hosts.get(("activations", name)))
-        full, nbytes = {}, 0
-        if sum(host.nbytes for host in hosts.values()) <= self._thinner.max_bytes:  # else not kept: no copies
-            for key, host in hosts.items():
-                full[key] = host if key in owned and host is arrays[key] else numpy.array(host, copy=True)
-                nbytes += full[key].nbytes
-        self._full[step] = full
+            dead[j] = self._dead_fraction(name, arrays.get(("activations", name)))
+        nbytes = step_arrays.nbytes
+        self._full[step], self._buffers[step] = arrays, buffer
         self._nbytes += nbytes
         if ops is not None:
             self._ops[step] = list(ops)
+        del arrays, buffer, step_arrays
         for dropped in self._thinner.offer(step, nbytes, candidate):
             self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
             self._ops.pop(dropped, None)
+            buffer = self._buffers.pop(dropped, None)
+            if buffer is not None:
+                self._pool.give_back(buffer)
+                del buffer
 
-    def _activation_extras(self, name, array):
-        """(dead, saturated) of a layer's activations at this step; updates the dead-unit streaks."""
-        if array is None:
-            return NAN, NAN
-        info = self._infos.get(name, {})
-        saturated = S.saturated_fraction(array, info.get("activation"))
-        if info.get("role") != "activation":
-            return NAN, saturated
+    def _dead_fraction(self, name, array):
+        """The fraction of a layer's units that were 0 for every sample at this step (NaN unless the layer
+        is an activation); updates the dead-unit streaks."""
+        if array is None or self._infos.get(name, {}).get("role") != "activation":
+            return NAN
         alive = S.units_alive(array)
         if alive is None:
-            return NAN, saturated
+            return NAN
         streak = self._streak.get(name)
         if streak is None or streak.shape != alive.shape:
             streak = numpy.zeros(alive.shape, dtype=numpy.int64)
         streak += 1
         streak[alive] = 0
         self._streak[name] = streak
-        return (1.0 - numpy.count_nonzero(alive) / alive.size if alive.size else NAN), saturated
+        return 1.0 - numpy.count_nonzero(alive) / alive.size if alive.size else NAN
 
     # --- files -------------------------------------------------------------------------------------
 
@@ -230,6 +236,7 @@ class Trace:
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
+        self._summaries.flush()
         meta = dict(self.meta, layers_order=self.layers, params=self.params, n_steps=self.n_steps,
                     max_bytes=self._thinner.max_bytes)
         arrays = {"format": numpy.array(FORMAT), "meta": numpy.array(json.dumps(meta)),
@@ -239,11 +246,11 @@ class Trace:
                 arrays[f"stat/{kind}/{name}/{stat}"] = self._summaries.column(i, j)
             arrays[f"hist/{kind}/{name}"] = self._summaries.table(i)
             arrays[f"edges/{kind}/{name}"] = numpy.array([self._summaries.low[i], self._summaries.high[i]])
-        for p, name in enumerate(self.params):
-            arrays[f"stat/updates/{name}/ratio"] = self._ratio.column(p)
+        for name in self.params:
+            arrays[f"stat/updates/{name}/ratio"] = self._update_ratio(name)
         for j, name in enumerate(self.layers):
-            arrays[f"extra/{name}/dead"] = self._extra.column(2 * j)
-            arrays[f"extra/{name}/saturated"] = self._extra.column(2 * j + 1)
+            arrays[f"extra/{name}/dead"] = self._dead.column(j)
+            arrays[f"extra/{name}/saturated"] = self._summaries.saturated[: self.n_steps, self._index["activations", name]]
         for name, streak in self._streak.items():
             arrays[f"streak/{name}"] = streak
         for step, full in self._full.items():
@@ -290,15 +297,13 @@ class Trace:
         trace._loss = [float(v) for v in arrays["loss"]]
         if len(trace._loss) != n_steps:
             raise ValueError(f"{len(trace._loss)} loss values for {n_steps} steps")
-        stats, hists, ratios, extras = {}, {}, {}, {}
+        stats, hists, extras = {}, {}, {}
         for key, array in arrays.items():
             section, _, rest = key.partition("/")
             if section == "stat":
                 kind, rest = rest.split("/", 1)
                 name, stat = rest.rsplit("/", 1)
-                if stat == "ratio":
-                    ratios[name] = numpy.array(array, dtype=numpy.float64)
-                else:
+                if stat != "ratio":  # the update ratio follows from the norms
                     stats.setdefault((kind, name), {})[stat] = numpy.array(array, dtype=numpy.float64)
             elif section == "hist":
                 kind, name = rest.split("/", 1)
@@ -319,12 +324,11 @@ class Trace:
                 raise ValueError(f"no summaries for {kind} of {name!r}")
             table = numpy.column_stack([stats[kind, name][stat] for stat in S.STAT_NAMES]).reshape(-1, len(S.STAT_NAMES))
             rows, (low, high) = hists[kind, name]
-            if len(table) != n_steps or len(rows) != n_steps:
+            saturated = extras.get((name, "saturated"), numpy.full(n_steps, NAN)) if kind == "activations" else NAN
+            if len(table) != n_steps or len(rows) != n_steps or numpy.size(saturated) not in (1, n_steps):
                 raise ValueError(f"the summaries of {kind} of {name!r} do not have {n_steps} steps")
-            trace._summaries.set_series(i, table, rows, low, high)
-        trace._ratio.load([ratios.get(name, numpy.full(n_steps, NAN)) for name in params], n_steps)
-        trace._extra.load([extras.get((name, stat), numpy.full(n_steps, NAN))
-                           for name in layers for stat in ("dead", "saturated")], n_steps)
+            trace._summaries.set_series(i, table, rows, low, high, saturated)
+        trace._dead.load([extras.get((name, "dead"), numpy.full(n_steps, NAN)) for name in layers], n_steps)
         trace._nbytes = sum(a.nbytes for full in trace._full.values() for a in full.values())
         for step in trace.steps:
             trace._thinner.kept.append(step)

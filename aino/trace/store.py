@@ -1,0 +1,176 @@
+"""One step's full arrays, and what the summaries need from them, taken as each array comes.
+
+The Recorder hands each array of a step over as it comes (a gradient during backward, the weights after
+the update, ...), and that is when it is read for the summaries, while it is still in the cache: a large
+array's moments (summaries.moments_of) and the values its histogram samples. Then:
+
+  - activations, gradients and weight_grads are kept by reference, not copied: aino makes a new array
+    for each of them every step and never changes one in place afterwards (the autograd sums into new
+    arrays, `zero_grad` gives a new zero array);
+  - weights and updates, and the small arrays of every kind, are copied into one flat buffer per step:
+    the weights because the optimizer changes them in place, the small arrays so that the summaries
+    read them all at once.
+
+A step is laid out like the one before it; the first step, or a step where an array's shape changes (a
+smaller last batch), is laid out anew. A buffer whose step the Trace drops is reused for a later step,
+unless something outside the Trace still holds one of its arrays.
+"""
+
+import math
+import sys
+
+import numpy
+
+from aino.trace.summaries import N_BINS, SAMPLE, SMALL, moments_of, slow_stats, stride_of, to_host
+
+REFERENCED = ("activations", "gradients", "weight_grads")  # kinds kept by reference when large
+
+
+class Layout:
+    """Where each (kind, name) array of a step goes, and which of its values the histograms read.
+    `shapes` maps each key to its array's shape. The arrays of more than SMALL values come first (a
+    strided sample of SAMPLE values of each is read); the small ones follow, together, and are read
+    whole. A large array of a REFERENCED kind has no place in the buffer."""
+
+    def __init__(self, shapes, dtype, series):
+        self.dtype = numpy.dtype(dtype)
+        sizes = {key: math.prod(shape) for key, shape in shapes.items()}
+        large = [key for key in shapes if sizes[key] > SMALL]
+        self.keys = large + [key for key in shapes if sizes[key] <= SMALL]
+        self.n_large = len(large)
+        self.places, sample_sizes = {}, []
+        start = sample_start = 0
+        for j, key in enumerate(self.keys):
+            shape, size = shapes[key], sizes[key]
+            stride = stride_of(size, shape[-1] if shape else 1) if size > SMALL else 1
+            sampled = min(-(-size // stride), SAMPLE) if size > SMALL else size
+            stored = j >= self.n_large or key[0] not in REFERENCED
+            self.places[key] = (j, start if stored else None, start + size, shape, stride, sample_start, sample_start + sampled)
+            sample_sizes.append(sampled)
+            start, sample_start = start + (size if stored else 0), sample_start + sampled
+        self.size, self.n_sampled = start, sample_start
+        self.sizes = numpy.array([sizes[key] for key in self.keys], dtype=numpy.float64)
+        self.series = numpy.array([series[key] for key in self.keys], dtype=numpy.intp)
+        self.sample_sizes = numpy.array(sample_sizes, dtype=numpy.intp)
+        self.sample_starts = numpy.cumsum(self.sample_sizes) - self.sample_sizes
+        # the small slots, read whole: where they start in the buffer and in the sample
+        small = [self.places[key] for key in self.keys[self.n_large:]]
+        self.tail, self.tail_sample = (small[0][1], small[0][5]) if small else (start, sample_start)
+        self.small_starts = numpy.array([place[5] - self.tail_sample for place in small], dtype=numpy.intp)
+        # where each sampled value's slot has its bins in the joint bincount of the histograms: 32 bins
+        # and one for a value on the top edge, per slot
+        self.sample_base = numpy.repeat(numpy.arange(len(self.keys)) * (N_BINS + 1), self.sample_sizes)
+
+
+class StepArrays:
+    """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` in `buffer`; an
+    array the layout has no place for is copied aside until `pack` lays the step out anew. `moments`
+    holds (min, max, sum of squares, sum, variance) of each large slot, `sample` the values the
+    histograms read."""
+
+    def __init__(self, layout=None, buffer=None):
+        self.layout, self.buffer = layout, buffer
+        self.arrays = {}  # (kind, name) -> the array as kept
+        self._aside = False
+        if layout is not None:
+            self.sample = numpy.empty(layout.n_sampled, layout.dtype)
+            self.moments = numpy.full((layout.n_large, 5), numpy.nan)
+
+    def put(self, key, array):
+        """Hand `array` (NumPy or CuPy) over as (kind, name) = key; returns it as kept."""
+        if type(array) is not numpy.ndarray:
+            array = to_host(array)
+        place = self._place(key, array)
+        if place is None:
+            self.arrays[key] = kept = numpy.array(array, copy=True)
+            self._aside = self._aside or kept.size > 0
+            return kept
+        if place[1] is None:
+            kept = self.arrays[key] = array
+        else:
+            kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
+            numpy.copyto(kept, array)
+        if place[0] < self.layout.n_large:
+            self._measure(place, kept)
+        return kept
+
+    def put_difference(self, key, after, before):
+        """Keep after - before as key (two host arrays of one shape), computed straight into its slot."""
+        place = self._place(key, after)
+        if place is None or place[1] is None:
+            self.put(key, after - before)
+            return
+        kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
+        numpy.subtract(after, before, out=kept)
+        if place[0] < self.layout.n_large:
+            self._measure(place, kept)
+
+    def _place(self, key, array):
+        place = None if self.layout is None else self.layout.places.get(key)
+        if place is None or place[3] != array.shape or not (
+                array.dtype == self.layout.dtype or numpy.can_cast(array.dtype, self.layout.dtype)):
+            return None
+        return place
+
+    def _measure(self, place, kept):
+        j, _, _, _, stride, sample_begin, sample_end = place
+        self.moments[j] = moments_of(kept)
+        self.sample[sample_begin:sample_end] = kept.reshape(-1)[::stride][: sample_end - sample_begin]
+
+    @property
+    def nbytes(self):
+        return sum(array.nbytes for array in self.arrays.values())
+
+    def pack(self, series):
+        """Make the step ready for the summaries: lay it out anew if an array was copied aside (a new
+        Layout, in the order of `series`, {key: series index}), fill the slots of the small arrays this
+        step lacks with zeros, and copy the small arrays to the sample. Returns the layout, for each
+        slot whether this step has an array there, and {slot: summaries.slow_stats} for the large
+        arrays holding NaN or inf."""
+        if self._aside:
+            keys = sorted((key for key, array in self.arrays.items() if array.size), key=series.__getitem__)
+            dtype = numpy.result_type(numpy.float32, *(self.arrays[key].dtype for key in keys))
+            if dtype.kind != "f":
+                dtype = numpy.dtype(numpy.float64)
+            arrays, layout = self.arrays, Layout({key: self.arrays[key].shape for key in keys}, dtype, series)
+            self.__init__(layout, numpy.empty(layout.size, dtype))
+            for key, array in arrays.items():
+                self.put(key, array)
+        layout = self.layout
+        present = numpy.array([key in self.arrays for key in layout.keys], dtype=bool)
+        if not present[layout.n_large:].all():
+            for key, there in zip(layout.keys[layout.n_large:], present[layout.n_large:]):
+                if not there:
+                    _, begin, end, *_ = layout.places[key]
+                    self.buffer[begin:end] = 0
+        self.sample[layout.tail_sample:] = self.buffer[layout.tail:]
+        slow = {}
+        if not numpy.isfinite(self.moments[:, :2]).all():
+            for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, :2]).all(axis=1)):
+                slow[int(j)] = slow_stats(self.arrays[layout.keys[j]])
+        return layout, present, slow
+
+
+class BufferPool:
+    """Flat buffers of dropped steps, to fill again (a buffer still in the cache, and no new memory)."""
+
+    KEEP = 2
+
+    def __init__(self):
+        self.layout, self._free = None, []
+
+    def step(self, layout):
+        """An empty StepArrays laid out like `layout` (None: the first step)."""
+        if layout is not self.layout:
+            self.layout, self._free = layout, []
+        if layout is None:
+            return StepArrays()
+        buffer = self._free.pop() if self._free else numpy.empty(layout.size, layout.dtype)
+        return StepArrays(layout, buffer)
+
+    def give_back(self, buffer):
+        """Reuse `buffer` unless something besides the caller still holds it or one of its views (an array
+        the Trace handed out): then it stays theirs. Call with the only other reference dropped."""
+        if (self.layout is not None and len(self._free) < self.KEEP and buffer.size == self.layout.size
+                and buffer.dtype == self.layout.dtype and sys.getrefcount(buffer) <= 3):
+            self._free.append(buffer)
