@@ -65,7 +65,7 @@ class Layout:
 class StepArrays:
     """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` in `buffer`; an
     array the layout has no place for is copied aside until `pack` lays the step out anew. `moments`
-    holds (min, max, sum of squares, sum, variance) of each large slot, `sample` the values the
+    holds (sum of squares, sum, variance) of each large slot, `sample` the values the
     histograms read."""
 
     def __init__(self, layout=None, buffer=None):
@@ -74,7 +74,7 @@ class StepArrays:
         self._aside = False
         if layout is not None:
             self.sample = numpy.empty(layout.n_sampled, layout.dtype)
-            self.moments = numpy.full((layout.n_large, 5), numpy.nan)
+            self.moments = numpy.full((layout.n_large, 3), numpy.nan)
 
     def put(self, key, array):
         """Hand `array` (NumPy or CuPy) over as (kind, name) = key; returns it as kept."""
@@ -145,8 +145,8 @@ class StepArrays:
                     self.buffer[begin:end] = 0
         self.sample[layout.tail_sample:] = self.buffer[layout.tail:]
         slow = {}
-        if not numpy.isfinite(self.moments[:, :2]).all():
-            for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, :2]).all(axis=1)):
+        if not numpy.isfinite(self.moments[:, 0]).all():
+            for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, 0])):
                 slow[int(j)] = slow_stats(self.arrays[layout.keys[j]])
         return layout, present, slow
 

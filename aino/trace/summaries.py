@@ -2,20 +2,23 @@
 
 `Summaries` holds, for the K series of a trace (one per (kind, name)), a table of statistics and a table
 of histograms with one row per step. What a step needs from each array is taken when the Recorder hands
-the array over, while it is still in the cache (aino/trace/store.py): a large array's min, max, sum of
-squares, sum and variance (`moments_of`), and the values its histogram samples. `commit` queues those;
+the array over, while it is still in the cache (aino/trace/store.py): a large array's sum of squares,
+sum and variance (`moments_of`), and the values its histogram samples. `commit` queues those;
 `flush` turns a batch of queued steps into rows all at once - a few numpy calls for many steps and all
 their arrays, which keeps the cost of recording a step small (see benchmarks/bench_trace.py). The Trace
 flushes before anyone reads the rows.
 
-  - mean, std, min, max and norm are exact, over every value. A large array (more than SMALL values):
-    min and max vectorised, the sums as BLAS dot products; the variance as sum(x*x)/n - mean**2, or, where
-    the std is small against the mean (var < mean**2) and that formula would lose digits, in two passes.
-    A small array: every value is in the sample, and the batch reads them all together, in float64.
-  - the fraction of zeros and the histogram are exact for arrays of up to SMALL values; for larger
-    arrays they are computed on a deterministic strided sample of SAMPLE values (every k-th value,
+  - mean, std and norm are exact, over every value. A large array (more than SMALL values): the sum of
+    squares as a BLAS dot product, the sum vectorised, the variance as sum(x*x)/n - mean**2, or, where the std is small against the
+    mean (var < mean**2) and that formula would lose digits, in two passes. A small array: every value
+    is in the sample, and the batch reads them all together, in float64.
+  - min, max, the fraction of zeros and the histogram are exact for arrays of up to SMALL values; for
+    larger arrays they are those of a deterministic strided sample of SAMPLE values (every k-th value,
     k sharing no factor with the row length, so the sample visits every column), which keeps the cost
-    bounded and is indistinguishable on a 32-bin plot (each bar within about a percent).
+    bounded (reading every value for them would double it) and is indistinguishable on a 32-bin plot
+    (each bar within about two percent). The Trace reports a large array's own min and max at the steps
+    whose full arrays it keeps. An array holding NaN or inf is read in full: its statistics are NaN or
+    inf as NumPy says.
   - `saturated`: for a sigmoid or tanh layer's activations, the fraction of sampled values near the
     asymptotes (sigmoid below 0.01 or above 0.99, tanh |a| > 0.98).
 
@@ -25,7 +28,7 @@ padded by 5% each side). When a later step has values outside, the range doubles
 right, or by half its width each side - until they fit; because the range exactly doubles, every old bin
 falls inside one new bin, so the stored histograms of earlier steps are re-binned exactly (pairs of bins
 summed) and every step keeps sharing one set of edges. (So a batch of steps is binned on the range its
-last step needs: the rows come out the same as one step at a time.) Each row holds the fraction of the
+last step needs: the rows come out as one step at a time would make them, to the rounding of float32.) Each row holds the fraction of the
 step's finite values in each bin (the row sums to 1; 0 where nothing was finite). NaN and inf are left
 out of the histogram; the statistics of an array holding them are NaN or inf as NumPy says.
 """
@@ -35,8 +38,8 @@ import math
 import numpy
 
 N_BINS = 32
-SAMPLE = 1024  # values per large array for its histogram and fraction of zeros
-SMALL = SAMPLE  # an array of up to this many values is read whole, together with the other small ones
+SAMPLE = 512  # values per large array for its histogram, fraction of zeros, min and max
+SMALL = 1024  # an array of up to this many values is read whole, together with the other small ones
 MAX_DOUBLINGS = 200  # a range beyond this (about 1e60 times the first) clips into the end bins
 BATCH_BYTES = 4 * 2**20  # the queued samples of a batch of steps stay within this
 MAX_BATCH = 32
@@ -63,37 +66,23 @@ def stride_of(n, row=1, size=SAMPLE):
     return k
 
 
-_ONES = {}
-
-
-def _ones(n, dtype):
-    """A cached vector of ones: sum(x) as the BLAS product x.ones runs about three times faster than x.sum()."""
-    key = (n, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = numpy.ones(n, dtype=dtype)
-    return ones
-
-
 def moments_of(array):
-    """(min, max, sum of x*x, sum of x, variance) of a float array of finite values, in four fast passes
-    (a fifth and sixth where var < mean**2, see the module docstring); min or max NaN or inf otherwise."""
+    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a
+    vectorised sum (two more where var < mean**2, see the module docstring); NaN if the array holds NaN
+    or inf."""
     flat = array.reshape(-1)
-    low, high = float(numpy.minimum.reduce(flat)), float(numpy.maximum.reduce(flat))
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return low, high, NAN, NAN, NAN
-    squares, total = float(numpy.dot(flat, flat)), float(numpy.dot(flat, _ones(flat.size, flat.dtype)))
-    if not math.isfinite(squares):  # x*x beyond float32
+    squares, total = float(numpy.dot(flat, flat)), float(numpy.einsum("i->", flat))
+    if not math.isfinite(squares) and flat.dtype != numpy.float64:  # x*x beyond float32, or NaN or inf
         wide = flat.astype(numpy.float64)
         squares, total = float(numpy.dot(wide, wide)), float(wide.sum())
+    if not (math.isfinite(squares) and math.isfinite(total)):
+        return NAN, NAN, NAN
     mean = total / flat.size
     var = squares / flat.size - mean * mean
     if var < mean * mean:
         deviations = flat - flat.dtype.type(mean)
         var = float(numpy.dot(deviations, deviations)) / flat.size
-    return low, high, squares, total, var
+    return squares, total, var
 
 
 def slow_stats(values):
@@ -160,8 +149,7 @@ class Summaries:
     def commit(self, layout, present, sample, moments, slow):
         """Queue one step: `layout` places its arrays (aino/trace/store.py); `present[j]` says whether
         slot j holds an array this step (the series of the others stay NaN, their rows empty); `sample`
-        the values the histograms read; `moments` (min, max, sum of squares, sum, variance) of each large
-        slot; `slow` {slot: slow_stats(...)} for the large slots holding NaN or inf."""
+        the values the histograms read; `moments` (sum of squares, sum, variance) of each large slot; `slow` {slot: slow_stats(...)} for the large slots holding NaN or inf."""
         batch = self._batch
         if batch is not None and (batch["layout"] is not layout or batch["n"] == len(batch["present"])):
             self.flush()
@@ -186,7 +174,7 @@ class Summaries:
         present, sample = batch["present"][:count], batch["sample"][:count]
         with numpy.errstate(all="ignore"):
             table, low, high = self._statistics(layout, present, sample, batch["moments"][:count], batch["slow"])
-            finite = numpy.isfinite(table[:, :, MIN]) & numpy.isfinite(table[:, :, MAX])
+            finite = numpy.isfinite(table[:, :, MIN]) & numpy.isfinite(table[:, :, MAX]) & numpy.isfinite(table[:, :, NORM])
             self._fit_ranges(layout, present, low, high)
             rows = self._histograms(layout, present, finite, sample, table)
         self._grow(self.n + count)
@@ -201,25 +189,25 @@ class Summaries:
         return count
 
     def _statistics(self, layout, present, sample, moments, slow):
-        """(table (B, slots, 6), finite low (B, slots), finite high) of a batch of B steps."""
-        count, large = len(present), layout.n_large
+        """(table (B, slots, 6), finite low (B, slots), finite high) of a batch of B steps. The min and max
+        are those of the sample: exact for a small array (its every value), the sample's for a large one
+        (the Trace puts in exact ones where it keeps the full array)."""
+        count, large, sizes = len(present), layout.n_large, layout.sizes
         table = numpy.full((count, len(layout.keys), len(STAT_NAMES)), NAN)
-        sizes = layout.sizes
-        table[:, :large, MIN], table[:, :large, MAX] = moments[:, :, 0], moments[:, :, 1]
-        squares, mean, var = numpy.empty((count, len(sizes))), numpy.empty((count, len(sizes))), numpy.empty((count, len(sizes)))
-        squares[:, :large], mean[:, :large], var[:, :large] = moments[:, :, 2], moments[:, :, 3] / sizes[:large], moments[:, :, 4]
+        table[:, :, MIN] = numpy.minimum.reduceat(sample, layout.sample_starts, axis=1)
+        table[:, :, MAX] = numpy.maximum.reduceat(sample, layout.sample_starts, axis=1)
+        squares, mean, var = (numpy.empty((count, len(sizes))) for _ in range(3))
+        squares[:, :large], mean[:, :large], var[:, :large] = moments[:, :, 0], moments[:, :, 1] / sizes[:large], moments[:, :, 2]
         if large < len(sizes):  # the small slots: every value is in the sample
             values = sample[:, layout.tail_sample:].astype(numpy.float64)
             starts, small = layout.small_starts, sizes[large:]
-            table[:, large:, MIN] = numpy.minimum.reduceat(values, starts, axis=1)
-            table[:, large:, MAX] = numpy.maximum.reduceat(values, starts, axis=1)
             mean[:, large:] = numpy.add.reduceat(values, starts, axis=1) / small
             squares[:, large:] = numpy.add.reduceat(values * values, starts, axis=1)
             values -= numpy.repeat(mean[:, large:], small.astype(numpy.intp), axis=1)
             var[:, large:] = numpy.add.reduceat(values * values, starts, axis=1) / small
         table[:, :, MEAN], table[:, :, STD], table[:, :, NORM] = mean, numpy.sqrt(numpy.maximum(var, 0)), numpy.sqrt(squares)
         low, high = table[:, :, MIN].copy(), table[:, :, MAX].copy()
-        bad = present & ~(numpy.isfinite(low) & numpy.isfinite(high))
+        bad = present & ~(numpy.isfinite(low) & numpy.isfinite(high) & numpy.isfinite(squares))
         for b, j in zip(*numpy.nonzero(bad)):  # NaN or inf: as NumPy says, and the range of the finite values
             begin, end = layout.sample_starts[j], layout.sample_starts[j] + layout.sample_sizes[j]
             stats, low[b, j], high[b, j] = slow.get((b, j)) or slow_stats(sample[b, begin:end])

@@ -49,12 +49,14 @@ class Trace:
         self._keys = [(kind, name) for kind in KINDS for name in self._names(kind)]
         self._index = {key: i for i, key in enumerate(self._keys)}  # (kind, name) -> series
         self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
+        self._activation_layers = {name for name, info in self._infos.items() if info.get("role") == "activation"}
         saturation = {self._index["activations", name]: S.SATURATION[info["activation"]]
                       for name, info in self._infos.items() if info.get("activation") in S.SATURATION and name in self.layers}
         self._summaries = S.Summaries(len(self._keys), saturation)  # stats and histograms of every series, per step
         self._dead = _Rows(len(self.layers))  # per step, the fraction of each layer's units 0 for every sample
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
+        self._extremes = {}  # step -> {(kind, name): (min, max)} of the kept large arrays, as they are read
         self._buffers = {}  # step -> the flat buffer its arrays are views of (a recorded step)
         self._pool = BufferPool()
         self._layout = None  # how the latest step's arrays lay in its buffer
@@ -111,15 +113,29 @@ class Trace:
         update_ratio (NaN for layers); for activations also dead (fraction of units 0 for every
         sample) and saturated (fraction of sigmoid/tanh outputs near their asymptotes, else NaN)."""
         self._check_name(kind, name)
-        self._summaries.flush()
+        table = self._columns(kind, name)
         i = self._index[kind, name]
-        table = {stat: self._summaries.column(i, j) for j, stat in enumerate(S.STAT_NAMES)}
         table["hist"] = self._summaries.table(i)
         table["update_ratio"] = self._update_ratio(name) if kind in PARAM_KINDS else numpy.full(self.n_steps, NAN)
         if kind == "activations":
             table["dead"] = self._dead.column(self.layers.index(name))
             table["saturated"] = self._summaries.saturated[: self.n_steps, i].copy()
         return table
+
+    def _columns(self, kind, name):
+        """{stat: column over every step} of (kind, name). The summaries hold a large array's min and max
+        from its sample; at the steps whose full arrays are kept, these are the array's own."""
+        self._summaries.flush()
+        i = self._index[kind, name]
+        columns = {stat: self._summaries.column(i, j) for j, stat in enumerate(S.STAT_NAMES)}
+        for step, full in self._full.items():
+            array = full.get((kind, name))
+            if array is not None and array.size > S.SMALL:
+                exact = self._extremes.setdefault(step, {})
+                if (kind, name) not in exact:
+                    exact[kind, name] = float(array.min()), float(array.max())
+                columns["min"][step], columns["max"][step] = exact[kind, name]
+        return columns
 
     def _update_ratio(self, param):
         """norm(update) / norm(weight) of `param` at every step (NaN where the weights' norm is 0)."""
@@ -208,6 +224,7 @@ class Trace:
         for dropped in self._thinner.offer(step, nbytes, candidate):
             self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
             self._ops.pop(dropped, None)
+            self._extremes.pop(dropped, None)
             buffer = self._buffers.pop(dropped, None)
             if buffer is not None:
                 self._pool.give_back(buffer)
@@ -216,7 +233,7 @@ class Trace:
     def _dead_fraction(self, name, array):
         """The fraction of a layer's units that were 0 for every sample at this step (NaN unless the layer
         is an activation); updates the dead-unit streaks."""
-        if array is None or self._infos.get(name, {}).get("role") != "activation":
+        if array is None or name not in self._activation_layers:
             return NAN
         alive = S.units_alive(array)
         if alive is None:
@@ -242,8 +259,8 @@ class Trace:
         arrays = {"format": numpy.array(FORMAT), "meta": numpy.array(json.dumps(meta)),
                   "loss": self.loss}
         for (kind, name), i in self._index.items():
-            for j, stat in enumerate(S.STAT_NAMES):
-                arrays[f"stat/{kind}/{name}/{stat}"] = self._summaries.column(i, j)
+            for stat, column in self._columns(kind, name).items():
+                arrays[f"stat/{kind}/{name}/{stat}"] = column
             arrays[f"hist/{kind}/{name}"] = self._summaries.table(i)
             arrays[f"edges/{kind}/{name}"] = numpy.array([self._summaries.low[i], self._summaries.high[i]])
         for name in self.params:
