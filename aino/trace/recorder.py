@@ -15,7 +15,8 @@ How it learns what happened (the hooks in aino/trace/hooks.py):
     named as in `model.named_modules()`; `Module.__call__` reports its output;
   - `run_backward` reports the loss (the one-element tensor backward starts from) and, for each tensor
     of the graph, its summed gradient: the gradients of the layers' outputs are kept;
-  - `Optimizer.step` reports before and after the update: weights after, update = after - before, and
+  - `Optimizer.step` reports before and after the update: the weights after it, the update = these
+    weights - the previous step's (on the first step recorded, - the weights before the update), and
     the gradients it used. That ends the step. (Without an optimizer, call `recorder.end_step()`.)
   - a classic `NeuralNetwork` reports each update from `train_step` (see `classic_names`).
 
@@ -24,6 +25,8 @@ its latest call that is part of the graph. With `probe=X`, after each step the m
 no_grad, in eval mode (so dropout draws no random numbers and batch norm updates no statistics), and
 those outputs are the step's activations; gradients still come from the training batch. Recording
 reads and copies, and never changes a value training uses: results are identical with and without it.
+Each array is read the moment it is reported, while it is in the cache (aino/trace/store.py); a change
+the training loop itself makes to the weights between steps shows in the next step's update.
 """
 
 import numpy

@@ -7,17 +7,16 @@ array's moments (summaries.moments_of) and the values its histogram samples. The
   - activations, gradients and weight_grads are kept by reference, not copied: aino makes a new array
     for each of them every step and never changes one in place afterwards (the autograd sums into new
     arrays, `zero_grad` gives a new zero array);
-  - weights and updates, and the small arrays of every kind, are copied into one flat buffer per step:
-    the weights because the optimizer changes them in place, the small arrays so that the summaries
-    read them all at once.
+  - weights are copied (the optimizer changes them in place), updates computed, each into a new array
+    (the allocator hands back memory freed moments ago, still in the cache);
+  - the small arrays of every kind are copied into one flat buffer per step, so that the summaries read
+    them all at once.
 
 A step is laid out like the one before it; the first step, or a step where an array's shape changes (a
-smaller last batch), is laid out anew. A buffer whose step the Trace drops is reused for a later step,
-unless something outside the Trace still holds one of its arrays.
+smaller last batch), is laid out anew.
 """
 
 import math
-import sys
 
 import numpy
 
@@ -29,8 +28,8 @@ REFERENCED = ("activations", "gradients", "weight_grads")  # kinds kept by refer
 class Layout:
     """Where each (kind, name) array of a step goes, and which of its values the histograms read.
     `shapes` maps each key to its array's shape. The arrays of more than SMALL values come first (a
-    strided sample of SAMPLE values of each is read); the small ones follow, together, and are read
-    whole. A large array of a REFERENCED kind has no place in the buffer."""
+    strided sample of SAMPLE values of each is read; they have no place in the buffer); the small ones
+    follow, together in the buffer, and are read whole."""
 
     def __init__(self, shapes, dtype, series):
         self.dtype = numpy.dtype(dtype)
@@ -44,8 +43,9 @@ class Layout:
             shape, size = shapes[key], sizes[key]
             stride = stride_of(size, shape[-1] if shape else 1) if size > SMALL else 1
             sampled = min(-(-size // stride), SAMPLE) if size > SMALL else size
-            stored = j >= self.n_large or key[0] not in REFERENCED
-            self.places[key] = (j, start if stored else None, start + size, shape, stride, sample_start, sample_start + sampled)
+            stored = j >= self.n_large
+            begin, end = (start, start + size) if stored else (None, None)
+            self.places[key] = (j, begin, end, shape, stride, sample_start, sample_start + sampled)
             sample_sizes.append(sampled)
             start, sample_start = start + (size if stored else 0), sample_start + sampled
         self.size, self.n_sampled = start, sample_start
@@ -63,16 +63,17 @@ class Layout:
 
 
 class StepArrays:
-    """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` in `buffer`; an
-    array the layout has no place for is copied aside until `pack` lays the step out anew. `moments`
-    holds (sum of squares, sum, variance) of each large slot, `sample` the values the
+    """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` (None: the first
+    step); an array the layout has no place for is copied aside until `pack` lays the step out anew.
+    `moments` holds (sum of squares, sum, variance) of each large slot, `sample` the values the
     histograms read."""
 
-    def __init__(self, layout=None, buffer=None):
-        self.layout, self.buffer = layout, buffer
+    def __init__(self, layout=None):
+        self.layout = layout
         self.arrays = {}  # (kind, name) -> the array as kept
         self._aside = False
         if layout is not None:
+            self.buffer = numpy.empty(layout.size, layout.dtype)
             self.sample = numpy.empty(layout.n_sampled, layout.dtype)
             self.moments = numpy.full((layout.n_large, 3), numpy.nan)
 
@@ -86,7 +87,7 @@ class StepArrays:
             self._aside = self._aside or kept.size > 0
             return kept
         if place[1] is None:
-            kept = self.arrays[key] = array
+            kept = self.arrays[key] = array if key[0] in REFERENCED else array.copy()
         else:
             kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
             numpy.copyto(kept, array)
@@ -97,11 +98,14 @@ class StepArrays:
     def put_difference(self, key, after, before):
         """Keep after - before as key (two host arrays of one shape), computed straight into its slot."""
         place = self._place(key, after)
-        if place is None or place[1] is None:
+        if place is None:
             self.put(key, after - before)
             return
-        kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
-        numpy.subtract(after, before, out=kept)
+        if place[1] is None:
+            kept = self.arrays[key] = after - before
+        else:
+            kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
+            numpy.subtract(after, before, out=kept)
         if place[0] < self.layout.n_large:
             self._measure(place, kept)
 
@@ -132,10 +136,15 @@ class StepArrays:
             dtype = numpy.result_type(numpy.float32, *(self.arrays[key].dtype for key in keys))
             if dtype.kind != "f":
                 dtype = numpy.dtype(numpy.float64)
-            arrays, layout = self.arrays, Layout({key: self.arrays[key].shape for key in keys}, dtype, series)
-            self.__init__(layout, numpy.empty(layout.size, dtype))
+            arrays = self.arrays
+            self.__init__(Layout({key: arrays[key].shape for key in keys}, dtype, series))
             for key, array in arrays.items():
-                self.put(key, array)
+                place = self._place(key, array)
+                if place is not None and place[1] is None:  # large: the array aside is a copy of its own
+                    self.arrays[key] = array
+                    self._measure(place, array)
+                else:
+                    self.put(key, array)
         layout = self.layout
         present = numpy.array([key in self.arrays for key in layout.keys], dtype=bool)
         if not present[layout.n_large:].all():
@@ -149,28 +158,3 @@ class StepArrays:
             for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, 0])):
                 slow[int(j)] = slow_stats(self.arrays[layout.keys[j]])
         return layout, present, slow
-
-
-class BufferPool:
-    """Flat buffers of dropped steps, to fill again (a buffer still in the cache, and no new memory)."""
-
-    KEEP = 2
-
-    def __init__(self):
-        self.layout, self._free = None, []
-
-    def step(self, layout):
-        """An empty StepArrays laid out like `layout` (None: the first step)."""
-        if layout is not self.layout:
-            self.layout, self._free = layout, []
-        if layout is None:
-            return StepArrays()
-        buffer = self._free.pop() if self._free else numpy.empty(layout.size, layout.dtype)
-        return StepArrays(layout, buffer)
-
-    def give_back(self, buffer):
-        """Reuse `buffer` unless something besides the caller still holds it or one of its views (an array
-        the Trace handed out): then it stays theirs. Call with the only other reference dropped."""
-        if (self.layout is not None and len(self._free) < self.KEEP and buffer.size == self.layout.size
-                and buffer.dtype == self.layout.dtype and sys.getrefcount(buffer) <= 3):
-            self._free.append(buffer)

@@ -9,7 +9,7 @@ their arrays, which keeps the cost of recording a step small (see benchmarks/ben
 flushes before anyone reads the rows.
 
   - mean, std and norm are exact, over every value. A large array (more than SMALL values): the sum of
-    squares as a BLAS dot product, the sum vectorised, the variance as sum(x*x)/n - mean**2, or, where the std is small against the
+    squares as a BLAS dot product, the sum as another or by einsum, the variance as sum(x*x)/n - mean**2, or, where the std is small against the
     mean (var < mean**2) and that formula would lose digits, in two passes. A small array: every value
     is in the sample, and the batch reads them all together, in float64.
   - min, max, the fraction of zeros and the histogram are exact for arrays of up to SMALL values; for
@@ -40,6 +40,7 @@ import numpy
 N_BINS = 32
 SAMPLE = 512  # values per large array for its histogram, fraction of zeros, min and max
 SMALL = 1024  # an array of up to this many values is read whole, together with the other small ones
+ONES = 65536  # see _sum
 MAX_DOUBLINGS = 200  # a range beyond this (about 1e60 times the first) clips into the end bins
 BATCH_BYTES = 4 * 2**20  # the queued samples of a batch of steps stay within this
 MAX_BATCH = 32
@@ -66,12 +67,27 @@ def stride_of(n, row=1, size=SAMPLE):
     return k
 
 
+_ONES = {}
+
+
+def _sum(flat):
+    """sum(x): up to ONES values the BLAS product x.ones (a cached vector of ones, which stays in the
+    cache), beyond that einsum, which reads x alone; both about three times faster than x.sum()."""
+    if flat.size > ONES:
+        return float(numpy.einsum("i->", flat))
+    key = (flat.size, flat.dtype)
+    if key not in _ONES:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        _ONES[key] = numpy.ones(flat.size, dtype=flat.dtype)
+    return float(numpy.dot(flat, _ONES[key]))
+
+
 def moments_of(array):
-    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a
-    vectorised sum (two more where var < mean**2, see the module docstring); NaN if the array holds NaN
-    or inf."""
+    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a sum
+    (two more where var < mean**2, see the module docstring); NaN if the array holds NaN or inf."""
     flat = array.reshape(-1)
-    squares, total = float(numpy.dot(flat, flat)), float(numpy.einsum("i->", flat))
+    squares, total = float(numpy.dot(flat, flat)), _sum(flat)
     if not math.isfinite(squares) and flat.dtype != numpy.float64:  # x*x beyond float32, or NaN or inf
         wide = flat.astype(numpy.float64)
         squares, total = float(numpy.dot(wide, wide)), float(wide.sum())

@@ -16,7 +16,8 @@ full arrays:
   gradients       a layer       dL/d(output of the layer), on the training batch
   weights         a parameter   its value after the step
   weight_grads    a parameter   dL/d(parameter) the step used
-  updates         a parameter   the change the step applied (weights after - weights before)
+  updates         a parameter   weights(step) - weights(step - 1): what the step changed (the first
+                                step recorded: weights after - weights before its optimizer step)
 
 A Trace saves to one .npz file (`save`, `Trace.load`); nothing is pickled.
 """
@@ -28,7 +29,7 @@ import tempfile
 import numpy
 
 from aino.trace import summaries as S
-from aino.trace.store import BufferPool
+from aino.trace.store import StepArrays
 from aino.trace.thinning import Thinner
 
 LAYER_KINDS = ("activations", "gradients")
@@ -57,8 +58,6 @@ class Trace:
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
         self._extremes = {}  # step -> {(kind, name): (min, max)} of the kept large arrays, as they are read
-        self._buffers = {}  # step -> the flat buffer its arrays are views of (a recorded step)
-        self._pool = BufferPool()
         self._layout = None  # how the latest step's arrays lay in its buffer
         self._ops = {}  # step -> [op description, ...]
         self._weights = numpy.array([self._index["weights", name] for name in self.params], dtype=numpy.intp)
@@ -105,7 +104,8 @@ class Trace:
         return self._array("weight_grads", param, step)
 
     def updates(self, param, step):
-        """The change `step` applied to the parameter (weights(step) - weights before the step)."""
+        """What `step` changed in the parameter: weights(step) - weights(step - 1) (on the first step recorded,
+        the weights after its optimizer step less those before)."""
         return self._array("updates", param, step)
 
     def summary(self, kind, name):
@@ -202,7 +202,7 @@ class Trace:
 
     def _new_step(self):
         """An empty StepArrays for the Recorder to fill with the arrays of the next step."""
-        return self._pool.step(self._layout)
+        return StepArrays(self._layout)
 
     def _append_step(self, loss, step_arrays, candidate=True, ops=None):
         """Add one step: the loss and the arrays of `step_arrays` (a StepArrays, aino/trace/store.py)."""
@@ -211,24 +211,19 @@ class Trace:
         self._loss.append(NAN if loss is None else float(loss))
         self._layout, present, slow = step_arrays.pack(self._index)
         self._summaries.commit(self._layout, present, step_arrays.sample, step_arrays.moments, slow)
-        arrays, buffer = step_arrays.arrays, step_arrays.buffer
+        arrays = step_arrays.arrays
         dead = self._dead.append()
         for j, name in enumerate(self.layers):
             dead[j] = self._dead_fraction(name, arrays.get(("activations", name)))
         nbytes = step_arrays.nbytes
-        self._full[step], self._buffers[step] = arrays, buffer
+        self._full[step] = arrays
         self._nbytes += nbytes
         if ops is not None:
             self._ops[step] = list(ops)
-        del arrays, buffer, step_arrays
         for dropped in self._thinner.offer(step, nbytes, candidate):
             self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
             self._ops.pop(dropped, None)
             self._extremes.pop(dropped, None)
-            buffer = self._buffers.pop(dropped, None)
-            if buffer is not None:
-                self._pool.give_back(buffer)
-                del buffer
 
     def _dead_fraction(self, name, array):
         """The fraction of a layer's units that were 0 for every sample at this step (NaN unless the layer

@@ -7,7 +7,7 @@ import pytest
 import aino
 from aino import nn, optim
 from aino.trace import Recorder
-from aino.trace.store import BufferPool
+from aino.trace.store import StepArrays
 from aino.trace.summaries import MAX, MEAN, MIN, NORM, SAMPLE, SMALL, STD, ZEROS, Summaries, stride_of
 
 
@@ -15,9 +15,9 @@ def summarise(steps, flush_each=False):
     """Summaries of `steps`, a list of {key: array}, with the keys of the first step."""
     keys = list(steps[0])
     series = {key: i for i, key in enumerate(keys)}
-    summaries, pool, layout = Summaries(len(keys)), BufferPool(), None
+    summaries, layout = Summaries(len(keys)), None
     for arrays in steps:
-        step = pool.step(layout)
+        step = StepArrays(layout)
         for key, array in arrays.items():
             step.put(key, array)
         layout, present, slow = step.pack(series)
@@ -149,7 +149,7 @@ def test_min_and_max_are_the_arrays_own_where_the_full_arrays_are_kept():
 def test_an_array_held_from_a_dropped_step_keeps_its_values():
     recorder, _ = _train(max_bytes=300_000)
     step, held, copy = recorder.held
-    assert step not in recorder.trace.steps  # dropped since; its buffer was not reused under the holder
+    assert step not in recorder.trace.steps  # dropped since: its memory must not go to a later step
     np.testing.assert_array_equal(held, copy)
 
 
