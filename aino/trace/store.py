@@ -6,7 +6,8 @@ array's moments (summaries.moments_of) and the values its histogram samples. The
 
   - activations, gradients and weight_grads are kept by reference, not copied: aino makes a new array
     for each of them every step and never changes one in place afterwards (the autograd sums into new
-    arrays, `zero_grad` gives a new zero array);
+    arrays, `zero_grad` gives a new zero array). One that is a view into a larger array (a layer that
+    returns a slice of its input) is copied, so as not to keep the larger one alive;
   - weights are copied (the optimizer changes them in place), updates computed, each into a new array
     (the allocator hands back memory freed moments ago, still in the cache);
   - the small arrays of every kind are copied into one flat buffer per step, so that the summaries read
@@ -87,7 +88,7 @@ class StepArrays:
             self._aside = self._aside or kept.size > 0
             return kept
         if place[1] is None:
-            kept = self.arrays[key] = array if key[0] in REFERENCED else array.copy()
+            kept = self.arrays[key] = array if key[0] in REFERENCED and _owns_its_memory(array) else array.copy()
         else:
             kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
             numpy.copyto(kept, array)
@@ -158,3 +159,9 @@ class StepArrays:
             for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, 0])):
                 slow[int(j)] = slow_stats(self.arrays[layout.keys[j]])
         return layout, present, slow
+
+
+def _owns_its_memory(array):
+    """Whether keeping `array` keeps no more memory alive than its own: not a view into a larger array."""
+    base = array.base
+    return base is None or getattr(base, "nbytes", 0) <= array.nbytes

@@ -158,3 +158,27 @@ def test_weight_gradients_kept_by_reference_stay_those_of_their_step(set_to_none
     recorder, grads = _train(steps=6, set_to_none=set_to_none)
     for step in recorder.trace.steps:
         np.testing.assert_array_equal(recorder.trace.weight_grads("0.weight", step), grads[step])
+
+
+class FirstColumns(nn.Module):
+    """A layer whose output is a view into its (larger) input."""
+
+    def forward(self, x):
+        return x[:, :40]
+
+
+def test_an_output_that_is_a_view_of_a_larger_array_is_copied_not_kept_by_reference():
+    aino.manual_seed(0)
+    model = nn.Sequential(nn.Linear(30, 2000), FirstColumns(), nn.Linear(40, 5))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    X = aino.Tensor(np.random.default_rng(2).standard_normal((64, 30)).astype(np.float32))
+    with Recorder(model, optimizer) as recorder:
+        for _ in range(3):  # the first step lays the trace out (copying everything); later ones keep references
+            optimizer.zero_grad()
+            hidden = model[0](X)
+            model[2](model[1](hidden)).sum().backward()
+            optimizer.step()
+    kept = recorder.trace.activations("1", 2)
+    np.testing.assert_array_equal(kept, hidden.data[:, :40])
+    assert kept.base is None or kept.base.nbytes <= kept.nbytes  # not holding the 64 x 2000 output alive
+    assert recorder.trace.activations("0", 2) is hidden.data  # a whole array of its own: by reference
