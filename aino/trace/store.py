@@ -18,12 +18,26 @@ smaller last batch), is laid out anew.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy
 
 from aino.trace.summaries import N_BINS, SAMPLE, SMALL, moments_of, slow_stats, stride_of, to_host
 
 REFERENCED = ("activations", "gradients", "weight_grads")  # kinds kept by reference when large
+
+
+class Place(NamedTuple):
+    """Where one array goes: its slot j (large ones first), its span of the buffer (None for a large
+    array, kept as an array of its own), its shape, and the stride and span of its sample."""
+
+    slot: int
+    begin: int
+    end: int
+    shape: tuple
+    stride: int
+    sample_begin: int
+    sample_end: int
 
 
 class Layout:
@@ -46,7 +60,7 @@ class Layout:
             sampled = min(-(-size // stride), SAMPLE) if size > SMALL else size
             stored = j >= self.n_large
             begin, end = (start, start + size) if stored else (None, None)
-            self.places[key] = (j, begin, end, shape, stride, sample_start, sample_start + sampled)
+            self.places[key] = Place(j, begin, end, shape, stride, sample_start, sample_start + sampled)
             sample_sizes.append(sampled)
             start, sample_start = start + (size if stored else 0), sample_start + sampled
         self.size, self.n_sampled = start, sample_start
@@ -56,8 +70,8 @@ class Layout:
         self.sample_starts = numpy.cumsum(self.sample_sizes) - self.sample_sizes
         # the small slots, read whole: where they start in the buffer and in the sample
         small = [self.places[key] for key in self.keys[self.n_large:]]
-        self.tail, self.tail_sample = (small[0][1], small[0][5]) if small else (start, sample_start)
-        self.small_starts = numpy.array([place[5] - self.tail_sample for place in small], dtype=numpy.intp)
+        self.tail, self.tail_sample = (small[0].begin, small[0].sample_begin) if small else (start, sample_start)
+        self.small_starts = numpy.array([place.sample_begin - self.tail_sample for place in small], dtype=numpy.intp)
         # where each sampled value's slot has its bins in the joint bincount of the histograms: 32 bins
         # and one for a value on the top edge, per slot
         self.sample_base = numpy.repeat(numpy.arange(len(self.keys)) * (N_BINS + 1), self.sample_sizes)
@@ -87,12 +101,12 @@ class StepArrays:
             self.arrays[key] = kept = numpy.array(array, copy=True)
             self._aside = self._aside or kept.size > 0
             return kept
-        if place[1] is None:
+        if place.begin is None:
             kept = self.arrays[key] = array if key[0] in REFERENCED and _owns_its_memory(array) else array.copy()
         else:
-            kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
+            kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
             numpy.copyto(kept, array)
-        if place[0] < self.layout.n_large:
+        if place.slot < self.layout.n_large:
             self._measure(place, kept)
         return kept
 
@@ -102,25 +116,25 @@ class StepArrays:
         if place is None:
             self.put(key, after - before)
             return
-        if place[1] is None:
+        if place.begin is None:
             kept = self.arrays[key] = after - before
         else:
-            kept = self.arrays[key] = self.buffer[place[1]: place[2]].reshape(place[3])
+            kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
             numpy.subtract(after, before, out=kept)
-        if place[0] < self.layout.n_large:
+        if place.slot < self.layout.n_large:
             self._measure(place, kept)
 
     def _place(self, key, array):
         place = None if self.layout is None else self.layout.places.get(key)
-        if place is None or place[3] != array.shape or not (
+        if place is None or place.shape != array.shape or not (
                 array.dtype == self.layout.dtype or numpy.can_cast(array.dtype, self.layout.dtype)):
             return None
         return place
 
     def _measure(self, place, kept):
-        j, _, _, _, stride, sample_begin, sample_end = place
-        self.moments[j] = moments_of(kept)
-        self.sample[sample_begin:sample_end] = kept.reshape(-1)[::stride][: sample_end - sample_begin]
+        self.moments[place.slot] = moments_of(kept)
+        count = place.sample_end - place.sample_begin
+        self.sample[place.sample_begin: place.sample_end] = kept.reshape(-1)[:: place.stride][:count]
 
     @property
     def nbytes(self):
@@ -141,7 +155,7 @@ class StepArrays:
             self.__init__(Layout({key: arrays[key].shape for key in keys}, dtype, series))
             for key, array in arrays.items():
                 place = self._place(key, array)
-                if place is not None and place[1] is None:  # large: the array aside is a copy of its own
+                if place is not None and place.begin is None:  # large: the array aside is a copy of its own
                     self.arrays[key] = array
                     self._measure(place, array)
                 else:
@@ -151,8 +165,8 @@ class StepArrays:
         if not present[layout.n_large:].all():
             for key, there in zip(layout.keys[layout.n_large:], present[layout.n_large:]):
                 if not there:
-                    _, begin, end, *_ = layout.places[key]
-                    self.buffer[begin:end] = 0
+                    place = layout.places[key]
+                    self.buffer[place.begin: place.end] = 0
         self.sample[layout.tail_sample:] = self.buffer[layout.tail:]
         slow = {}
         if not numpy.isfinite(self.moments[:, 0]).all():

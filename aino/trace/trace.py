@@ -63,7 +63,6 @@ class Trace:
         self._weights = numpy.array([self._index["weights", name] for name in self.params], dtype=numpy.intp)
         self._updates = numpy.array([self._index["updates", name] for name in self.params], dtype=numpy.intp)
         self._thinner = Thinner(max_bytes)
-        self._nbytes = 0
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -80,7 +79,7 @@ class Trace:
     @property
     def nbytes(self):
         """Bytes of all stored full arrays."""
-        return self._nbytes
+        return self._thinner.total
 
     @property
     def ops(self):
@@ -163,7 +162,7 @@ class Trace:
 
     def __repr__(self):
         return (f"Trace({self.n_steps} steps, {len(self.layers)} layers, {len(self.params)} parameters, "
-                f"full arrays at {len(self._full)} steps, {self._nbytes / 2**20:.1f} MiB)")
+                f"full arrays at {len(self._full)} steps, {self.nbytes / 2**20:.1f} MiB)")
 
     def _names(self, kind):
         return self.layers if kind in LAYER_KINDS else self.params
@@ -217,11 +216,10 @@ class Trace:
             dead[j] = self._dead_fraction(name, arrays.get(("activations", name)))
         nbytes = step_arrays.nbytes
         self._full[step] = arrays
-        self._nbytes += nbytes
         if ops is not None:
             self._ops[step] = list(ops)
         for dropped in self._thinner.offer(step, nbytes, candidate):
-            self._nbytes -= sum(a.nbytes for a in self._full.pop(dropped).values())
+            del self._full[dropped]
             self._ops.pop(dropped, None)
             self._extremes.pop(dropped, None)
 
@@ -341,11 +339,10 @@ class Trace:
                 raise ValueError(f"the summaries of {kind} of {name!r} do not have {n_steps} steps")
             trace._summaries.set_series(i, table, rows, low, high, saturated)
         trace._dead.load([extras.get((name, "dead"), numpy.full(n_steps, NAN)) for name in layers], n_steps)
-        trace._nbytes = sum(a.nbytes for full in trace._full.values() for a in full.values())
         for step in trace.steps:
             trace._thinner.kept.append(step)
             trace._thinner.sizes[step] = sum(a.nbytes for a in trace._full[step].values())
-        trace._thinner.total = trace._nbytes
+        trace._thinner.total = sum(trace._thinner.sizes.values())
         return trace
 
 
