@@ -8,10 +8,14 @@ is the Jacobian-vector product instead of an elementwise derivative.
 Every formula is arranged to stay finite for large |z| (no overflow, no NaN).
 """
 
+import inspect
 import math
+
+import numpy
 
 from aino.backend import array_module
 from aino.special import erf
+from aino.validation import check_real
 
 
 class Activation:
@@ -38,7 +42,12 @@ class Activation:
         return {}
 
     def __call__(self, z):
-        return self.f(z)
+        """f(z) for an array (or a list) of real numbers (integers count as floats); anything else is
+        refused by name. (The ops call `f` directly, on arrays they have already checked.)"""
+        array = z if hasattr(z, "dtype") else numpy.asarray(z)
+        if array.dtype.kind not in "iuf":
+            raise TypeError(f"{self!r}: expected an array of real numbers, got {type(z).__name__} of {array.dtype}")
+        return self.f(array if array.dtype.kind == "f" else array.astype(numpy.float64))
 
     def __repr__(self):
         options = ", ".join(f"{key}={value}" for key, value in self.options().items())
@@ -102,7 +111,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, alpha=0.01):
-        self.alpha = alpha
+        self.alpha = check_real(alpha, "alpha (the slope for z < 0)", "LeakyReLU")
 
     def f(self, z):
         return array_module(z).where(z > 0, z, self.alpha * z)
@@ -120,7 +129,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha=1.0):
-        self.alpha = alpha
+        self.alpha = check_real(alpha, "alpha", type(self).__name__)
 
     def f(self, z):
         xp = array_module(z)
@@ -192,6 +201,8 @@ class Softmax(Activation):
 
     def f(self, z):
         xp = array_module(z)
+        if z.size == 0:  # an empty axis (or batch): an empty result, as PyTorch gives
+            return xp.zeros_like(z)
         e = xp.exp(z - z.max(axis=-1, keepdims=True))  # shifting by the max avoids overflow
         return e / e.sum(axis=-1, keepdims=True)
 
@@ -232,7 +243,10 @@ def get_activation(name, **options):
     key = ALIASES.get(name.lower(), name.lower())
     if key not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    cls = ACTIVATIONS[key]
     try:
-        return ACTIVATIONS[key](**options)
+        inspect.signature(cls).bind(**options)
     except TypeError:
-        raise ValueError(f"activation {key!r} does not take the options {sorted(options)}") from None
+        takes = sorted(inspect.signature(cls).parameters) or "none"
+        raise ValueError(f"activation {key!r} does not take the options {sorted(options)} (it takes {takes})") from None
+    return cls(**options)  # the constructor checks the values (LeakyReLU(alpha="x") is a TypeError)

@@ -39,6 +39,7 @@ def run_backward(root, grad, retain_graph=False, stop_at=()):
         parents = ctx.parents
         if len(parents) == 1:
             input_grads = (input_grads,)
+        if hooks.active: hooks.op_backward(ctx, g, input_grads)  # noqa: E701  (aino.trace: detect_anomaly)
         for parent, pg in zip(parents, input_grads):
             if pg is None or not parent.requires_grad:
                 continue

@@ -52,13 +52,13 @@ class Device:
                 device = DeviceType(name)
             except ValueError:
                 kinds = [kind.value for kind in DeviceType]
-                raise ValueError(f"unknown device {name!r}; expected one of {kinds}") from None
+                raise ValueError(f"Device: unknown device {name!r}; expected one of {kinds}") from None
             if number:
                 if not number.isdigit():
-                    raise ValueError(f"device index must be a whole number, got {number!r}")
+                    raise ValueError(f"Device: device index must be a whole number, got {number!r}")
                 index = int(number)
         if not isinstance(device, DeviceType):
-            raise TypeError(f"device must be a string, a Device or a DeviceType, got {type(device).__name__}")
+            raise TypeError(f"Device: device must be a string, a Device or a DeviceType, got {type(device).__name__}")
         self.type = device
         self.index = index
 
@@ -120,6 +120,24 @@ def module_for(device):
     raise RuntimeError(f"device {str(device)!r} is not supported yet; use 'cpu' or 'cuda'")
 
 
+def device_or_dtype(device, dtype, owner):
+    """(device, dtype) for `to(device, dtype)`, where the first argument may be either (to("float64"),
+    to(numpy.float32), to("cuda")); something that is neither is a ValueError naming both readings."""
+    if device is None or isinstance(device, Device):
+        return device, parse_dtype(dtype, owner)
+    try:
+        return Device(device), parse_dtype(dtype, owner)
+    except (ValueError, TypeError):
+        pass
+    if dtype is not None:
+        Device(device)  # both given: the first must be the device, and this says what is wrong with it
+    try:
+        return None, parse_dtype(device)
+    except ValueError:
+        raise ValueError(f"{owner}: expected a device ('cpu', 'cuda', 'cuda:1') or a dtype ('float32', "
+                         f"'float64', 'int64', numpy.float32), got {device!r}") from None
+
+
 def move_array(array, device):
     """`array` on `device` (the same array when it is already there)."""
     device = Device(device)
@@ -139,12 +157,12 @@ _DTYPE_NAMES = {
 }
 
 
-def parse_dtype(dtype):
+def parse_dtype(dtype, owner="parse_dtype"):
     """A numpy.dtype from any common spelling; None stays None.
 
     Accepts numpy dtypes and types (numpy.float32), Python types (float -> float64, int -> int64,
     bool), and strings: "float32", "<class 'numpy.float64'>", "np.float32", "torch.float64".
-    Unknown spellings raise ValueError.
+    Unknown spellings raise ValueError naming `owner` (the function that was given the dtype).
     """
     if dtype is None:
         return None
@@ -162,7 +180,7 @@ def parse_dtype(dtype):
         except TypeError:
             result = None
         if result is None or result.kind not in "biufc":
-            raise ValueError(f"unknown dtype {dtype!r}; expected a numeric type such as numpy.float32")
+            raise ValueError(f"{owner}: unknown dtype {dtype!r}; expected a numeric type such as numpy.float32")
         return result
     text = str(dtype).strip()  # also torch.float64 and similar objects, through their str()
     if text.startswith("<class '") and text.endswith("'>"):
@@ -170,4 +188,52 @@ def parse_dtype(dtype):
     name = text.rsplit(".", 1)[-1].lower()
     if name in _DTYPE_NAMES:
         return numpy.dtype(_DTYPE_NAMES[name])
-    raise ValueError(f"unknown dtype {dtype!r}; expected e.g. 'float32', 'float64', 'int64' or numpy.float32")
+    raise ValueError(f"{owner}: unknown dtype {dtype!r}; expected e.g. 'float32', 'float64', 'int64' or numpy.float32")
+
+
+# --- arrays from what users pass ---------------------------------------------------------------
+
+FLOAT32 = numpy.dtype(numpy.float32)
+INT64 = numpy.dtype(numpy.int64)
+
+
+def as_array(data, dtype=None, device=None, owner="Tensor"):
+    """`data` (an array, a number or a nested list of them) as an array with aino's dtype rules: arrays
+    keep their dtype, Python floats become float32 and Python ints int64 (as PyTorch). Text, objects,
+    ragged lists and integers beyond int64 are refused, naming `owner`, rather than stored."""
+    if device is None:
+        device = device_of(data) if hasattr(data, "dtype") else CPU
+    xp = module_for(device)
+    if hasattr(data, "dtype"):  # NumPy or CuPy array, or a NumPy scalar: keeps its dtype
+        array = move_array(data, device) if device_of(data) != device else data
+        array = xp.asarray(array)
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"{owner}: data must be numbers, got an array of dtype {array.dtype}")
+    else:  # Python numbers and (nested) lists
+        try:
+            array = numpy.asarray(data)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{owner}: data must be a number or nested lists of equal length, got a ragged "
+                             f"{type(data).__name__} ({error})") from None
+        kind = array.dtype.kind
+        if kind == "f":
+            array = array.astype(FLOAT32)
+        elif kind in "iuO" and _beyond_int64(array):
+            raise ValueError(f"{owner}: integers must fit in int64 (-2**63 <= n < 2**63), got "
+                             f"{type(data).__name__} holding a larger one")
+        elif kind in "iu":
+            array = array.astype(INT64, copy=False)
+        elif kind != "b":
+            raise TypeError(f"{owner}: data must be numbers, got {type(data).__name__} of dtype {array.dtype}")
+        array = xp.asarray(array) if xp is not numpy else array
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return array
+
+
+def _beyond_int64(array):
+    """True when an array made from Python numbers holds an integer int64 cannot: NumPy made it uint64,
+    or an object array of ints."""
+    if array.dtype.kind == "O":
+        return any(isinstance(v, int) and not -2**63 <= v < 2**63 for v in array.flat)
+    return array.dtype == numpy.uint64 and array.size > 0 and int(array.max()) >= 2**63

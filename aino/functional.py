@@ -15,7 +15,7 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
 def cat(tensors, axis=0, *, dim=None):
     """Tensors joined along an existing axis."""
-    tensors = _promote(_tensors(tensors))
+    tensors = _promote(_sequence(tensors, "aino.cat"))
     return S.Concatenate.apply(*tensors, axis=axis if dim is None else dim)
 
 
@@ -24,8 +24,18 @@ concatenate = cat
 
 def stack(tensors, axis=0, *, dim=None):
     """Tensors of one shape stacked along a new axis."""
-    tensors = _promote(_tensors(tensors))
+    tensors = _promote(_sequence(tensors, "aino.stack"))
     return S.Stack.apply(*tensors, axis=axis if dim is None else dim)
+
+
+def _sequence(tensors, owner):
+    """A non-empty list or tuple of tensors (arrays and numbers become tensors), as PyTorch's cat and
+    stack want; a single tensor, a string or an empty list is refused."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{owner}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{owner}: expected a non-empty list of tensors, got an empty {type(tensors).__name__}")
+    return _tensors(tensors)
 
 
 def _promote(tensors):
@@ -42,11 +52,14 @@ def where(condition, a, b):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
     a, b = _pair(a, b)
-    return I.Where.apply(a, b, condition=a.xp.asarray(condition).astype(bool, copy=False))
+    condition = a.xp.asarray(condition)
+    if condition.dtype.kind not in "biuf":
+        raise TypeError(f"aino.where: condition must be a bool tensor (or of numbers), got dtype {condition.dtype}")
+    return I.Where.apply(a, b, condition=condition.astype(bool, copy=False))
 
 
 def gather(input, dim, index):
-    return input.gather(dim, index)
+    return _tensors([input])[0].gather(dim, index)
 
 
 def matmul(a, b):
@@ -54,10 +67,15 @@ def matmul(a, b):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias in one fused op (weight shaped (out, in)): the fast path of a dense layer."""
+    """x @ weight.T + bias in one fused op (weight shaped (out, in)): the fast path of a dense layer.
+    A 1-D weight (in,) gives x @ weight (+ bias), as PyTorch."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)):
+        x, weight = _tensors([x, weight])
+    if weight.data.ndim == 1:
+        return matmul(x, weight) if bias is None else matmul(x, weight) + bias
     if bias is None:
         return M.Linear.apply(x, weight)
-    return M.Linear.apply(x, weight, bias)
+    return M.Linear.apply(x, weight, bias if isinstance(bias, Tensor) else Tensor(bias))
 
 
 def one_hot(indices, num_classes=-1, dtype=FLOAT32):

@@ -1,89 +1,69 @@
-"""Saving and loading without pickle: .dit files.
+"""Saving and loading without pickle: .dit model files and state-dict archives.
 
 A .dit file is a zip archive holding
     header.json          {"format": "aino.dit", "version": 1, "arrays": {name: {"shape", "dtype"}}, ...}
     arrays/<name>.npy    one NumPy array per entry of "arrays", numeric dtypes only
-Reading never unpickles and never executes anything; a damaged or foreign file raises ValueError
-saying what is wrong. Writing goes to a temporary file that is renamed into place, so a crash never
-leaves half a file.
+A state-dict file is a NumPy .npz archive: one <key>.npy member per entry of the state dict.
+Reading never unpickles and never executes anything, and checks sizes before it allocates (see
+aino/files and docs/file-safety.md): a damaged, foreign or hostile file raises ValueError saying what is
+wrong. Writing is atomic (aino/files/atomic.py): a crash leaves the old file or the new one, whole.
 """
 
-import contextlib
-import io
 import json
-import os
-import tempfile
-import zipfile
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy
+
+from aino.files import NUMERIC_KINDS, atomic_write, npy_bytes, open_archive, read_json, read_npy, write_archive
 
 DIT_FORMAT = "aino.dit"
 DIT_VERSION = 1
 HEADER_NAME = "header.json"
 MAX_HEADER_BYTES = 1 << 20
-NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
-
-
-@contextlib.contextmanager
-def atomic_write(path):
-    """Yield a temporary path beside `path`; on success rename it to `path`, on error delete it."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
+ARRAY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")  # "layers.0.weight", "history"
 
 
 def save_dit(path, header, arrays):
     """Write `header` (a JSON-able dict) and `arrays` ({name: numeric array}) to a .dit file."""
     path = Path(path)
     arrays = _numeric_arrays({name: numpy.asarray(value) for name, value in arrays.items()}, "save_dit")
+    for name in arrays:
+        if not isinstance(name, str) or not ARRAY_NAME.fullmatch(name):
+            raise ValueError(f"save_dit: array names are letters, digits, '_', '.' and '-', got {name!r}")
     header = {
         **header,
         "format": DIT_FORMAT,
         "version": DIT_VERSION,
         "arrays": {name: {"shape": list(v.shape), "dtype": v.dtype.str} for name, v in arrays.items()},
     }
-    with atomic_write(path) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(HEADER_NAME, json.dumps(header, indent=2))
-        for name, value in arrays.items():
-            buffer = io.BytesIO()
-            numpy.save(buffer, value, allow_pickle=False)
-            archive.writestr(f"arrays/{name}.npy", buffer.getvalue())
+    members = {HEADER_NAME: json.dumps(header, indent=2, allow_nan=False).encode("utf-8")}
+    members.update({f"arrays/{name}.npy": npy_bytes(value) for name, value in arrays.items()})
+    with atomic_write(path) as file:
+        write_archive(file, members, compress=True)
     return path
 
 
 def load_dit(path):
     """Read a .dit file: returns (header dict, {name: array}). Raises ValueError on a bad file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no .dit file at {path}")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            header = _read_header(archive, path)
-            arrays = {name: _read_array(archive, name, spec, path) for name, spec in header["arrays"].items()}
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise ValueError(f"{path} is not a readable .dit file (damaged or truncated zip: {error})") from None
+    with open_archive(path, ".dit file") as archive:
+        header = _read_header(archive)
+        expected = {HEADER_NAME} | {f"arrays/{name}.npy" for name in header["arrays"]}
+        for member in archive.names:
+            if member not in expected:
+                raise ValueError(f"{archive.path}: the member {member[:80]!r} is not listed in the header")
+        arrays = {name: _read_array(archive, name, spec) for name, spec in header["arrays"].items()}
     return header, arrays
 
 
-def _read_header(archive, path):
-    try:
-        info = archive.getinfo(HEADER_NAME)
-    except KeyError:
-        raise ValueError(f"{path} is not a .dit file: it has no {HEADER_NAME}") from None
-    if info.file_size > MAX_HEADER_BYTES:
-        raise ValueError(f"{path}: {HEADER_NAME} is {info.file_size} bytes, more than a header ever needs")
-    try:
-        header = json.loads(archive.read(HEADER_NAME).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: {HEADER_NAME} is not valid JSON ({error})") from None
+def _read_header(archive):
+    path = archive.path
+    if HEADER_NAME not in archive.names:
+        raise ValueError(f"{path} is not a .dit file: it has no {HEADER_NAME}")
+    if archive.size(HEADER_NAME) > MAX_HEADER_BYTES:
+        raise ValueError(f"{path}: {HEADER_NAME} is {archive.size(HEADER_NAME)} bytes, more than a header ever needs")
+    header = read_json(archive.read(HEADER_NAME), f"{path}: {HEADER_NAME}")
     if not isinstance(header, dict) or header.get("format") != DIT_FORMAT:
         raise ValueError(f"{path} is not a .dit file: its header does not say format {DIT_FORMAT!r}")
     if header.get("version") != DIT_VERSION:
@@ -92,23 +72,22 @@ def _read_header(archive, path):
         )
     if not isinstance(header.get("arrays"), dict):
         raise ValueError(f"{path}: the header has no 'arrays' table")
+    for name, spec in header["arrays"].items():
+        if not ARRAY_NAME.fullmatch(name):
+            raise ValueError(f"{path}: the header lists an array named {name[:80]!r}; names are letters, digits, '_', '.' and '-'")
+        if (not isinstance(spec, dict) or not isinstance(spec.get("dtype"), str) or not isinstance(spec.get("shape"), list)
+                or not all(type(size) is int and size >= 0 for size in spec["shape"])):
+            raise ValueError(f"{path}: the header's entry for array {name!r} must be {{'shape': [sizes], 'dtype': str}}, got {spec!r}"[:300])
     return header
 
 
-def _read_array(archive, name, spec, path):
+def _read_array(archive, name, spec):
     member = f"arrays/{name}.npy"
-    try:
-        raw = archive.read(member)
-    except KeyError:
-        raise ValueError(f"{path}: the header lists array {name!r} but the file has no {member}") from None
-    try:
-        value = numpy.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as error:
-        raise ValueError(f"{path}: array {name!r} cannot be read safely ({error})") from None
-    if value.dtype.kind not in NUMERIC_KINDS:
-        raise ValueError(f"{path}: array {name!r} has dtype {value.dtype}; .dit files hold numbers only")
-    if not isinstance(spec, dict) or list(value.shape) != spec.get("shape") or value.dtype.str != spec.get("dtype"):
-        raise ValueError(f"{path}: array {name!r} has shape {value.shape} and dtype {value.dtype.str}, but the header says {spec}")
+    if member not in archive.names:
+        raise ValueError(f"{archive.path}: the header lists array {name!r} but the file has no {member}")
+    value = read_npy(archive.read(member), f"{archive.path}: array {name!r}")
+    if list(value.shape) != spec["shape"] or value.dtype.str != spec["dtype"]:
+        raise ValueError(f"{archive.path}: array {name!r} has shape {value.shape} and dtype {value.dtype.str}, but the header says {spec}")
     return value
 
 
@@ -121,33 +100,36 @@ def save_model_parameters(model, path):
     A model object or a state dict ({name: array}) may be passed. Returns the path written.
     """
     state = model.state_dict() if hasattr(model, "state_dict") else model
+    if not isinstance(state, Mapping) or not all(isinstance(name, str) for name in state):
+        raise TypeError(f"save_model_parameters: expected a model or a state dict {{name: array}}, got {type(state).__name__}")
     arrays = _numeric_arrays({name: _host_array(value) for name, value in state.items()}, "save_model_parameters")
+    members = {f"{STATE_DICT_MARKER}.npy": npy_bytes(numpy.array(1))}
+    members.update({f"{name}.npy": npy_bytes(value) for name, value in arrays.items()})
     path = Path(path)
-    with atomic_write(path) as temporary, open(temporary, "wb") as handle:
-        numpy.savez(handle, **{STATE_DICT_MARKER: numpy.array(1)}, **arrays)
+    with atomic_write(path) as file:
+        write_archive(file, members, compress=False)
     return path
 
 
 def load_state_dict_from_file(path):
-    """Read a state dict saved by `save_model_parameters`: {name: NumPy array}, never unpickling."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no state dict file at {path}")
-    try:
-        loaded = numpy.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-        raise ValueError(f"{path} is not a state dict file aino can read safely ({error})") from None
-    if not isinstance(loaded, numpy.lib.npyio.NpzFile):
-        raise ValueError(f"{path} holds a single array, not a state dict archive")
-    try:
-        with loaded:
-            state = {name: loaded[name] for name in loaded.files if name != STATE_DICT_MARKER}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-        raise ValueError(f"{path} is a damaged state dict file ({error})") from None
-    for name, value in state.items():
-        if value.dtype.kind not in NUMERIC_KINDS:
-            raise ValueError(f"{path}: {name!r} has dtype {value.dtype}; a state dict holds numbers only")
+    """Read a state dict saved by `save_model_parameters` (or numpy.savez): {name: NumPy array}, never unpickling."""
+    state = {}
+    if Path(path).is_file() and _starts_like_npy(path):
+        raise ValueError(f"{path} holds a single array (.npy), not a state dict archive (.npz)")
+    with open_archive(path, "state dict file") as archive:
+        for member in archive.names:
+            if not member.endswith(".npy"):
+                raise ValueError(f"{archive.path}: the member {member[:80]!r} is not a .npy array; a state dict file holds only arrays")
+            name = member[: -len(".npy")]
+            value = read_npy(archive.read(member), f"{archive.path}: {name!r}")
+            if name != STATE_DICT_MARKER:
+                state[name] = value
     return state
+
+
+def _starts_like_npy(path):
+    with open(path, "rb") as handle:
+        return handle.read(6) == b"\x93NUMPY"
 
 
 def _numeric_arrays(arrays, owner):

@@ -9,11 +9,14 @@ Each op lives in `aino/ops/` as a small class with forward and backward; the met
 pick the op and turn plain numbers into tensors.
 """
 
+import numbers
+import operator
+
 import numpy
 
-from aino import backend
 from aino.autograd import run_backward
-from aino.backend import Device, array_module, device_of, module_for, move_array, parse_dtype
+from aino.backend import (FLOAT32, INT64, Device, array_module, as_array, device_of, device_or_dtype, module_for,
+                          move_array, parse_dtype)
 from aino.ops import elementwise as E
 from aino.ops import function
 from aino.ops import index as I
@@ -22,7 +25,6 @@ from aino.ops import reduce as R
 from aino.ops import shape as S
 from aino.ops import softmax as SM
 from aino.ops.function import (
-    normalize_axes,
     clear_trace,
     constant,
     disable_trace,
@@ -33,9 +35,7 @@ from aino.ops.function import (
     no_grad,
     set_grad_enabled,
 )
-
-FLOAT32 = numpy.dtype(numpy.float32)
-INT64 = numpy.dtype(numpy.int64)
+from aino.validation import InvalidOperationError, as_shape, check_bool, check_dim, check_real
 
 _rng = numpy.random.default_rng()
 
@@ -51,28 +51,9 @@ def get_rng():
     return _rng
 
 
-def _to_array(data, dtype, device):
-    """`data` as an array with aino's dtype rules: arrays keep their dtype, Python floats become float32."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if device is None:
-        device = device_of(data) if hasattr(data, "dtype") else backend.CPU
-    xp = module_for(device)
-    if hasattr(data, "dtype"):  # NumPy or CuPy array, or a NumPy scalar: keeps its dtype
-        array = move_array(data, device) if device_of(data) != device else data
-        array = xp.asarray(array)
-    else:  # Python numbers and (nested) lists
-        array = numpy.asarray(data)
-        if array.dtype.kind == "f":
-            array = array.astype(FLOAT32)
-        elif array.dtype.kind in "iu":
-            array = array.astype(INT64, copy=False)
-        elif array.dtype.kind not in "b":
-            raise TypeError(f"Tensor data must be numbers, got {type(data).__name__} of dtype {array.dtype}")
-        array = xp.asarray(array) if xp is not numpy else array
-    if dtype is not None:
-        array = array.astype(dtype, copy=False)
-    return array
+def _to_array(data, dtype, device, owner="Tensor"):
+    """`data` as an array with aino's dtype rules (backend.as_array): Python floats become float32."""
+    return as_array(data.data if isinstance(data, Tensor) else data, dtype, device, owner)
 
 
 class Tensor:
@@ -87,8 +68,8 @@ class Tensor:
     __array_ufunc__ = None  # numpy_array * tensor calls Tensor.__rmul__ instead of numpy's loop
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        array = _to_array(data, parse_dtype(dtype), device)
-        if requires_grad and array.dtype.kind not in "fc":
+        array = _to_array(data, parse_dtype(dtype, "Tensor"), device)
+        if check_bool(requires_grad, "requires_grad", "Tensor") and array.dtype.kind not in "fc":
             array = array.astype(FLOAT32)
         self.data = array
         self.grad = None
@@ -155,18 +136,20 @@ class Tensor:
         (used by the manual, layer-by-layer backward of aino.nn).
         """
         if not self.requires_grad:
-            raise RuntimeError("backward: this tensor does not require grad (no input had requires_grad=True)")
+            raise InvalidOperationError("Tensor.backward: this tensor does not require grad "
+                                        "(no input had requires_grad=True)")
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be left out only for a one-element tensor, this one has shape "
+                raise InvalidOperationError(
+                    f"Tensor.backward: grad can be left out only for a one-element tensor, this one has shape "
                     f"{tuple(self.shape)}; call .sum() first or pass grad= of that shape"
                 )
             grad = self.xp.ones_like(self.data)
         else:
-            grad = _to_array(grad, self.data.dtype, self.device)
+            grad = _to_array(grad, self.data.dtype, self.device, "Tensor.backward (grad)")
             if grad.shape != self.data.shape:
-                raise ValueError(f"backward: grad has shape {tuple(grad.shape)}, the tensor has {tuple(self.shape)}")
+                raise ValueError(f"Tensor.backward: grad has shape {tuple(grad.shape)}, "
+                                 f"the tensor has {tuple(self.shape)}")
 
         run_backward(self, grad, retain_graph, stop_at)
 
@@ -179,6 +162,9 @@ class Tensor:
         return constant(self.data)
 
     def requires_grad_(self, requires_grad=True):
+        if check_bool(requires_grad, "requires_grad", "Tensor.requires_grad_") and self.data.dtype.kind not in "fc":
+            raise InvalidOperationError(f"Tensor.requires_grad_: only float tensors can require gradients, "
+                                        f"this one is {self.dtype} (use .float() first)")
         self.requires_grad = requires_grad
         return self
 
@@ -194,18 +180,14 @@ class Tensor:
     def to(self, device=None, dtype=None, inplace=False):
         """This tensor on another device and/or with another dtype: to("cuda"), to(Device("cpu")),
         to("float64"), to(device, inplace=True) (moves this tensor's data and grad, returns self)."""
-        if device is not None and not isinstance(device, Device):
-            try:
-                Device(device)
-            except (ValueError, TypeError):
-                device, dtype = None, device  # to(numpy.float64) and to("float64")
+        device, dtype = device_or_dtype(device, dtype, "Tensor.to")  # to(numpy.float64) and to("float64") too
         if inplace:
             if device is not None:
                 self.data = move_array(self.data, device)
                 if self.grad is not None:
                     self.grad.data = move_array(self.grad.data, device)
             if dtype is not None:
-                self.data = self.data.astype(parse_dtype(dtype), copy=False)
+                self.data = self.data.astype(dtype, copy=False)
             return self
         out = self
         if device is not None and Device(device) != out.device:
@@ -223,7 +205,7 @@ class Tensor:
 
     def astype(self, dtype):
         """A copy with another dtype; differentiable between float dtypes."""
-        dtype = parse_dtype(dtype)
+        dtype = parse_dtype(dtype, "Tensor.astype")
         if dtype == self.data.dtype:
             return self
         if dtype.kind not in "fc":
@@ -242,7 +224,7 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a one-element tensor, this one has shape {tuple(self.shape)}")
+            raise ValueError(f"Tensor.item: expected a one-element tensor, this one has shape {tuple(self.shape)}")
         return self.data.item()
 
     def numpy(self):
@@ -269,7 +251,8 @@ class Tensor:
 
     def __bool__(self):
         if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; use .any() or .all()")
+            raise InvalidOperationError(f"Tensor.__bool__: the truth value of a tensor of shape {tuple(self.shape)} "
+                                        f"is ambiguous; use .any() or .all()")
         return bool(self.item())
 
     def __format__(self, spec):
@@ -345,22 +328,22 @@ class Tensor:
 
     # comparisons: bool tensors outside the graph
     def __lt__(self, other):
-        return constant(self.data < _raw(other))
+        return E.compare(operator.lt, self.data, _raw(other))
 
     def __le__(self, other):
-        return constant(self.data <= _raw(other))
+        return E.compare(operator.le, self.data, _raw(other))
 
     def __gt__(self, other):
-        return constant(self.data > _raw(other))
+        return E.compare(operator.gt, self.data, _raw(other))
 
     def __ge__(self, other):
-        return constant(self.data >= _raw(other))
+        return E.compare(operator.ge, self.data, _raw(other))
 
     def __eq__(self, other):
-        return constant(self.data == _raw(other))
+        return E.compare(operator.eq, self.data, _raw(other))
 
     def __ne__(self, other):
-        return constant(self.data != _raw(other))
+        return E.compare(operator.ne, self.data, _raw(other))
 
     def matmul(self, other):
         return self @ other
@@ -442,18 +425,16 @@ class Tensor:
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an int64 tensor, not differentiable)."""
-        options = _reduce_options(axis, keepdims, dim, keepdim)
-        return constant(self.data.argmax(axis=options["axis"], keepdims=options["keepdims"]).astype(INT64))
+        return constant(R.arg_pick(self.data, "argmax", **_reduce_options(axis, keepdims, dim, keepdim)))
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the minima (an int64 tensor, not differentiable)."""
-        options = _reduce_options(axis, keepdims, dim, keepdim)
-        return constant(self.data.argmin(axis=options["axis"], keepdims=options["keepdims"]).astype(INT64))
+        return constant(R.arg_pick(self.data, "argmin", **_reduce_options(axis, keepdims, dim, keepdim)))
 
     # --- shapes ------------------------------------------------------------------------------------
 
     def reshape(self, *shape):
-        return S.Reshape.apply(self, shape=_shape_args(shape))
+        return S.Reshape.apply(self, shape=as_shape(shape, "Tensor.reshape", "shape"))
 
     view = reshape
 
@@ -463,13 +444,13 @@ class Tensor:
             axes = tuple(axes[0])
         if len(axes) == 2:
             order = list(range(self.data.ndim))
-            a, b = normalize_axes(axes[:1], self.data.ndim)[0], normalize_axes(axes[1:], self.data.ndim)[0]
+            a, b = (check_dim(axis, self.data.ndim, "Tensor.transpose") for axis in axes)
             order[a], order[b] = order[b], order[a]
             axes = tuple(order)
         return S.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def permute(self, *dims):
-        return S.Transpose.apply(self, axes=_shape_args(dims))
+        return S.Transpose.apply(self, axes=as_shape(dims, "Tensor.permute", "dims"))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return S.Flatten.apply(self, start_dim=start_dim, end_dim=end_dim)
@@ -481,7 +462,7 @@ class Tensor:
         return S.Unsqueeze.apply(self, axis=axis if dim is None else dim)
 
     def expand(self, *shape):
-        return S.Expand.apply(self, shape=_shape_args(shape))
+        return S.Expand.apply(self, shape=as_shape(shape, "Tensor.expand"))
 
     def pad2d(self, padding, value=0.0):
         return S.Pad2d.apply(self, padding=padding, value=value)
@@ -489,18 +470,18 @@ class Tensor:
     # --- picking values ----------------------------------------------------------------------------
 
     def __getitem__(self, key):
-        return I.GetItem.apply(self, key=_raw_key(key, self.xp))
+        return I.GetItem.apply(self, key=_raw_key(key, self.device))
 
     def __setitem__(self, key, value):
         """Write into the data in place (not recorded in the graph: use it on tensors without gradients)."""
-        self.data[_raw_key(key, self.xp)] = _raw(value)
+        I.set_item(self.data, _raw_key(key, self.device), _raw(value))
 
     def gather(self, dim, index):
-        return I.Gather.apply(self, dim=dim, index=self.xp.asarray(_raw(index)))
+        return I.Gather.apply(self, dim=dim, index=_to_array(index, None, self.device, "Tensor.gather (index)"))
 
     def one_hot(self, num_classes=-1, dtype=FLOAT32):
         """Each integer class index as a row of the identity matrix (float32 unless dtype says otherwise)."""
-        return constant(I.one_hot(self.xp, self.data, num_classes, parse_dtype(dtype)))
+        return constant(I.one_hot(self.xp, self.data, num_classes, parse_dtype(dtype, "Tensor.one_hot")))
 
     def where(self, condition, other):
         """torch.Tensor.where: self where condition holds, else other."""
@@ -511,57 +492,66 @@ class Tensor:
     # --- making tensors ----------------------------------------------------------------------------
 
     @classmethod
-    def _filled(cls, make, shape, dtype, device, requires_grad):
-        """A new leaf from NumPy `make(shape, dtype)`, moved to `device`."""
-        dtype = FLOAT32 if dtype is None else parse_dtype(dtype)
-        return cls(make(_shape_args(shape), dtype), requires_grad=requires_grad, device=device)
+    def _filled(cls, make, shape, dtype, device, requires_grad, owner):
+        """A new leaf from NumPy `make(shape, dtype)`, moved to `device`; `owner` names the maker in errors."""
+        dtype = FLOAT32 if dtype is None else parse_dtype(dtype, owner)
+        return cls(make(as_shape(shape, owner, minimum=0), dtype), requires_grad=requires_grad, device=device)
 
     @classmethod
     def randn(cls, *shape, dtype=None, device=None, requires_grad=False):
         """Standard normal samples; shape as a tuple or as separate numbers."""
-        return cls._filled(_sample(_rng.standard_normal), shape, dtype, device, requires_grad)
+        return cls._filled(_sample(_rng.standard_normal), shape, dtype, device, requires_grad, "Tensor.randn")
 
     @classmethod
     def rand(cls, *shape, dtype=None, device=None, requires_grad=False):
         """Uniform samples in [0, 1)."""
-        return cls._filled(_sample(_rng.random), shape, dtype, device, requires_grad)
+        return cls._filled(_sample(_rng.random), shape, dtype, device, requires_grad, "Tensor.rand")
 
     @classmethod
     def randint(cls, low, high=None, size=(), dtype=None, device=None, requires_grad=False):
         """Random integers in [low, high) (int64 by default); randint(high, size) counts from 0."""
         if high is None:
             low, high = 0, low
-        dtype = INT64 if dtype is None else parse_dtype(dtype)
-        data = _rng.integers(low, high, size=_shape_args((size,))).astype(dtype)
+        dtype = INT64 if dtype is None else parse_dtype(dtype, "Tensor.randint")
+        low, high = as_shape((low, high), "Tensor.randint", "low and high")
+        if not low < high:
+            raise ValueError(f"Tensor.randint: expected low < high, got low={low}, high={high}")
+        data = _rng.integers(low, high, size=as_shape((size,), "Tensor.randint", minimum=0)).astype(dtype)
         return cls(data, requires_grad=requires_grad, device=device)
 
     @classmethod
     def zeros(cls, *shape, dtype=None, device=None, requires_grad=False):
-        return cls._filled(numpy.zeros, shape, dtype, device, requires_grad)
+        return cls._filled(numpy.zeros, shape, dtype, device, requires_grad, "Tensor.zeros")
 
     @classmethod
     def ones(cls, *shape, dtype=None, device=None, requires_grad=False):
-        return cls._filled(numpy.ones, shape, dtype, device, requires_grad)
+        return cls._filled(numpy.ones, shape, dtype, device, requires_grad, "Tensor.ones")
 
     @classmethod
     def full(cls, shape, fill_value, dtype=None, device=None, requires_grad=False):
-        return cls._filled(lambda s, d: numpy.full(s, fill_value, d), (shape,), dtype, device, requires_grad)
+        if not isinstance(fill_value, numbers.Number):
+            raise TypeError(f"Tensor.full: fill_value must be a number, got {type(fill_value).__name__}")
+        return cls._filled(lambda s, d: numpy.full(s, fill_value, d), (shape,), dtype, device, requires_grad,
+                           "Tensor.full")
 
     @classmethod
     def arange(cls, start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
         """start, start + step, ... below stop; int64 when all arguments are integers (as torch), else float32."""
         if stop is None:
             start, stop = 0, start
+        _check_range(start, stop, step)
         if dtype is None:
             dtype = INT64 if all(isinstance(v, int) for v in (start, stop, step)) else FLOAT32
-        return cls(numpy.arange(start, stop, step).astype(parse_dtype(dtype)), requires_grad=requires_grad, device=device)
+        return cls(numpy.arange(start, stop, step).astype(parse_dtype(dtype, "Tensor.arange")), requires_grad=requires_grad, device=device)
 
     @classmethod
     def zeros_like(cls, other, dtype=None, device=None, requires_grad=False):
+        other = _like(other, "Tensor.zeros_like")
         return cls.zeros(other.shape, dtype=dtype or other.dtype, device=device or other.device, requires_grad=requires_grad)
 
     @classmethod
     def ones_like(cls, other, dtype=None, device=None, requires_grad=False):
+        other = _like(other, "Tensor.ones_like")
         return cls.ones(other.shape, dtype=dtype or other.dtype, device=device or other.device, requires_grad=requires_grad)
 
 
@@ -608,22 +598,31 @@ def _raw(value):
     return value.data if isinstance(value, Tensor) else value
 
 
-def _raw_key(key, xp):
-    """An index with Tensors replaced by their arrays and lists by integer arrays."""
+def _raw_key(key, device):
+    """An index with Tensors replaced by their arrays and lists by arrays on `device` (an empty list: int64)."""
     if isinstance(key, tuple):
-        return tuple(_raw_key(k, xp) for k in key)
+        return tuple(_raw_key(k, device) for k in key)
     if isinstance(key, Tensor):
         return key.data
     if isinstance(key, list):
-        return xp.asarray(key)
+        return as_array(key, None if key else INT64, device, "Tensor[index]")
     return key
 
 
-def _shape_args(shape):
-    """A shape given as separate numbers or as one tuple/list, as a tuple of ints."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(n) for n in shape)
+def _like(other, owner):
+    """`other` as a Tensor for zeros_like and ones_like: a Tensor or an array; anything else is a TypeError."""
+    if isinstance(other, Tensor) or hasattr(other, "dtype") and hasattr(other, "shape"):
+        return other if isinstance(other, Tensor) else Tensor(other)
+    raise TypeError(f"{owner}: expected a tensor (or an array), got {type(other).__name__}")
+
+
+def _check_range(start, stop, step):
+    """arange's bounds as PyTorch checks them: finite numbers, a step that is not 0 and points from start to stop."""
+    for name, value in (("start", start), ("end", stop), ("step", step)):
+        check_real(value, name, "Tensor.arange")
+    if step == 0 or (stop - start) * step < 0:
+        raise ValueError(f"Tensor.arange: upper bound and lower bound inconsistent with step sign, got start={start}, "
+                         f"end={stop}, step={step} (expected a step that is not 0 and points from start to end)")
 
 
 def _sample(draw):

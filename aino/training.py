@@ -11,7 +11,12 @@ import warnings
 import numpy
 from tqdm.auto import tqdm
 
-from aino.tensor import get_rng
+from aino import nn, optim
+from aino.backend import move_array
+from aino.nn.module import Module
+from aino.tensor import Tensor, get_rng
+from aino.trace import Recorder
+from aino.validation import check_positive_int, check_real, random_generator
 
 
 class History:
@@ -35,19 +40,27 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     Adam(model.parameters(), lr=lr). `seed` fixes the shuffling (by default aino's generator, seeded by aino.manual_seed). `trace=True` records a Trace (a dict
     is passed on to Recorder as options, e.g. {"every": 5}); `probe` is the Recorder's probe batch.
     """
-    from aino import nn, optim
-    from aino.nn.module import Module
-    from aino.tensor import Tensor
-
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an aino.nn Module, got {type(model).__name__} "
                         f"(a classic NeuralNetwork has its own .fit)")
-    X, y = _host(X), _host(y)
+    if optimizer is not None and not isinstance(optimizer, optim.Optimizer):
+        raise TypeError(f"fit: optimizer must be an aino optimizer such as aino.optim.Adam(model.parameters()), "
+                        f"got {type(optimizer).__name__}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be callable, such as aino.nn.MSELoss(), got {type(loss_fn).__name__}")
+    if not isinstance(trace, (bool, dict)):
+        raise TypeError(f"fit: trace must be True, False or a dict of Recorder options, got {type(trace).__name__}")
+    X, y = _host(X, "X"), _host(y, "y")
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-            raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+    if not len(X):
+        raise ValueError("fit: X and y are empty (0 samples); expected at least one sample to train on")
+    epochs = check_positive_int(epochs, "epochs", "fit")
+    batch_size = check_positive_int(batch_size, "batch_size", "fit")
+    if optimizer is None:
+        check_real(lr, "lr", "fit", minimum=0)
+        if not any(True for _ in model.parameters()):
+            raise ValueError(f"fit: the model {type(model).__name__} has no parameters to train")
     dtype = next((p.dtype for p in model.parameters()), numpy.dtype(numpy.float32))
     X = X.astype(dtype) if X.dtype.kind in "fiub" else X
     labels = y.dtype.kind in "iub" and y.ndim == 1
@@ -57,11 +70,9 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     if optimizer is None:
         optimizer = optim.Adam(model.parameters(), lr=lr)
     history = History(model)
-    rng = get_rng() if seed is None else numpy.random.default_rng(seed)  # aino.manual_seed covers it too
+    rng = get_rng() if seed is None else random_generator(seed, owner="fit")  # aino.manual_seed covers it too
     recorder = None
     if trace:
-        from aino.trace import Recorder
-
         options = dict(trace) if isinstance(trace, dict) else {}
         recorder = Recorder(model, optimizer, probe=probe, **options).__enter__()
     try:
@@ -90,8 +101,16 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     return history
 
 
-def _host(values):
-    data = getattr(values, "data", values)
-    if hasattr(data, "get") and not isinstance(data, numpy.ndarray):
-        data = data.get()
-    return numpy.asarray(data)
+def _host(values, name):
+    """`values` (an array, a Tensor or nested lists) as a NumPy array of numbers with one sample per row."""
+    data = move_array(values.data if isinstance(values, Tensor) else values, "cpu")  # a CuPy array is copied
+    try:
+        array = numpy.asarray(data)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"fit: {name} must be an array of numbers, got a ragged {type(values).__name__} "
+                         f"({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"fit: {name} must be numbers, got {type(values).__name__} of dtype {array.dtype}")
+    if not array.ndim:
+        raise ValueError(f"fit: {name} must hold one sample per row, got a single number of shape ()")
+    return array

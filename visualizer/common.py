@@ -10,10 +10,12 @@ nearest kept step (`kept_step`) and say so (`array_note`).
 import weakref
 
 import numpy
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 
+from aino.trace.trace import Trace
 from visualizer import network as net
 
 BLUE, ORANGE, RED, GREY = "#0877bd", "#f59322", "#c62828", "#888888"
@@ -24,16 +26,28 @@ FONT = 10
 
 
 def new_axes(ax=None, figsize=(7, 4.5)):
-    """`ax`, or the axes of a new Agg-backed Figure when ax is None."""
+    """`ax` (a matplotlib Axes), or the axes of a new Agg-backed Figure when ax is None."""
     if ax is not None:
+        if not isinstance(ax, Axes):
+            raise TypeError(f"visualizer: ax must be a matplotlib Axes (or None for a new figure), "
+                            f"got {type(ax).__name__}")
         return ax
     figure = Figure(figsize=figsize, dpi=100)
     FigureCanvasAgg(figure)
     return figure.add_subplot()
 
 
+def check_trace(trace):
+    """`trace`, when it is an aino Trace; a Recorder gets a hint to pass its trace."""
+    if not isinstance(trace, Trace):
+        hint = " (pass recorder.trace)" if isinstance(getattr(trace, "trace", None), Trace) else ""
+        raise TypeError(f"visualizer: expected an aino Trace{hint}, got {type(trace).__name__}")
+    return trace
+
+
 def check_step(trace, step):
     """`step` as a non-negative int within the trace (negative counts from the end)."""
+    check_trace(trace)
     if isinstance(step, bool) or not isinstance(step, (int, numpy.integer)):
         raise TypeError(f"visualizer: step must be an integer, got {type(step).__name__}")
     if trace.n_steps == 0:
@@ -56,6 +70,7 @@ def kept_step(trace, step):
 
 def check_layer(trace, layer):
     """`layer`, or the default layer (the first activation layer, else the first layer)."""
+    check_trace(trace)
     if layer is None:
         for info in trace.meta.get("layers", ()):
             if info.get("role") == "activation" and info.get("name") in trace.layers:

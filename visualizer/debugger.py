@@ -23,6 +23,7 @@ from collections import OrderedDict
 import ipywidgets as widgets
 import numpy
 
+from aino.validation import check_real
 from visualizer import common
 from visualizer.figure import figure_png, plot_step
 
@@ -42,7 +43,7 @@ class Debugger(widgets.VBox):
             self.recorder, self.trace = source, source.trace
         else:
             raise TypeError(f"Debugger: expected an aino Trace or a Recorder, got {type(source).__name__}")
-        self.live_every = float(live_every)
+        self.live_every = check_real(live_every, "live_every (seconds between refreshes)", "Debugger", minimum=0)
         self._pngs = OrderedDict()
         self._last_live = 0.0
         self._busy = False

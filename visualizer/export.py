@@ -9,11 +9,12 @@ import base64
 import html
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy
 
+from aino.files import atomic_write
+from aino.validation import check_bool
 from visualizer import common
 from visualizer.figure import figure_png, plot_step
 
@@ -23,9 +24,12 @@ MAX_STEPS = 60  # figures embedded at most (about 100-200 kB each)
 def export_steps(trace, steps=None, limit=MAX_STEPS):
     """The steps to export: `steps`, or the kept steps (trace.steps), at most `limit` of them evenly
     spread, always the first and the last. Returns (steps, note about any left out)."""
+    common.check_trace(trace)
     if steps is None:
         steps = trace.steps or list(range(trace.n_steps))
-    steps = sorted({common.check_step(trace, int(s)) for s in steps})
+    elif isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise TypeError(f"export_html: steps must be a list of step numbers, got {type(steps).__name__}")
+    steps = sorted({common.check_step(trace, s) for s in steps})
     if not steps:
         raise ValueError("export_html: no steps to export")
     note = ""
@@ -46,22 +50,29 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     """
     from tqdm.auto import tqdm
 
-    path = os.fspath(path)
+    path = _check_path(path)
     layer = common.check_layer(trace, layer)
     steps, note = export_steps(trace, steps)
+    progress = check_bool(progress, "progress", "export_html")
     drawing = tqdm(steps, desc="drawing the report", unit="step", disable=not progress)
     images = [_base64_png(figure_png(plot_step(trace, step, layer))) for step in drawing]
     page = _page(trace, steps, layer, images, note)
+    with atomic_write(path) as file:
+        file.write(page.encode("utf-8"))
+    return path
+
+
+def _check_path(path):
+    """The file name to write, refused before any figure is drawn: not a name, a folder, or in a missing folder."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"export_html: path must be a file name (str or os.PathLike), got {type(path).__name__}")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"export_html: {path!r} is a folder; give a file name such as 'report.html'")
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(suffix=".html", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(page)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"export_html: the folder {folder!r} to write {os.path.basename(path)!r} in "
+                                f"does not exist")
     return path
 
 

@@ -17,6 +17,7 @@ import numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from aino.validation import check_real
 from visualizer import common, plots
 
 FIGSIZE = (16, 11)  # inches
@@ -55,7 +56,11 @@ def title(trace, step, layer):
 
 
 def figure_png(figure, dpi=None):
-    """The figure as PNG bytes (no metadata: the same figure gives the same bytes)."""
+    """The figure as PNG bytes (no metadata: the same figure gives the same bytes); `dpi` defaults to the figure's."""
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure_png: expected a matplotlib Figure (as plot_step returns), got {type(figure).__name__}")
+    if dpi is not None:
+        dpi = check_real(dpi, "dpi", "figure_png", minimum=1, maximum=2000)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi or figure.dpi, metadata={"Software": None})
     return buffer.getvalue()

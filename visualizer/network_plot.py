@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 from matplotlib.textpath import text_to_path
 
+from aino.validation import as_float_matrix
 from visualizer import network as net
 from visualizer.common import (BLUE, DIVERGING, FONT, GREY, ORANGE, RED, add_colorbar, array_note, check_layer,
                                check_step, colour_scale, kept_step, layer_title, new_axes, split_row,
@@ -34,6 +35,8 @@ def plot_network(trace, step, layer=None, ax=None, *, inputs=None):
     ax = new_axes(ax, figsize=(9, 5))
     shown = kept_step(trace, step)
     columns = net.mlp_columns(trace)
+    if inputs is not None:
+        inputs = _check_inputs(inputs, columns)
     if columns is None or shown is None:
         _plot_chain(trace, step, layer, ax)
         return ax
@@ -107,6 +110,15 @@ def plot_network(trace, step, layer=None, ax=None, *, inputs=None):
     if plane:
         _plot_plane(trace, columns, values[-1], xs, ys, extent, points, pax)
     return ax
+
+
+def _check_inputs(inputs, columns):
+    """The points to draw on the input plane, as (n, 2) floats; only an MLP with 2 inputs has that plane."""
+    if columns is None or columns[0]["units"] != 2:
+        which = "this model is not a plain MLP" if columns is None else f"this one has {columns[0]['units']}"
+        raise ValueError(f"plot_network: inputs are drawn on the input plane, which only an MLP with 2 inputs "
+                         f"has; {which}")
+    return as_float_matrix(inputs, "inputs", "plot_network", 2)
 
 
 def _header(column, c, layer):

@@ -1,5 +1,7 @@
 """NeuralNetwork <-> .dit file: the architecture in the header, the weights as arrays."""
 
+import numpy
+
 from aino.io import load_dit, save_dit
 
 MODEL_NAME = "NeuralNetwork"
@@ -23,23 +25,51 @@ def save_network(network, path):
 
 
 def load_network(path):
-    """Rebuild the NeuralNetwork saved in the .dit file `path`."""
+    """Rebuild the NeuralNetwork saved in the .dit file `path` (checked against its arrays before building)."""
     from aino.classic.network import NeuralNetwork
 
     header, arrays = load_dit(path)
     if header.get("model") != MODEL_NAME:
         raise ValueError(f"{path} holds a {header.get('model')!r}, not a {MODEL_NAME}")
+    sizes = _layer_sizes_fitting(header.get("layer_sizes"), arrays, path)
+    history = arrays.get("history", numpy.zeros(0))
+    if history.ndim != 1:
+        raise ValueError(f"{path}: the loss history must be 1-D, got shape {history.shape}")
+    is_classifier = header.get("is_classifier")
+    if not isinstance(is_classifier, bool):
+        raise ValueError(f"{path}: is_classifier must be true or false, got {is_classifier!r}")
     try:
         network = NeuralNetwork(
-            header["layer_sizes"],
-            activation_type=header["activation_type"],
-            output_activation=header["output_activation"],
-            loss=header["loss"],
+            sizes,
+            activation_type=header.get("activation_type"),
+            output_activation=header.get("output_activation"),
+            loss=header.get("loss"),
         )
         network.set_weights([(arrays[f"layers.{i}.weight"], arrays[f"layers.{i}.bias"]) for i in range(len(network.layers))])
-    except (KeyError, TypeError, ValueError) as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: the saved network is inconsistent ({error})") from None
-    network.history_ = [float(loss) for loss in arrays.get("history", [])]
-    network.is_classifier = bool(header.get("is_classifier", network.is_classifier))
+    network.history_ = [float(loss) for loss in history]
+    network.is_classifier = is_classifier
     return network
 
+
+def _layer_sizes_fitting(sizes, arrays, path):
+    """The header's layer sizes, once every weight and bias array is there with the shape they imply.
+
+    Checked before the network is built, so a header cannot make aino allocate what the file lacks.
+    """
+    if not isinstance(sizes, list) or len(sizes) < 2 or not all(type(size) is int and size >= 1 for size in sizes):
+        raise ValueError(f"{path}: layer_sizes must be a list of at least 2 integers >= 1, got {sizes!r}"[:300])
+    expected = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        expected[f"layers.{i}.weight"], expected[f"layers.{i}.bias"] = (n_out, n_in), (n_out,)
+    for name, shape in expected.items():
+        if name not in arrays:
+            raise ValueError(f"{path}: the saved network is inconsistent (layer_sizes {sizes} needs an array {name!r})")
+        if arrays[name].shape != shape:
+            raise ValueError(f"{path}: the saved network is inconsistent ({name!r} has shape "
+                             f"{arrays[name].shape}, layer_sizes {sizes} needs {shape})")
+    unexpected = sorted(set(arrays) - set(expected) - {"history"})
+    if unexpected:
+        raise ValueError(f"{path}: the saved network is inconsistent (arrays {unexpected[:5]} belong to no layer)")
+    return sizes

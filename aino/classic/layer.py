@@ -4,7 +4,7 @@ import numpy
 
 from aino.activations import Softmax, get_activation
 from aino.classic.perceptron import Perceptron
-from aino.validation import as_float_matrix, check_positive_int
+from aino.validation import as_float_array, as_float_matrix, check_positive_int, random_generator
 
 
 class Layer:
@@ -15,11 +15,12 @@ class Layer:
     """
 
     def __init__(self, n_inputs, n_neurons, activation="sigmoid", seed=None, rng=None):
+        check_positive_int(n_inputs, "n_inputs", "Layer")
         check_positive_int(n_neurons, "n_neurons", "Layer")
         self.activation = get_activation(activation)
         self.layer_wide = isinstance(self.activation, Softmax)
         neuron_activation = "identity" if self.layer_wide else self.activation
-        rng = rng if rng is not None else numpy.random.default_rng(seed)
+        rng = random_generator(seed, rng, "Layer")
         self.perceptrons = [Perceptron(n_inputs, neuron_activation, rng=rng) for _ in range(n_neurons)]
         self.z = self.output = None
 
@@ -49,7 +50,7 @@ class Layer:
         """
         if self.output is None:
             raise RuntimeError(f"{self!r}: call forward() before backward()")
-        grad_output = numpy.asarray(grad_output, dtype=numpy.float64)
+        grad_output = as_float_array(grad_output, "grad_output", repr(self))
         if grad_output.shape != self.output.shape:
             raise ValueError(f"{self!r}: expected a gradient of shape {self.output.shape}, got {grad_output.shape}")
         if self.layer_wide:
@@ -77,13 +78,23 @@ class Layer:
 
     def set_weights(self, W, b):
         """Give each perceptron its row of W (n_neurons, n_inputs) and its entry of b (n_neurons,)."""
-        W = numpy.array(W, dtype=numpy.float64)
-        b = numpy.array(b, dtype=numpy.float64).reshape(-1)
+        self.assign_weights(*self.check_weights(W, b))
+
+    def check_weights(self, W, b):
+        """(W, b) as float64 copies of the right shapes, else a ValueError naming the layer. NaN and inf are
+        kept, as PyTorch's load_state_dict keeps them: a network that diverged saves and loads as it was."""
+        W, b = as_float_array(W, "W", repr(self)).copy(), as_float_array(b, "b", repr(self)).copy()
+        if b.ndim == 2 and 1 in b.shape:  # a column or row of biases
+            b = b.reshape(-1)
         if W.shape != (self.n_neurons, self.n_inputs) or b.shape != (self.n_neurons,):
             raise ValueError(
                 f"{self!r}: expected W of shape {(self.n_neurons, self.n_inputs)} and b of shape "
                 f"{(self.n_neurons,)}, got {W.shape} and {b.shape}"
             )
+        return W, b
+
+    def assign_weights(self, W, b):
+        """Set the weights from arrays `check_weights` returned."""
         for perceptron, row, bias in zip(self.perceptrons, W, b):
             perceptron.weights = row.copy()
             perceptron.bias = float(bias)

@@ -10,7 +10,8 @@ from aino.classic import targets
 from aino.classic.layer import Layer
 from aino.classic.losses import get_loss
 from aino.trace import hooks
-from aino.validation import as_float_matrix, check_positive_int, check_positive_number, check_same_length
+from aino.validation import (as_float_matrix, check_bool, check_positive_int, check_positive_number, check_same_length,
+                             random_generator)
 
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 
@@ -31,7 +32,7 @@ class NeuralNetwork:
         hidden, output = get_activation(activation_type), get_activation(output_activation)
         _check_loss_fits_output(self.loss_function.name, output.name, self.layer_sizes[-1])
         self.seed = seed
-        self.rng = numpy.random.default_rng(seed)
+        self.rng = random_generator(seed, owner="NeuralNetwork")
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.layers = [
             Layer(n_in, n_out, output if i == len(shapes) - 1 else hidden, rng=self.rng)
@@ -97,7 +98,7 @@ class NeuralNetwork:
         `aino.trace.classic_names(network)` says: `layers.i.z` -> `2i` (the weighted sums),
         `layers.i` -> `2i+1` (the activations), `layers.i.weight` -> `2i.weight` (n_out, n_in).
         """
-        if trace:
+        if check_bool(trace, "trace", "NeuralNetwork.fit"):
             from aino.trace import Recorder
 
             with Recorder(self, probe=probe) as recorder:
@@ -106,10 +107,12 @@ class NeuralNetwork:
                 finally:
                     self.trace_ = recorder.trace
         X, Y, labelled = self._check_data(X, y)
-        self.is_classifier = self.is_classifier or labelled
         epochs = check_positive_int(epochs, "epochs", "NeuralNetwork.fit")
         n = check_positive_number(n, "learning rate n", "NeuralNetwork.fit")
         batch = len(X) if batch_size is None else check_positive_int(batch_size, "batch_size", "NeuralNetwork.fit")
+        shuffle = check_bool(shuffle, "shuffle", "NeuralNetwork.fit")
+        verbose = check_bool(verbose, "verbose", "NeuralNetwork.fit")
+        self.is_classifier = self.is_classifier or labelled
         progress = tqdm(range(epochs), desc="training", unit="epoch", disable=not verbose)
         for epoch in progress:
             order = self.rng.permutation(len(X)) if shuffle else numpy.arange(len(X))
@@ -160,12 +163,21 @@ class NeuralNetwork:
         return [(layer.weight_matrix(), layer.bias_vector()) for layer in self.layers]
 
     def set_weights(self, weights):
-        """Set every layer from a list of (W, b) as `get_weights` returns it."""
+        """Set every layer from a list of (W, b) as `get_weights` returns it. Every pair is checked before
+        any is set, so a refused list leaves the network as it was."""
+        owner = "NeuralNetwork.set_weights"
+        if isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__iter__"):
+            raise TypeError(f"{owner}: expected a list of (W, b) pairs as get_weights() returns, "
+                            f"got {type(weights).__name__}")
         weights = list(weights)
         if len(weights) != len(self.layers):
-            raise ValueError(f"NeuralNetwork.set_weights: expected {len(self.layers)} (W, b) pairs, got {len(weights)}")
-        for layer, (W, b) in zip(self.layers, weights):
-            layer.set_weights(W, b)
+            raise ValueError(f"{owner}: expected {len(self.layers)} (W, b) pairs, got {len(weights)}")
+        for i, pair in enumerate(weights):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError(f"{owner}: entry {i} must be a (W, b) pair, got {type(pair).__name__} {_short(pair)}")
+        checked = [layer.check_weights(W, b) for layer, (W, b) in zip(self.layers, weights)]
+        for layer, (W, b) in zip(self.layers, checked):
+            layer.assign_weights(W, b)
 
     def to_module(self):
         """The same network on the fast path: an aino.nn.Sequential with these weights (float64)."""
@@ -202,6 +214,7 @@ class NeuralNetwork:
         X = self._check_X(X)
         Y, labelled = targets.target_matrix(y, self.n_outputs)
         check_same_length(X, Y, "NeuralNetwork")
+        self.loss_function.check_targets(Y, "NeuralNetwork")
         return X, Y, labelled
 
 
@@ -213,6 +226,11 @@ def _check_layer_sizes(layer_sizes):
     if len(sizes) < 2:
         raise ValueError(f"NeuralNetwork: layer_sizes needs at least an input and an output size, got {sizes}")
     return sizes
+
+
+def _short(value, n=60):
+    text = repr(value)
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _check_loss_fits_output(loss, output_activation, n_outputs):

@@ -3,7 +3,7 @@
 import numpy
 
 from aino.activations import Softmax, get_activation
-from aino.validation import as_float_matrix, check_positive_int, check_positive_number
+from aino.validation import as_float_array, as_float_matrix, check_positive_int, check_positive_number, random_generator
 
 RELU_FAMILY = ("relu", "leaky_relu", "elu", "selu", "gelu")
 
@@ -23,7 +23,7 @@ class Perceptron:
                 "Perceptron: softmax normalises across neurons, so it belongs to a Layer; "
                 "give the Layer activation='softmax' instead"
             )
-        rng = rng if rng is not None else numpy.random.default_rng(seed)
+        rng = random_generator(seed, rng, "Perceptron")
         self.weights = initial_weights(rng, self.n_inputs, self.activation.name)
         self.bias = 0.0
         self.grad_weights = numpy.zeros(self.n_inputs)
@@ -50,7 +50,10 @@ class Perceptron:
         """
         if self.z is None:
             raise RuntimeError(f"{self!r}: call forward() before backward()")
-        delta = numpy.broadcast_to(numpy.asarray(delta, dtype=numpy.float64).reshape(-1), self.z.shape)
+        delta = as_float_array(delta, "delta", repr(self)).reshape(-1)
+        if delta.size not in (1, self.z.size):
+            raise ValueError(f"{self!r}: expected delta with one value per sample ({self.z.size}), got {delta.size}")
+        delta = numpy.broadcast_to(delta, self.z.shape)
         dz = self.activation.backprop(self.z, delta)
         self.grad_weights = self.inputs.T @ dz
         self.grad_bias = float(dz.sum())

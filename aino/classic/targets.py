@@ -14,8 +14,8 @@ def target_matrix(y, n_outputs):
     become a column of 0s and 1s.
     """
     y = numpy.asarray(y)
-    if y.dtype == object or not (numpy.issubdtype(y.dtype, numpy.number) or y.dtype == bool):
-        raise ValueError(f"{OWNER}: y must be numeric, got an array of {y.dtype}")
+    if y.dtype.kind not in "biuf":  # text, objects, complex numbers
+        raise ValueError(f"{OWNER}: y must be numeric (real numbers), got an array of {y.dtype}")
     labelled = y.ndim == 1 and (numpy.issubdtype(y.dtype, numpy.integer) or y.dtype == bool)
     y = y.astype(numpy.float64)
     check_finite(y, "y", OWNER)

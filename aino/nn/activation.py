@@ -5,8 +5,10 @@ They take PyTorch's arguments and also the spellings of reference document 004
 is accepted and ignored).
 """
 
+from aino.nn import checks
 from aino.nn.module import Module
 from aino.functional import where
+from aino.validation import check_dim, check_int, check_real
 
 
 class ReLU(Module):
@@ -16,7 +18,7 @@ class ReLU(Module):
         super().__init__()
 
     def forward(self, x):
-        return x.relu()
+        return checks.tensor_input(self, x, kinds="iuf").relu()  # as PyTorch, integers too
 
 
 class Sigmoid(Module):
@@ -26,7 +28,7 @@ class Sigmoid(Module):
         super().__init__()
 
     def forward(self, x):
-        return x.sigmoid()
+        return checks.tensor_input(self, x).sigmoid()
 
 
 class Tanh(Module):
@@ -36,7 +38,7 @@ class Tanh(Module):
         super().__init__()
 
     def forward(self, x):
-        return x.tanh()
+        return checks.tensor_input(self, x).tanh()
 
 
 class LeakyReLU(Module):
@@ -44,10 +46,10 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False, alpha=None, device=None):
         super().__init__()
-        self.negative_slope = negative_slope if alpha is None else alpha
+        self.negative_slope = check_real(negative_slope if alpha is None else alpha, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
-        return x.leaky_relu(self.negative_slope)
+        return checks.tensor_input(self, x).leaky_relu(self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -58,10 +60,10 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False, device=None):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = check_real(alpha, "alpha", "ELU")
 
     def forward(self, x):
-        return x.elu(self.alpha)
+        return checks.tensor_input(self, x).elu(self.alpha)
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
@@ -74,7 +76,7 @@ class SELU(Module):
         super().__init__()
 
     def forward(self, x):
-        return x.selu()
+        return checks.tensor_input(self, x).selu()
 
 
 class GELU(Module):
@@ -89,7 +91,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x):
-        return x.gelu(self.approximate)
+        return checks.tensor_input(self, x).gelu(self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
@@ -100,9 +102,12 @@ class Softplus(Module):
 
     def __init__(self, beta=1.0, threshold=20.0, device=None):
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta, self.threshold = check_real(beta, "beta", "Softplus"), check_real(threshold, "threshold", "Softplus")
+        if self.beta == 0:
+            raise ValueError("Softplus: beta must be a finite number other than 0 (it divides), got 0")
 
     def forward(self, x):
+        x = checks.tensor_input(self, x)
         smooth = x.softplus() if self.beta == 1 else (x * self.beta).softplus() / self.beta
         return where(x * self.beta > self.threshold, x, smooth)
 
@@ -118,7 +123,11 @@ class Softmax(Module):
         self.dim = _pick_axis(dim, axis)
 
     def forward(self, x):
-        return x.softmax(self.dim)
+        return checks.tensor_input(self, x).softmax(self._checked_dim(x))
+
+    def _checked_dim(self, x):
+        """The dim, refused in this layer's words when x has no such axis."""
+        return check_dim(self.dim, x.ndim, f"{type(self).__name__}(dim={self.dim})")
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -128,7 +137,7 @@ class LogSoftmax(Softmax):
     """x_i - log(sum_j exp(x_j)) along `dim`, computed stably."""
 
     def forward(self, x):
-        return x.log_softmax(self.dim)
+        return checks.tensor_input(self, x).log_softmax(self._checked_dim(x))
 
 
 class Identity(Module):
@@ -138,7 +147,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x):
-        return x
+        return checks.tensor_input(self, x, kinds=None)
 
 
 ACTIVATION_MODULES = {
@@ -150,14 +159,17 @@ ACTIVATION_MODULES = {
 
 def Activation(kind, **options):
     """The activation layer called `kind`, e.g. Activation("relu") (reference document 000)."""
-    key = str(kind).lower()
+    if not isinstance(kind, str):
+        raise TypeError(f"Activation: kind must be a name such as 'relu', got {type(kind).__name__} {kind!r:.60}")
+    key = kind.lower()
     if key not in ACTIVATION_MODULES:
-        raise ValueError(f"unknown activation {kind!r}; expected one of {sorted(ACTIVATION_MODULES)}")
+        raise ValueError(f"Activation: unknown activation {kind!r}; expected one of {sorted(ACTIVATION_MODULES)}")
     return ACTIVATION_MODULES[key](**options)
 
 
 def _pick_axis(dim, axis):
+    """Softmax's axis from dim (PyTorch) or axis (document 004): an integer, -1 when neither is given."""
     if dim is not None and axis is not None and dim != axis:
-        raise ValueError(f"give dim or axis, not both (got dim={dim}, axis={axis})")
+        raise ValueError(f"Softmax: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")
     chosen = dim if dim is not None else axis
-    return -1 if chosen is None else chosen
+    return -1 if chosen is None else check_int(chosen, "dim", "Softmax")

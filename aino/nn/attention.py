@@ -10,14 +10,17 @@ Mask conventions (PyTorch's, which differ between the two functions):
 
 import numpy
 
-from aino.backend import parse_dtype
 from aino.functional import linear
+from aino.nn import checks
 from aino.nn.init import initial_weight
 from aino.nn.linear import Linear
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
 from aino.ops.attention import additive_mask, attention
 from aino.tensor import get_rng
+from aino.validation import check_real
+
+MASK_WORDS = {"bf": "booleans or floats", "biuf": "numbers"}
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
@@ -26,15 +29,28 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev). attn_mask: boolean (True = may
     attend) or numbers added to the scores; is_causal masks keys after each query; scale defaults to 1/sqrt(E).
     """
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+    owner = "scaled_dot_product_attention"
+    query, key, value = (checks.tensor_input(owner, t, name) for t, name in ((query, "query"), (key, "key"), (value, "value")))
+    dropout_p = checks.probability(dropout_p, "dropout_p", owner)
+    scale = None if scale is None else check_real(scale, "scale", owner)
+    if min(query.ndim, key.ndim, value.ndim) < 2 or query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(
             f"scaled_dot_product_attention expected query (..., L, E), key (..., S, E) and value (..., S, Ev), "
             f"got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
         )
-    mask = None if attn_mask is None else query.xp.asarray(getattr(attn_mask, "data", attn_mask))
+    check_lengths(owner, query, key, -2)
+    mask = None if attn_mask is None else mask_array(owner, query.xp, attn_mask, "attn_mask")
     output, _ = attention(query, key, value, mask=mask, is_causal=is_causal, scale=scale, dropout_p=dropout_p,
                           rng=get_rng())
     return output
+
+
+def check_lengths(owner, query, key, axis):
+    """Refuse a query or key sequence of length 0 (on `axis`): PyTorch gives an empty (or zero) result there,
+    but the fused softmax of aino/ops/attention.py cannot run on an empty row yet."""
+    if query.shape[axis] == 0 or key.shape[axis] == 0:
+        raise ValueError(f"{checks.name_of(owner)}: expected query and key sequences of length >= 1, got query of "
+                         f"shape {tuple(query.shape)} and key of shape {tuple(key.shape)}")
 
 
 def split_heads(x, num_heads, batch_first):
@@ -52,10 +68,12 @@ def merge_heads(x, batch_first):
     return x.permute(2, 0, 1, 3).reshape(length, n, heads * depth)
 
 
-def check_heads(layer, embed_dim, num_heads):
-    """Raise ValueError unless embed_dim is a positive multiple of num_heads."""
-    if embed_dim < 1 or num_heads < 1 or embed_dim % num_heads:
-        raise ValueError(f"{layer}: embed_dim ({embed_dim}) must be a positive multiple of num_heads ({num_heads})")
+def check_heads(layer, embed_dim, num_heads, dropout, name="embed_dim"):
+    """(embed_dim, num_heads, dropout), checked: sizes >= 1, embed_dim a multiple of num_heads, dropout in [0, 1]."""
+    embed_dim, num_heads = checks.size(embed_dim, name, layer), checks.size(num_heads, "num_heads", layer)
+    if embed_dim % num_heads:
+        raise ValueError(f"{layer}: {name} ({embed_dim}) must be a positive multiple of num_heads ({num_heads})")
+    return embed_dim, num_heads, checks.probability(dropout, "dropout", layer)
 
 
 class MultiheadAttention(Module):
@@ -71,12 +89,13 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
-        check_heads(type(self).__name__, embed_dim, num_heads)
+        embed_dim, num_heads, dropout = check_heads(type(self).__name__, embed_dim, num_heads, dropout)
         if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
             raise ValueError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim are not supported")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        dtype = checks.float_dtype(dtype, type(self).__name__)
+        checks.check_elements(type(self).__name__, (3 * embed_dim, embed_dim), dtype)
         self.in_proj_weight = Parameter(initial_weight((3 * embed_dim, embed_dim), embed_dim, 3 * embed_dim, "xavier", dtype),
                                         device=device)
         self.in_proj_bias = Parameter(numpy.zeros(3 * embed_dim, dtype), device=device) if bias else None
@@ -86,10 +105,12 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        query, key, value = (checks.tensor_input(self, t, name) for t, name in ((query, "query"), (key, "key"), (value, "value")))
         unbatched = query.ndim == 2
         if unbatched:  # (L, E): one sequence, no batch axis
             query, key, value = (t.unsqueeze(1 - int(self.batch_first)) for t in (query, key, value))
-            key_padding_mask = None if key_padding_mask is None else key_padding_mask[None]
+            if key_padding_mask is not None:
+                key_padding_mask = mask_array(self, query.xp, key_padding_mask, "key_padding_mask")[None]
         self._check(query, key, value)
         mask = self._mask(query, key, key_padding_mask, attn_mask)
         q, k, v = (self._project(x, block) for block, x in enumerate((query, key, value)))
@@ -123,6 +144,7 @@ class MultiheadAttention(Module):
                 f"and value of shape {layout} with E = {self.embed_dim} and one batch size, key and value alike; "
                 f"got {shapes[0]}, {shapes[1]} and {shapes[2]}"
             )
+        check_lengths(self, query, key, 1 - batch_axis)
 
     def _mask(self, query, key, key_padding_mask, attn_mask):
         """One additive mask broadcastable to (N, heads, L, S) from attn_mask and key_padding_mask (or None)."""
@@ -131,7 +153,7 @@ class MultiheadAttention(Module):
         n, length, source = query.shape[batch_axis], query.shape[1 - batch_axis], key.shape[1 - batch_axis]
         mask = None
         if attn_mask is not None:
-            mask = additive_mask(xp, _forbidden(xp, attn_mask), dtype)
+            mask = additive_mask(xp, _forbidden(self, xp, attn_mask, "attn_mask"), dtype)
             if mask.shape not in ((length, source), (n * self.num_heads, length, source)):
                 raise ValueError(
                     f"{type(self).__name__}: attn_mask must have shape ({length}, {source}) or "
@@ -139,7 +161,7 @@ class MultiheadAttention(Module):
                 )
             mask = mask.reshape(-1, self.num_heads, length, source) if mask.ndim == 3 else mask
         if key_padding_mask is not None:
-            padding = additive_mask(xp, _forbidden(xp, key_padding_mask), dtype)
+            padding = additive_mask(xp, _forbidden(self, xp, key_padding_mask, "key_padding_mask"), dtype)
             if padding.shape != (n, source):
                 raise ValueError(
                     f"{type(self).__name__}: key_padding_mask must have shape ({n}, {source}), got {tuple(padding.shape)}"
@@ -148,17 +170,30 @@ class MultiheadAttention(Module):
             mask = padding if mask is None else mask + padding
         return mask
 
+    def _name(self):
+        return f"{type(self).__name__}(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
+
     def extra_repr(self):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, batch_first={self.batch_first}"
 
 
-def _array(xp, mask):
-    return xp.asarray(getattr(mask, "data", mask))
+def mask_array(owner, xp, mask, name="mask", kinds="bf"):
+    """A mask (a Tensor, an array or a list) as an array of booleans or floats (as PyTorch), or of any of the
+    dtype `kinds`; others (text, objects) are a TypeError."""
+    try:
+        array = xp.asarray(getattr(mask, "data", mask))
+    except (TypeError, ValueError) as error:  # a ragged list
+        raise TypeError(f"{checks.name_of(owner)}: {name} must be an array of {MASK_WORDS[kinds]}, got "
+                        f"{type(mask).__name__} ({error})") from None
+    if array.dtype.kind not in kinds:
+        raise TypeError(f"{checks.name_of(owner)}: {name} must be an array of {MASK_WORDS[kinds]}, got "
+                        f"{type(mask).__name__} of dtype {array.dtype}")
+    return array
 
 
-def _forbidden(xp, mask):
+def _forbidden(owner, xp, mask, name):
     """A PyTorch-style layer mask (boolean True = may not attend) as an ops mask (boolean True = may attend)."""
-    mask = _array(xp, mask)
+    mask = mask_array(owner, xp, mask, name)
     return ~mask if mask.dtype == bool else mask
 
 
@@ -172,26 +207,33 @@ class MultiHeadAttention(Module):
 
     def __init__(self, d_model, num_heads, dropout=0.0, bias=True, device=None, dtype=None):
         super().__init__()
-        check_heads(type(self).__name__, d_model, num_heads)
+        d_model, num_heads, dropout = check_heads(type(self).__name__, d_model, num_heads, dropout, "d_model")
+        checks.check_elements(type(self).__name__, (4 * d_model, d_model), "float32", "the weights")
         self.d_model, self.num_heads, self.dropout = d_model, num_heads, dropout
         self.w_q, self.w_k, self.w_v, self.w_o = (
             Linear(d_model, d_model, bias=bias, device=device, dtype=dtype) for _ in range(4)
         )
 
     def forward(self, query, key, value, mask=None):
+        query, key, value = (checks.tensor_input(self, t, name) for t, name in ((query, "query"), (key, "key"), (value, "value")))
         if query.ndim != 3 or key.ndim != 3 or query.shape[-1] != self.d_model or key.shape != value.shape:
             raise ValueError(
                 f"{type(self).__name__}(d_model={self.d_model}, num_heads={self.num_heads}) expected query, key and "
                 f"value of shape (batch, seq_len, {self.d_model}), key and value alike; got "
                 f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
             )
+        check_lengths(self, query, key, 1)
         if mask is not None:
-            mask = _array(query.xp, mask) != 0  # True where attention is allowed
+            mask = mask_array(self, query.xp, mask, "mask (1 = may attend, 0 = may not)", kinds="biuf")
+            mask = mask != 0  # True where attention is allowed
             mask = mask[:, None] if mask.ndim == 3 else mask
         q, k, v = (split_heads(layer(x), self.num_heads, True) for layer, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
         dropout_p = self.dropout if self.training else 0.0
         heads, _ = attention(q, k, v, mask=mask, dropout_p=dropout_p, rng=get_rng())
         return self.w_o(merge_heads(heads, True))
+
+    def _name(self):
+        return f"{type(self).__name__}(d_model={self.d_model}, num_heads={self.num_heads})"
 
     def extra_repr(self):
         return f"d_model={self.d_model}, num_heads={self.num_heads}"

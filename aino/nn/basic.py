@@ -1,7 +1,9 @@
 """Small layers that reshape or regularise: Flatten and Dropout."""
 
+from aino.nn import checks
 from aino.nn.module import Module
 from aino.tensor import get_rng
+from aino.validation import check_dim, check_int
 
 
 class Flatten(Module):
@@ -9,9 +11,13 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = check_int(start_dim, "start_dim", "Flatten")
+        self.end_dim = check_int(end_dim, "end_dim", "Flatten")
 
     def forward(self, x):
+        x = checks.tensor_input(self, x, kinds=None)
+        for name, dim in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            check_dim(dim, x.ndim, f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim})", name)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
@@ -19,18 +25,22 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """In training, zeroes each element with probability p and scales the rest by 1 / (1 - p); identity in eval."""
+    """In training, zeroes each element with probability p and scales the rest by 1 / (1 - p); identity in eval.
+
+    p = 1 zeroes everything (as PyTorch); p = 0 is the identity.
+    """
 
     def __init__(self, p=0.5, inplace=False, rate=None):
         super().__init__()
         p = p if rate is None else rate  # reference document 000 calls it the rate
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
-        self.p = p
+        self.p = checks.probability(p, "p (the probability of an element to be zeroed)", "Dropout")
 
     def forward(self, x):
         if not self.training or self.p == 0:
-            return x
+            return checks.tensor_input(self, x, kinds=None)
+        x = checks.tensor_input(self, x)
+        if self.p == 1:
+            return x * 0.0
         keep = get_rng().random(x.shape) >= self.p
         mask = x.xp.asarray(keep, dtype=x.dtype) / x.dtype.type(1 - self.p)
         return x * mask

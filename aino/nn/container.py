@@ -3,6 +3,7 @@
 from collections import OrderedDict
 
 from aino.nn.module import Module
+from aino.validation import OutOfRangeError, check_int
 
 
 class Sequential(Module):
@@ -21,8 +22,7 @@ class Sequential(Module):
                 layers = layers[0]
             items = [(str(i), layer) for i, layer in enumerate(layers)]
         for name, layer in items:
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: layer {name!r} is a {type(layer).__name__}, not a Module")
+            _check_layer(name, layer)
         self._layers = OrderedDict(items)
         if device is not None:
             self.to(device)
@@ -38,7 +38,8 @@ class Sequential(Module):
 
     def append(self, layer):
         """Add a layer at the end; returns the Sequential."""
-        self._layers[str(len(self._layers))] = layer
+        name = str(len(self._layers))
+        self._layers[name] = _check_layer(name, layer)
         return self
 
     @property
@@ -47,8 +48,12 @@ class Sequential(Module):
         return list(self._layers.values())
 
     def __getitem__(self, index):
+        """The layer at `index` (negatives count from the end), or a Sequential of a slice of the layers."""
         if isinstance(index, slice):
             return Sequential(self.layers[index])
+        count, index = len(self._layers), check_int(index, "index", "Sequential")
+        if not -count <= index < count:
+            raise OutOfRangeError(f"Sequential: index {index} is out of range for {count} layers")
         return self.layers[index]
 
     def __len__(self):
@@ -56,3 +61,10 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._layers.values())
+
+
+def _check_layer(name, layer):
+    """`layer` itself when it is a Module; anything else is a TypeError naming its place."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"Sequential: layer {name!r} is a {type(layer).__name__}, not a Module")
+    return layer

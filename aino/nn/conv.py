@@ -4,9 +4,7 @@ document 004. The arithmetic is one fused op, aino/ops/conv.py, where the backwa
 import math
 import numbers
 
-import numpy
-
-from aino.backend import parse_dtype
+from aino.nn import checks
 from aino.nn.init import initial_weight
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
@@ -15,30 +13,37 @@ from aino.ops.conv import Convolution
 SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-def checked_int(value, layer, name, minimum=1):
-    """`value` as an int, or a ValueError naming the layer when it is not an integer >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{layer}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def spatial_tuple(value, dims, layer, name, minimum=1):
     """An int or a tuple of `dims` ints (each >= minimum) as a tuple of `dims` ints."""
     values = (value,) * dims if isinstance(value, numbers.Integral) else value
-    if not isinstance(values, (tuple, list)) or len(values) != dims:
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of {dims} ints, got {type(value).__name__} {value!r:.60}")
+    if len(values) != dims:
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    return tuple(checked_int(v, layer, name, minimum) for v in values)
+    return tuple(checks.size(v, name, layer, minimum) for v in values)
 
 
 def as_batch(x, dims, layer, channels=None):
-    """x checked to be (N, C, *S) with `dims` spatial axes, or (C, *S), which becomes a batch of one (as PyTorch).
+    """x checked to be a float (N, C, *S) with `dims` spatial axes, or (C, *S), which becomes a batch of one (as
+    PyTorch); only N may be 0 (an empty batch gives an empty result).
 
     `channels`, if given, is the C the layer expects; the error shows the shape it wanted and the one it got.
     """
+    x = checks.tensor_input(layer, x)
     expected = ("N", "C" if channels is None else str(channels), *SPATIAL_NAMES[dims])
     if x.ndim not in (dims + 1, dims + 2) or (channels is not None and x.shape[-dims - 1] != channels):
-        raise ValueError(f"{layer} expected input of shape ({', '.join(expected)}), got {tuple(x.shape)}")
+        raise ValueError(f"{checks.name_of(layer)} expected input of shape ({', '.join(expected)}), got {tuple(x.shape)}")
+    checks.check_not_empty(layer, x, first_axis=x.ndim - dims - 1)
     return x.reshape(1, *x.shape) if x.ndim == dims + 1 else x
+
+
+def check_window(layer, x, kernel, dilation, pairs):
+    """Refuse an input whose padded spatial size is smaller than the window: dilation * (kernel - 1) + 1 per axis."""
+    spatial = x.shape[x.ndim - len(kernel):]
+    padded = tuple(n + before + after for n, (before, after) in zip(spatial, pairs))
+    if any(d * (k - 1) + 1 > n for k, d, n in zip(kernel, dilation, padded)):
+        raise ValueError(f"{checks.name_of(layer)}: kernel {tuple(kernel)} (dilation {tuple(dilation)}) is larger than "
+                         f"the padded input {padded}, from an input of shape {tuple(x.shape)}")
 
 
 def like_input(y, x):
@@ -49,6 +54,8 @@ def like_input(y, x):
 def padding_pairs(padding, kernel, stride, dilation, layer):
     """(before, after) zeros for each spatial axis, from an int, a tuple, "valid" (none) or "same" (as many
     outputs as inputs)."""
+    if isinstance(padding, str) and padding not in ("valid", "same"):
+        raise ValueError(f"{layer}: padding must be 'valid', 'same', an int or a tuple of ints, got {padding!r}")
     if padding == "valid":
         return tuple((0, 0) for _ in kernel)
     if padding == "same":
@@ -69,10 +76,10 @@ class ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None, initialization="pytorch"):
         super().__init__()
-        layer = f"{type(self).__name__}({in_channels} -> {out_channels})"
-        in_channels = checked_int(in_channels, layer, "in_channels")
-        out_channels = checked_int(out_channels, layer, "out_channels")
-        groups = checked_int(groups, layer, "groups")
+        layer = type(self).__name__
+        in_channels = checks.size(in_channels, "in_channels", layer)
+        out_channels = checks.size(out_channels, "out_channels", layer)
+        groups = checks.size(groups, "groups", layer)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{layer}: in_channels and out_channels must both be divisible by groups={groups}")
         if padding_mode != "zeros":
@@ -82,22 +89,25 @@ class ConvNd(Module):
         self.kernel_size = spatial_tuple(kernel_size, self.dims, layer, "kernel_size")
         self.stride = spatial_tuple(stride, self.dims, layer, "stride")
         self.dilation = spatial_tuple(dilation, self.dims, layer, "dilation")
-        self.padding = padding if isinstance(padding, str) else spatial_tuple(padding, self.dims, layer, "padding", 0)
         self._pairs = padding_pairs(padding, self.kernel_size, self.stride, self.dilation, layer)
+        self.padding = padding if isinstance(padding, str) else spatial_tuple(padding, self.dims, layer, "padding", 0)
 
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        dtype = checks.float_dtype(dtype, layer)
         receptive = math.prod(self.kernel_size)
         fan_in, fan_out = in_channels // groups * receptive, out_channels * receptive  # as PyTorch counts them
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(initial_weight(shape, fan_in, fan_out, initialization, dtype), device=device)
+        checks.check_elements(layer, shape, dtype)
+        self.weight = Parameter(initial_weight(shape, fan_in, fan_out, initialization, dtype, layer), device=device)
         self.bias = None
         if bias:
             self.bias = Parameter(initial_weight((out_channels,), fan_in, 1, "pytorch", dtype), device=device)
 
     def forward(self, x):
         params = (self.weight,) if self.bias is None else (self.weight, self.bias)
-        y = Convolution.apply(as_batch(x, self.dims, self._name(), self.in_channels), *params, stride=self.stride,
-                              padding=self._pairs, dilation=self.dilation, groups=self.groups)
+        batch = as_batch(x, self.dims, self, self.in_channels)
+        check_window(self, batch, self.kernel_size, self.dilation, self._pairs)
+        y = Convolution.apply(batch, *params, stride=self.stride, padding=self._pairs, dilation=self.dilation,
+                              groups=self.groups)
         return like_input(y, x)
 
     def _name(self):

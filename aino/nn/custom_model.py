@@ -1,11 +1,13 @@
 """CustomAIModel: a Keras-like model of reference document 000 ("dearning"): add layers, train, save as JSON."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy
 
-from aino.io import atomic_write
+from aino.files import read_json
+from aino.files.pair import digest, read_matching, write_pair
 from aino.nn.activation import ACTIVATION_MODULES, Activation
 from aino.nn.basic import Dropout
 from aino.nn.linear import Dense, Linear
@@ -16,6 +18,8 @@ from aino.tensor import Tensor
 
 LOSSES = {"mse": MSELoss, "bce": BCELoss, "cross_entropy": CrossEntropyLoss}
 FORMAT = "aino.CustomAIModel"
+VERSION = 2  # 2: the config names the weights' SHA-256
+MAX_CONFIG_BYTES = 16 << 20
 
 
 class CustomAIModel(Module):
@@ -100,27 +104,33 @@ class CustomAIModel(Module):
         return output
 
     def save_model(self, name):
-        """Write `name`_config.json (the layers) and `name`_weights.json (every parameter, as lists)."""
-        config = {"format": FORMAT, "version": 1, "loss": self.loss, "layers": self._specs}
-        weights = {key: value.tolist() for key, value in self.state_dict().items()}
-        for suffix, content in (("config", config), ("weights", weights)):
-            with atomic_write(Path(f"{name}_{suffix}.json")) as temporary:
-                temporary.write_text(json.dumps(content))
-        return Path(f"{name}_config.json"), Path(f"{name}_weights.json")
+        """Write `name`_config.json (the layers, the weights' SHA-256 and its own) and `name`_weights.json
+        (every parameter, as lists). Both change together: a save stopped at any moment leaves the old pair or
+        the new one (see aino/files/pair.py). Returns the two paths."""
+        weights = json.dumps({key: value.tolist() for key, value in self.state_dict().items()}).encode("utf-8")
+        config = {"format": FORMAT, "version": VERSION, "loss": self.loss, "layers": self._specs,
+                  "weights_sha256": digest(weights)}
+        config["config_sha256"] = digest(_canonical(config))
+        config_path, weights_path = _paths(name)
+        write_pair(config_path, json.dumps(config, allow_nan=False).encode("utf-8"), weights_path, weights)
+        return config_path, weights_path
 
     @classmethod
     def load_model(cls, name):
-        """Rebuild a model saved by `save_model(name)`; a damaged or foreign file raises ValueError."""
-        config, weights = (_read_json(Path(f"{name}_{suffix}.json")) for suffix in ("config", "weights"))
-        if not isinstance(config, dict) or config.get("format") != FORMAT or config.get("version") != 1:
-            raise ValueError(f"{name}_config.json is not a CustomAIModel configuration (format {FORMAT}, version 1)")
-        model = cls(loss=config.get("loss", "mse"))
-        for spec in config.get("layers", []):
-            _rebuild(model, spec)
+        """Rebuild a model saved by `save_model(name)`. A damaged, foreign or mismatched pair raises
+        ValueError; the layers are checked against the weights' shapes before anything is built."""
+        config_path, weights_path = _paths(name)
+        config = _read_config(config_path)
+        raw = read_matching(weights_path, config["weights_sha256"], f"{config_path.name}")
+        weights = _read_weights(raw, weights_path)
+        _check_layers_fit_weights(config["layers"], weights, config_path)
+        model = cls(loss=config["loss"])
         try:
-            model.load_state_dict({key: numpy.asarray(value, dtype=numpy.float32) for key, value in weights.items()})
-        except (AttributeError, TypeError, ValueError) as error:
-            raise ValueError(f"{name}_weights.json does not fit the saved layers ({error})") from None
+            for spec in config["layers"]:
+                _rebuild(model, spec)
+            model.load_state_dict(weights)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}: the saved layers and weights do not fit together ({error})") from None
         return model
 
 
@@ -136,23 +146,116 @@ def _spec_of(layer):
 
 
 def _rebuild(model, spec):
-    kind = spec.get("type") if isinstance(spec, dict) else None
+    kind = spec["type"]
     if kind == "dense":
         model.add(Dense(spec["input_dim"], spec["output_dim"]))
     elif kind == "activation":
         model.add(Activation(spec["kind"]))
     elif kind == "dropout":
         model.add(Dropout(spec["rate"]))
-    elif kind == "neuron":
-        model.addneuron(spec["kind"], **spec.get("options", {}))
     else:
-        raise ValueError(f"CustomAIModel.load_model: cannot rebuild layer {spec!r}")
+        model.addneuron(spec["kind"], **spec["options"])
 
 
-def _read_json(path):
+def _paths(name):
+    if not isinstance(name, (str, os.PathLike)):
+        raise TypeError(f"CustomAIModel: the model name must be a path or a string, got {type(name).__name__}")
+    return Path(f"{os.fspath(name)}_config.json"), Path(f"{os.fspath(name)}_weights.json")
+
+
+def _read_config(path):
+    """The config at `path`, checked field by field (what each layer spec must hold: see _check_spec)."""
     if not path.is_file():
         raise FileNotFoundError(f"no file {path}")
-    try:
-        return json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path} is not valid JSON ({error})") from None
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ValueError(f"{path} is {path.stat().st_size} bytes; a CustomAIModel config is at most {MAX_CONFIG_BYTES}")
+    config = read_json(path.read_bytes(), str(path))
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a CustomAIModel configuration (format {FORMAT!r})")
+    if config.get("version") != VERSION:
+        raise ValueError(f"{path} is CustomAIModel format version {config.get('version')!r}; this aino reads version {VERSION}")
+    claimed = config.pop("config_sha256", None)
+    if claimed != digest(_canonical(config)):
+        raise ValueError(f"{path} is damaged: its content does not match its config_sha256")
+    if not isinstance(config.get("loss"), str) or config["loss"] not in LOSSES:
+        raise ValueError(f"{path}: loss must be one of {sorted(LOSSES)}, got {config.get('loss')!r}")
+    if not isinstance(config.get("weights_sha256"), str) or len(config["weights_sha256"]) != 64:
+        raise ValueError(f"{path}: weights_sha256 must be 64 hex digits, got {config.get('weights_sha256')!r}")
+    if not isinstance(config.get("layers"), list):
+        raise ValueError(f"{path}: layers must be a list of layer specs")
+    for spec in config["layers"]:
+        _check_spec(spec, path)
+    return config
+
+
+CHECKS = {  # what each field of a layer spec must be
+    "size": lambda v: type(v) is int and v >= 1,
+    "activation": lambda v: isinstance(v, str) and v in ACTIVATION_MODULES,
+    "probability": lambda v: type(v) in (int, float) and 0 <= v < 1,
+    "neuron": lambda v: isinstance(v, str) and v in NEURONS,
+    "options": lambda v: isinstance(v, dict),
+}
+SPEC_FIELDS = {  # type -> {field: check}
+    "dense": {"input_dim": "size", "output_dim": "size"},
+    "activation": {"kind": "activation"},
+    "dropout": {"rate": "probability"},
+    "neuron": {"kind": "neuron", "width": "size", "options": "options"},
+}
+
+
+def _check_spec(spec, path):
+    fields = SPEC_FIELDS.get(spec.get("type")) if isinstance(spec, dict) and isinstance(spec.get("type"), str) else None
+    if fields is None or set(spec) != {"type", *fields}:
+        raise ValueError(f"{path}: cannot rebuild layer {spec!r}"[:300])
+    for field, check in fields.items():
+        if not CHECKS[check](spec[field]):
+            raise ValueError(f"{path}: layer {spec['type']!r} has {field} {spec[field]!r}, which is not a valid {check}"[:300])
+
+
+def _canonical(config):
+    """The config's bytes as its checksum covers them: sorted keys, no spaces."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _read_weights(raw, path):
+    weights = read_json(raw, str(path), allow_nonfinite=True)
+    if not isinstance(weights, dict):
+        raise ValueError(f"{path}: expected an object {{name: nested lists of numbers}}, got {type(weights).__name__}")
+    arrays = {}
+    for key, value in weights.items():
+        try:
+            array = numpy.array(value) if isinstance(value, (list, int, float)) else None
+        except (TypeError, ValueError):  # ragged lists
+            array = None
+        if array is None or array.dtype.kind not in "iuf":  # null, text or objects inside
+            raise ValueError(f"{path}: {key!r} must be numbers in nested lists of equal length")
+        with numpy.errstate(over="ignore"):
+            arrays[key] = array.astype(numpy.float32)
+        if (numpy.isfinite(array) & ~numpy.isfinite(arrays[key])).any():
+            raise ValueError(f"{path}: {key!r} holds numbers beyond float32's range (±3.4e38)")
+    return arrays
+
+
+def _check_layers_fit_weights(specs, weights, path):
+    """Every parameter the layers will hold must be in the weights, with its shape, before any is built."""
+    expected, width = {}, None
+    for i, spec in enumerate(specs):
+        if spec["type"] == "dense":
+            expected[f"layers.{i}.weight"] = (spec["output_dim"], spec["input_dim"])
+            expected[f"layers.{i}.bias"] = (spec["output_dim"],)
+            width = spec["output_dim"]
+        elif spec["type"] == "neuron":
+            if spec["width"] != width:
+                raise ValueError(f"{path}: neuron {i} is {spec['width']} wide after a layer of width {width}")
+            try:
+                shapes = NEURONS[spec["kind"]].state_shapes(width, **spec["options"])
+            except TypeError as error:
+                raise ValueError(f"{path}: the options of neuron {i} do not fit a {spec['kind']!r} neuron ({error})") from None
+            expected.update({f"layers.{i}.{name}": shape for name, shape in shapes.items()})
+    for key, shape in expected.items():
+        if key not in weights or weights[key].shape != tuple(shape):
+            got = weights[key].shape if key in weights else "nothing"
+            raise ValueError(f"{path}: the layers need {key!r} of shape {tuple(shape)}, the weights hold {got}")
+    unexpected = sorted(set(weights) - set(expected))
+    if unexpected:
+        raise ValueError(f"{path}: the weights hold {unexpected[:5]}, which belong to no saved layer")

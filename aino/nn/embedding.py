@@ -4,12 +4,13 @@ import math
 
 import numpy
 
-from aino.backend import parse_dtype
+from aino.nn import checks
 from aino.nn.basic import Dropout
 from aino.nn.init import normal
 from aino.nn.module import Module
 from aino.nn.parameter import Buffer, Parameter
 from aino.ops.function import Function
+from aino.validation import check_int
 
 
 class Lookup(Function):
@@ -48,31 +49,41 @@ class Embedding(Module):
         super().__init__()
         num_embeddings = vocab_size if num_embeddings is None else num_embeddings
         embedding_dim = d_model if embedding_dim is None else embedding_dim
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-                raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = checks.size(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = checks.size(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(f"Embedding: padding_idx must lie in [-{num_embeddings}, {num_embeddings}), got {padding_idx}")
-            padding_idx %= self.num_embeddings
+            n = self.num_embeddings
+            padding_idx = check_int(padding_idx, "padding_idx", "Embedding", minimum=-n, maximum=n - 1) % n
         self.padding_idx = padding_idx
-        weight = normal((self.num_embeddings, self.embedding_dim), 1.0, parse_dtype(dtype) or numpy.dtype(numpy.float32))
+        dtype = checks.float_dtype(dtype, "Embedding")
+        shape = (self.num_embeddings, self.embedding_dim)
+        checks.check_elements("Embedding", shape, dtype)
+        weight = normal(shape, 1.0, dtype)
         if padding_idx is not None:
             weight[padding_idx] = 0
         self.weight = Parameter(weight, device=device)
 
     def forward(self, indices):
-        xp = self.weight.xp
-        index = xp.asarray(getattr(indices, "data", indices))
-        if index.dtype.kind not in "iu":
-            raise ValueError(f"{self._name()} expected integer token indices, got dtype {index.dtype}")
+        """indices: integers in [0, num_embeddings) of any shape (a Tensor, an array or a list) -> (*shape, embedding_dim)."""
+        index = self._as_indices(indices)
         if index.size and (int(index.min()) < 0 or int(index.max()) >= self.num_embeddings):
             raise ValueError(
                 f"{self._name()} expected indices in [0, {self.num_embeddings}), "
                 f"got values from {int(index.min())} to {int(index.max())}"
             )
         return Lookup.apply(self.weight, indices=index, padding_idx=self.padding_idx)
+
+    def _as_indices(self, indices):
+        """The indices as an integer array on the weight's device; a float, bool or text index is a TypeError."""
+        xp = self.weight.xp
+        try:
+            index = xp.asarray(getattr(indices, "data", indices))
+        except (TypeError, ValueError) as error:  # a ragged list
+            raise TypeError(f"{self._name()} expected integer token indices, got {type(indices).__name__} ({error})") from None
+        if index.dtype.kind not in "iu":
+            what = type(indices).__name__ if indices is None or isinstance(indices, str) else f"dtype {index.dtype}"
+            raise TypeError(f"{self._name()} expected integer token indices, got {what}")
+        return index
 
     def _name(self):
         return f"{type(self).__name__}({self.num_embeddings}, {self.embedding_dim})"
@@ -101,17 +112,24 @@ class PositionalEncoding(Module):
 
     def __init__(self, d_model, max_seq_len=5000, dropout=0.0, device=None, dtype=None):
         super().__init__()
-        self.d_model, self.max_seq_len = int(d_model), int(max_seq_len)
-        self.pe = Buffer(sinusoid_table(self.max_seq_len, self.d_model, parse_dtype(dtype) or numpy.float32), device=device)
-        self.dropout = Dropout(dropout)
+        self.d_model = checks.size(d_model, "d_model", "PositionalEncoding")
+        self.max_seq_len = checks.size(max_seq_len, "max_seq_len", "PositionalEncoding")
+        dtype = checks.float_dtype(dtype, "PositionalEncoding")
+        checks.check_elements("PositionalEncoding", (self.max_seq_len, self.d_model), numpy.float64)  # built in float64
+        self.pe = Buffer(sinusoid_table(self.max_seq_len, self.d_model, dtype), device=device)
+        self.dropout = Dropout(checks.probability(dropout, "dropout", "PositionalEncoding"))
 
     def forward(self, x):
+        x = checks.tensor_input(self, x)
         if x.ndim < 2 or x.shape[-1] != self.d_model or x.shape[-2] > self.max_seq_len:
             raise ValueError(
-                f"{type(self).__name__}(d_model={self.d_model}, max_seq_len={self.max_seq_len}) expected input "
+                f"{self._name()} expected input "
                 f"of shape (batch, seq_len <= {self.max_seq_len}, {self.d_model}), got {tuple(x.shape)}"
             )
         return self.dropout(x + self.pe[: x.shape[-2]])
+
+    def _name(self):
+        return f"{type(self).__name__}(d_model={self.d_model}, max_seq_len={self.max_seq_len})"
 
     def extra_repr(self):
         return f"d_model={self.d_model}, max_seq_len={self.max_seq_len}"

@@ -20,7 +20,7 @@ def normal(shape, std, dtype):
     return (get_rng().standard_normal(size=shape) * std).astype(dtype)
 
 
-def initial_weight(shape, fan_in, fan_out, method, dtype):
+def initial_weight(shape, fan_in, fan_out, method, dtype, owner="initial_weight"):
     """A weight array drawn by `method`:
 
     "pytorch"       U(-1/sqrt(fan_in), 1/sqrt(fan_in))         (PyTorch's default for Linear and Conv)
@@ -30,7 +30,11 @@ def initial_weight(shape, fan_in, fan_out, method, dtype):
     "he_normal"     N(0, 2 / fan_in)
     "lecun"         N(0, 1 / fan_in)
     "zeros"         all 0
+
+    An unknown method is a ValueError naming `owner`, the layer that was given it.
     """
+    if not isinstance(method, str):
+        raise TypeError(f"{owner}: initialization must be a name such as 'xavier', got {type(method).__name__}")
     method = {"glorot": "xavier", "kaiming": "he", "xavier_uniform": "xavier", "he_uniform": "he"}.get(method, method)
     if method == "pytorch":
         return uniform(shape, 1 / math.sqrt(fan_in), dtype)
@@ -47,12 +51,12 @@ def initial_weight(shape, fan_in, fan_out, method, dtype):
     if method == "zeros":
         return uniform(shape, 0.0, dtype)
     raise ValueError(
-        f"unknown initialization {method!r}; expected one of pytorch, xavier, xavier_normal, he, he_normal, lecun, zeros"
+        f"{owner}: unknown initialization {method!r}; expected one of pytorch, xavier, xavier_normal, he, he_normal, lecun, zeros"
     )
 
 
 def calculate_gain(nonlinearity):
     """The factor by which an activation shrinks or grows the spread of its input (as PyTorch's)."""
-    if nonlinearity not in _GAINS:
-        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected one of {sorted(_GAINS)}")
+    if not isinstance(nonlinearity, str) or nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of {sorted(_GAINS)}")
     return _GAINS[nonlinearity]

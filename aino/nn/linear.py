@@ -1,8 +1,6 @@
 """Fully connected layers: y = x @ W.T + b, optionally followed by an activation."""
 
-import numpy
-
-from aino.backend import parse_dtype
+from aino.nn import checks
 from aino.nn.init import initial_weight
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
@@ -17,23 +15,29 @@ class Linear(Module):
     Linear(3, 4, ReLU()), as in reference document 003. `initialization` picks the random start (see aino.nn.init).
     """
 
+    size_names = ("in_features", "out_features")  # the sizes' names in errors: the constructor's own
+
     def __init__(self, in_features, out_features, bias=True, activation=None, device=None, dtype=None,
                  initialization="pytorch"):
         super().__init__()
         if isinstance(bias, Module):  # Linear(3, 4, ReLU()): the third argument is the activation
             bias, activation = True, bias
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-                raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, got {value!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        owner = type(self).__name__
+        self.in_features = checks.size(in_features, self.size_names[0], owner)
+        self.out_features = checks.size(out_features, self.size_names[1], owner)
+        if activation is not None and not callable(activation):
+            raise TypeError(f"{owner}: activation must be a layer such as ReLU() (or None), got {type(activation).__name__}")
+        dtype = checks.float_dtype(dtype, owner)
+        shape = (self.out_features, self.in_features)
+        checks.check_elements(owner, shape, dtype)
         self.weight = Parameter(
-            initial_weight((out_features, in_features), in_features, out_features, initialization, dtype), device=device
+            initial_weight(shape, self.in_features, self.out_features, initialization, dtype, owner), device=device
         )
-        self.bias = Parameter(initial_weight((out_features,), in_features, 1, "pytorch", dtype), device=device) if bias else None
+        self.bias = Parameter(initial_weight((self.out_features,), self.in_features, 1, "pytorch", dtype), device=device) if bias else None
         self.activation = activation
 
     def forward(self, x):
+        x = checks.tensor_input(self, x)
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(
                 f"{self._name()} expected input with {self.in_features} features, got shape {tuple(x.shape)}"
@@ -62,6 +66,8 @@ class Linear(Module):
 
 class Dense(Linear):
     """Linear under reference document 004's name: Dense(input_size, output_size, name=, initialization="xavier")."""
+
+    size_names = ("input_size", "output_size")
 
     def __init__(self, input_size, output_size, name=None, initialization="xavier", device=None, dtype=None,
                  bias=True, activation=None):

@@ -13,9 +13,11 @@ and the spellings of the reference documents:
 import numpy
 
 from aino.backend import array_module, move_array
+from aino.nn.checks import as_numbers
 from aino.nn.module import Module
 from aino.ops import loss as L
-from aino.tensor import Tensor
+from aino.tensor import Tensor, is_grad_enabled
+from aino.validation import InvalidOperationError, check_int, check_real
 
 
 class Loss(Module):
@@ -23,16 +25,24 @@ class Loss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in L.REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {L.REDUCTIONS}, got {reduction!r}")
+        if not isinstance(reduction, str) or reduction not in L.REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {L.REDUCTIONS}, got {reduction!r:.60}")
         self.reduction = reduction
 
     def __call__(self, input, target):
-        input = _as_input(input)
-        return self.forward(input, _as_target(target, input))
+        input = _as_input(input, type(self).__name__)
+        if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
+            return self.forward_with_target_gradient(input, target)
+        return self.forward(input, _as_target(target, input, type(self).__name__))
 
     def forward(self, input, target):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def forward_with_target_gradient(self, input, target):
+        """A target that requires a gradient: refused, rather than silently left without one (this loss's op
+        treats its target as a constant; MSELoss and L1Loss compute the gradient instead)."""
+        raise ValueError(f"{type(self).__name__}: expected a target that needs no gradient ({type(self).__name__} "
+                         f"computes none for it), got one with requires_grad=True; pass target.detach()")
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -42,10 +52,18 @@ class Loss(Module):
         return ValueError(f"{type(self).__name__}: expected {expected}, got {got}")
 
     def same_shape_target(self, input, target):
-        """The target of an elementwise loss: exactly the input's shape, in the input's dtype."""
+        """The target of an elementwise loss: exactly the input's shape, in the input's dtype. (PyTorch broadcasts
+        a mismatch with a warning; (N, 1) against (N,) would then compare every sample with every target.)"""
         if target.shape != input.shape:
             raise self.error(f"target of the input's shape {input.shape}", f"shape {target.shape}")
         return target.astype(input.dtype, copy=False)
+
+    def check_unit_interval(self, xp, array, what, hint=""):
+        """Refuse values outside [0, 1] (NaN included): one min and one max over the array, done only by the
+        losses whose formula is meaningless there (a probability, a binary target)."""
+        if array.size and not (float(xp.min(array)) >= 0 and float(xp.max(array)) <= 1):
+            low, high = float(xp.min(array)), float(xp.max(array))
+            raise self.error(f"{what} in [0, 1]{hint}", f"values from {low:g} to {high:g} in an array of shape {array.shape}")
 
     def broadcast_weight(self, weight, input, name="weight"):
         """A weight that broadcasts to the input's shape, on the input's device and in its dtype."""
@@ -61,14 +79,24 @@ class Loss(Module):
         return weight
 
 
-class MSELoss(Loss):
+class DifferenceLoss(Loss):
+    """A loss of the difference x - y (MSELoss, L1Loss): a target that requires a gradient gets one, as in PyTorch,
+    through L(x - y, 0), whose dL/dy = -dL/d(x - y)."""
+
+    def forward_with_target_gradient(self, input, target):
+        self.same_shape_target(input, target.data)
+        difference = input - target
+        return self.forward(difference, difference.xp.zeros_like(difference.data))
+
+
+class MSELoss(DifferenceLoss):
     """Mean squared error: L = mean((x - y)**2) over every element; dL/dx = 2 (x - y) / n."""
 
     def forward(self, input, target):
         return L.MSE.apply(input, target=self.same_shape_target(input, target), reduction=self.reduction)
 
 
-class L1Loss(Loss):
+class L1Loss(DifferenceLoss):
     """Mean absolute error: L = mean(|x - y|) over every element; dL/dx = sign(x - y) / n."""
 
     def forward(self, input, target):
@@ -77,33 +105,38 @@ class L1Loss(Loss):
 
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities p in [0, 1]: L = mean(-w [y log p + (1 - y) log(1 - p)]),
-    each log clamped at -100 (as PyTorch), so p = 0 or 1 gives a large but finite loss."""
+    each log clamped at -100 (as PyTorch), so p = 0 or 1 gives a large but finite loss. Targets y must lie in
+    [0, 1] too (PyTorch checks both): y = 2 would make the loss negative, a silent wrong result."""
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
-        self.weight = as_array(weight)
+        self.weight = weight_array(weight, "weight", type(self).__name__)
 
     def forward(self, input, target):
         target = self.same_shape_target(input, target)
-        xp = input.xp
-        if input.data.size and not bool(xp.all((input.data >= 0) & (input.data <= 1))):
-            low, high = float(input.data.min()), float(input.data.max())
-            raise self.error("probabilities in [0, 1] (apply a sigmoid, or use BCEWithLogitsLoss on logits)",
-                             f"values from {low:g} to {high:g} in an input of shape {input.shape}")
+        self.check_unit_interval(input.xp, input.data, "input probabilities",
+                                 " (apply a sigmoid, or use BCEWithLogitsLoss on logits)")
+        self.check_unit_interval(input.xp, target, "targets", " (0 or 1, or a probability between)")
         weight = self.broadcast_weight(self.weight, input)
         return L.BCE.apply(input, target=target, reduction=self.reduction, weight=weight)
 
 
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits x, sigmoid fused in:
-    L = mean(w [(1 - y) x + (1 + (pw - 1) y) log(1 + e^-x)]), pw = pos_weight (weighs the positive class; default 1)."""
+    L = mean(w [(1 - y) x + (1 + (pw - 1) y) log(1 + e^-x)]), pw = pos_weight (weighs the positive class; default 1).
+
+    Targets must lie in [0, 1]. PyTorch takes any target here, but outside [0, 1] the loss is not a
+    cross-entropy: it is linear in y and unbounded below (y = 2 is minimised by x -> +inf), a silent wrong result.
+    """
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
-        self.weight, self.pos_weight = as_array(weight), as_array(pos_weight)
+        self.weight = weight_array(weight, "weight", type(self).__name__)
+        self.pos_weight = weight_array(pos_weight, "pos_weight", type(self).__name__)
 
     def forward(self, input, target):
         target = self.same_shape_target(input, target)
+        self.check_unit_interval(input.xp, target, "targets", " (0 or 1, or a probability between)")
         weight = self.broadcast_weight(self.weight, input)
         pos_weight = self.broadcast_weight(self.pos_weight, input, "pos_weight")
         return L.BCEWithLogits.apply(input, target=target, reduction=self.reduction, weight=weight, pos_weight=pos_weight)
@@ -128,7 +161,7 @@ class BinaryCrossEntropy(BCELoss):
     def backward(self, grad_output=1.0):
         """dL/dpredictions for the last call, an array of the predictions' shape and dtype (times grad_output)."""
         if self._last is None:
-            raise RuntimeError("BinaryCrossEntropy.backward: call the loss on predictions and targets first")
+            raise InvalidOperationError("BinaryCrossEntropy.backward: call the loss on predictions and targets first")
         p, y = self._last
         grad = L.bce_gradient(array_module(p), p, y) * (grad_output / p.size)
         return grad.astype(p.dtype, copy=False)
@@ -142,12 +175,14 @@ class ClassLoss(Loss):
 
     op = L.SoftmaxCrossEntropy
     probabilities_allowed = True  # a target of the input's shape holds class probabilities (or one-hot rows)
+    lenient_dtypes = False  # PyTorch's rule: class indices are integers, class probabilities floats
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"{type(self).__name__}: label_smoothing must lie in [0, 1], got {label_smoothing}")
-        self.weight, self.ignore_index, self.label_smoothing = as_array(weight), ignore_index, float(label_smoothing)
+        owner = type(self).__name__
+        self.label_smoothing = check_real(label_smoothing, "label_smoothing", owner, minimum=0.0, maximum=1.0)
+        self.weight = weight_array(weight, "weight", owner)
+        self.ignore_index = None if ignore_index is None else check_int(ignore_index, "ignore_index", owner)
 
     def forward(self, input, target):
         axis = self.class_axis(input)
@@ -158,7 +193,13 @@ class ClassLoss(Loss):
         """PyTorch's layout: (N, C) or (N, C, d1, ...) has classes on axis 1, a single (C,) row on axis 0."""
         if input.ndim == 0:
             raise self.error("logits with a class axis, (N, C) or (N, C, d1, ...)", "a 0-d input")
-        return 1 if input.ndim > 1 else 0
+        return self.some_classes(input, 1 if input.ndim > 1 else 0)
+
+    def some_classes(self, input, axis):
+        """`axis`, refused when it holds no class at all (C = 0: no target could be right)."""
+        if input.shape[axis] == 0:
+            raise self.error(f"at least one class on axis {axis}", f"an input of shape {input.shape}")
+        return axis
 
     def target_distribution(self, input, target, axis):
         """(q, divisor): the target distribution for the op, and the divisor of the mean (None: the positions)."""
@@ -168,7 +209,7 @@ class ClassLoss(Loss):
         weight = self.class_weight(input, classes)
         options = {"weight": weight, "label_smoothing": self.label_smoothing}
         if target.shape == shape and self.probabilities_allowed:
-            return L.probability_target(target, classes, axis, input.dtype, **options), None
+            return L.probability_target(self.class_probabilities(xp, target), classes, axis, input.dtype, **options), None
         if target.shape != index_shape:
             expected = f"target of shape {index_shape} (class indices)"
             if self.probabilities_allowed:
@@ -176,6 +217,15 @@ class ClassLoss(Loss):
             raise self.error(f"{expected} for input of shape {shape}", f"shape {target.shape}")
         indices = self.class_indices(xp, target, classes)
         return L.index_target(xp, indices, classes, axis, input.dtype, ignore_index=self.ignore_index, **options)
+
+    def class_probabilities(self, xp, target):
+        """A target of the input's shape: probabilities in [0, 1] of a floating dtype (one-hot integer rows
+        too, for the lenient spellings of document 004)."""
+        if target.dtype.kind != "f" and not (self.lenient_dtypes and target.dtype.kind in "iub"):
+            raise TypeError(f"{type(self).__name__}: expected class probabilities of a floating-point dtype for a target "
+                            f"of the input's shape, got dtype {target.dtype} (class indices have one axis less)")
+        self.check_unit_interval(xp, target, "class probabilities")
+        return target
 
     def class_weight(self, input, classes):
         if self.weight is None:
@@ -185,12 +235,15 @@ class ClassLoss(Loss):
         return move_array(self.weight, input.device).astype(input.dtype, copy=False)
 
     def class_indices(self, xp, target, classes):
-        """The target as int64 class indices, each in [0, classes) or equal to ignore_index."""
-        if target.dtype.kind == "f":
+        """The target as int64 class indices, each in [0, classes) or equal to ignore_index.
+
+        As PyTorch, indices are integers; document 004's spellings also read whole-number floats and booleans."""
+        if self.lenient_dtypes and target.dtype.kind == "f":
             if not bool(xp.all(target == xp.round(target))):
                 raise self.error("whole-number class indices", f"fractional values in a target of shape {target.shape}")
-        elif target.dtype.kind not in "iub":
-            raise self.error("integer class indices", f"dtype {target.dtype}")
+        elif target.dtype.kind not in ("iub" if self.lenient_dtypes else "iu"):
+            raise TypeError(f"{type(self).__name__}: expected class indices of an integer dtype (such as int64), got "
+                            f"dtype {target.dtype}" + (" (use target.astype(int))" if target.dtype.kind in "fb" else ""))
         indices = target.astype("int64", copy=False)
         bad = (indices < 0) | (indices >= classes)
         if self.ignore_index is not None:
@@ -216,6 +269,9 @@ class CrossEntropyLoss(ClassLoss):
     (eps = label_smoothing, w = weight, 1 by default); "mean" divides the sum by sum of w_y over the positions
     whose y is not ignore_index. A target of the input's shape holds class probabilities t: q = w ((1 - eps) t + eps / C),
     and "mean" divides by the number of positions.
+
+    As PyTorch, class indices are integers (a float target of the index shape is a TypeError) and class
+    probabilities floats; they must lie in [0, 1] (a negative one would make the loss negative).
     """
 
 
@@ -234,6 +290,8 @@ class SoftmaxCrossEntropyLoss(ClassLoss):
     """Document 004's softmax cross-entropy: logits (..., C), classes on the LAST axis; targets class indices (...)
     or one-hot rows (..., C). L = mean over all leading positions of -log softmax(z)_y; dL/dz = (softmax(z) - y) / N."""
 
+    lenient_dtypes = True  # whole-number float indices and integer one-hot rows are read too
+
     def __init__(self):
         super().__init__(ignore_index=None)
 
@@ -241,7 +299,7 @@ class SoftmaxCrossEntropyLoss(ClassLoss):
         """Classes on the last axis: (..., C)."""
         if input.ndim == 0:
             raise self.error("logits of shape (..., C), classes on the last axis", "a 0-d input")
-        return input.ndim - 1
+        return self.some_classes(input, input.ndim - 1)
 
 
 class CrossEntropy(SoftmaxCrossEntropyLoss):
@@ -252,22 +310,31 @@ class CrossEntropy(SoftmaxCrossEntropyLoss):
 # --- turning what users pass into arrays ---------------------------------------------------------
 
 
-def as_array(value):
-    """A weight, a target or an option as an array: Tensors give their data, lists become NumPy arrays."""
+def weight_array(value, name, owner):
+    """A weight given to a loss (None, a list, an array or a Tensor) as a float array of finite numbers >= 0.
+
+    A negative weight would reward a wrong prediction, and a mean divided by a sum of weights of mixed signs is
+    meaningless, so both are refused here, once, rather than on every call (PyTorch takes them)."""
     if value is None:
         return None
-    if isinstance(value, Tensor):
-        return value.data
-    return value if hasattr(value, "dtype") and hasattr(value, "shape") else numpy.asarray(value)
+    array = as_numbers(value, name, owner)
+    if array.size and not (float(array.min()) >= 0 and numpy.isfinite(float(array.max()))):
+        raise ValueError(f"{owner}: {name} must hold finite numbers >= 0, got values from {float(array.min()):g} "
+                         f"to {float(array.max()):g}")
+    return array
 
 
-def _as_input(value):
-    """The input as a floating-point Tensor; an array becomes a Tensor that needs no gradient."""
+def _as_input(value, owner):
+    """The input as a floating-point Tensor (integers and booleans are cast); an array becomes a Tensor that needs
+    no gradient."""
     if not isinstance(value, Tensor):
+        as_numbers(value, "input", owner)  # None, text and objects are refused in this loss's words
         value = Tensor(value)  # aino's dtype rules: arrays keep theirs, Python floats become float32
+    elif value.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: expected a floating-point input, got dtype {value.dtype}")
     return value if value.dtype.kind == "f" else value.float()
 
 
-def _as_target(value, input):
-    """The target as an array on the input's device."""
-    return move_array(as_array(value), input.device)
+def _as_target(value, input, owner):
+    """The target as an array of numbers on the input's device."""
+    return move_array(as_numbers(value, "target", owner), input.device)

@@ -13,12 +13,12 @@ for a single column they are the 0/1 labels.
 import numpy
 
 from aino.backend import array_module, device_of, move_array
-from aino.nn.loss import as_array
+from aino.nn.checks import as_numbers
 
 
 def accuracy(predictions, targets):
     """The fraction of predictions that match their targets: (number right) / N, a float in [0, 1]."""
-    predictions, targets = as_array(predictions), as_array(targets)
+    predictions, targets = as_numbers(predictions, "predictions", "accuracy"), as_numbers(targets, "targets", "accuracy")
     targets = move_array(targets, device_of(predictions))
     xp = array_module(predictions)
     if predictions.ndim == 0 or predictions.size == 0:
@@ -52,6 +52,9 @@ def _class_indices(targets, shape):
             f"accuracy: for predictions of shape {shape}, expected targets of shape {leading} (class indices) "
             f"or {shape} (one-hot rows), got shape {targets.shape}"
         )
+    xp = array_module(targets)
+    if targets.size and not bool(xp.all((targets == xp.round(targets)) & (targets >= 0) & (targets < shape[-1]))):
+        raise ValueError(f"accuracy: expected class indices in [0, {shape[-1]}) (whole numbers), got values {_some(targets)}")
     return targets
 
 

@@ -6,11 +6,14 @@ PyTorch (`fc1.weight`, `blocks.0.conv1.bias`), so state dicts move between aino 
 """
 
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 from aino.backend import array_module, parse_dtype
+from aino.nn.checks import as_numbers
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import Tensor, no_grad
 from aino.trace import hooks
+from aino.validation import InvalidOperationError, check_bool, check_real
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -88,8 +91,9 @@ class Module:
 
     def train(self, mode=True):
         """Training mode (dropout drops, batch norm uses batch statistics) for this module and its parts."""
+        mode = check_bool(mode, "mode", f"{type(self).__name__}.train")  # train("no") must not mean True
         for module in self.modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self):
@@ -116,10 +120,11 @@ class Module:
         Parameter gradients accumulate in each parameter's .grad. Call the module on NumPy arrays (or on
         tensors with requires_grad=True) so that the input gradient is computed.
         """
+        owner = f"{type(self).__name__}.backward"
         output, inputs = getattr(self, "_last_output", None), getattr(self, "_last_input", None)
         if output is None:
-            raise RuntimeError(f"{type(self).__name__}.backward: call the module before backward()")
-        grad = grad_output.data if isinstance(grad_output, Tensor) else grad_output
+            raise InvalidOperationError(f"{owner}: call the module before backward()")
+        grad = as_numbers(grad_output, "grad_output (dL/d(output))", owner)  # its shape is checked by Tensor.backward
         output.backward(output.xp.asarray(grad, dtype=output.dtype), stop_at=(inputs,))
         if inputs is None or inputs.grad is None:
             return None
@@ -128,6 +133,7 @@ class Module:
 
     def update_weights(self, learning_rate):
         """Plain gradient descent on every parameter: w <- w - learning_rate * dL/dw."""
+        learning_rate = check_real(learning_rate, "learning_rate", f"{type(self).__name__}.update_weights", minimum=0)
         for param in self.parameters():
             if param.grad is not None:
                 param.data -= learning_rate * param.grad.data
@@ -139,31 +145,36 @@ class Module:
         return OrderedDict((name, tensor.numpy().copy()) for name, tensor in self._state_tensors())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (NumPy, CuPy, aino or torch tensors) into the parameters and buffers, in place."""
+        """Copy arrays (NumPy, CuPy, aino or torch tensors) into the parameters and buffers, in place.
+
+        Everything is checked before anything is copied, so a refused state dict changes nothing: it must
+        be a mapping {name: array} of numbers, each of its parameter's shape, with no missing or unexpected
+        names (unless strict=False). Returns (missing_keys, unexpected_keys), as PyTorch does.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{owner}: expected a mapping {{name: array}} such as state_dict() returns, "
+                            f"got {type(state_dict).__name__}")
         own = OrderedDict(self._state_tensors())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         if strict and (missing or unexpected):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
-            )
-        for name, tensor in own.items():
-            if name in state_dict:
-                value = _host(state_dict[name])
-                if tuple(value.shape) != tuple(tensor.shape):
-                    raise ValueError(
-                        f"{type(self).__name__}.load_state_dict: {name!r} expects shape "
-                        f"{tuple(tensor.shape)}, got {tuple(value.shape)}"
-                    )
-                tensor.data[...] = tensor.xp.asarray(value, dtype=tensor.dtype)
+            raise ValueError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
+        values = {name: _loadable(state_dict[name], tensor, f"{owner}: {name!r}")
+                  for name, tensor in own.items() if name in state_dict}
+        for name, value in values.items():
+            own[name].data[...] = own[name].xp.asarray(value, dtype=own[name].dtype)
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self):
         return self.named_parameters() + self.named_buffers()
 
     def to(self, device=None, dtype=None):
-        """Move every parameter and buffer to `device` and/or cast floating ones to `dtype`, in place."""
-        dtype = parse_dtype(dtype)
+        """Move every parameter and buffer to `device` and/or cast floating ones to `dtype` (a floating-point
+        type: parameters must stay differentiable, as PyTorch), in place."""
+        dtype = parse_dtype(dtype, f"{type(self).__name__}.to")
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point type (float32, float64), got {dtype}")
         for _, tensor in self._state_tensors():
             cast = dtype if dtype is not None and tensor.dtype.kind == "f" else None
             tensor.to(device, dtype=cast, inplace=True)
@@ -174,6 +185,10 @@ class Module:
 
     def set_dtype(self, dtype):
         return self.to(dtype=dtype)
+
+    def _name(self):
+        """How errors name this module: its class, or with its sizes where a layer says so ("Linear(3 -> 4)")."""
+        return type(self).__name__
 
     def __repr__(self):
         children = self.named_children()
@@ -222,6 +237,21 @@ def _as_tensor(value):
     if isinstance(value, Tensor) or not hasattr(value, "__array_interface__") and not hasattr(value, "__cuda_array_interface__"):
         return value
     return Tensor(value, requires_grad=value.dtype.kind == "f")
+
+
+def _loadable(value, tensor, what):
+    """`value` as an array that may be copied into `tensor`: numbers, of the tensor's shape."""
+    try:
+        value = _host(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{what} expects an array of shape {tuple(tensor.shape)}, got {type(value).__name__} ({error})") from None
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind not in ("b", "i", "u", "f"):
+        raise TypeError(f"{what} expects numbers (bool, integer or float), got {type(value).__name__} of dtype "
+                        f"{getattr(value, 'dtype', None)}")
+    if tuple(value.shape) != tuple(tensor.shape):
+        raise ValueError(f"{what} expects shape {tuple(tensor.shape)}, got {tuple(value.shape)}")
+    return value
 
 
 def _host(value):

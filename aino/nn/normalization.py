@@ -7,7 +7,7 @@ same answer as inside any batch. Names, buffers and updates are PyTorch's.
 
 import numpy
 
-from aino.backend import parse_dtype
+from aino.nn import checks
 from aino.nn.module import Module
 from aino.nn.parameter import Buffer, Parameter
 from aino.ops.batchnorm import BatchNorm
@@ -31,16 +31,14 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, numpy.integer)) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
-        if not eps > 0:
-            raise ValueError(f"{type(self).__name__}: eps must be a positive number, got {eps!r}")
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        owner = type(self).__name__
+        self.num_features = checks.size(num_features, "num_features", owner)
+        self.eps = checks.positive(eps, "eps", owner)
+        self.momentum = None if momentum is None else checks.probability(momentum, "momentum", owner)
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        dtype = checks.float_dtype(dtype, owner)
         shape = (self.num_features,)
+        checks.check_elements(owner, shape, dtype)
         self.weight = Parameter(numpy.ones(shape, dtype), device=device) if affine else None
         self.bias = Parameter(numpy.zeros(shape, dtype), device=device) if affine and bias else None
         if track_running_stats:
@@ -51,8 +49,12 @@ class _BatchNorm(Module):
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x):
-        self._check_input(x)
+        x = self._check_input(x)
         use_batch_stats = self.training or not self.track_running_stats
+        if x.size == 0:  # an empty batch: an empty result, the statistics left as they are (as PyTorch)
+            if self.training and self.track_running_stats:
+                self.num_batches_tracked.data += 1
+            return x * 1
         if use_batch_stats and x.size // self.num_features < 2:
             raise ValueError(
                 f"{self._name()} needs more than 1 value per channel to take batch statistics, "
@@ -76,9 +78,12 @@ class _BatchNorm(Module):
             self.num_batches_tracked.data[...] = 0
 
     def _check_input(self, x):
+        """x as a float tensor of one of the accepted shapes, C = num_features."""
+        x = checks.tensor_input(self, x)
         if x.ndim not in self.ndims or x.shape[1] != self.num_features:
             expected = self.shape_text.format(C=self.num_features)
             raise ValueError(f"{self._name()} expected input of shape {expected}, got {tuple(x.shape)}")
+        return x
 
     def _name(self):
         return f"{type(self).__name__}({self.num_features})"

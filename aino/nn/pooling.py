@@ -3,7 +3,8 @@ MaxPool2D of reference document 004. They hold no parameters; the ops are in ain
 
 import numbers
 
-from aino.nn.conv import as_batch, checked_int, like_input, spatial_tuple
+from aino.nn import checks
+from aino.nn.conv import as_batch, check_window, like_input, spatial_tuple
 from aino.nn.module import Module
 from aino.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool
 
@@ -23,9 +24,12 @@ class PoolNd(Module):
             raise ValueError(f"{name}: padding {self.padding} must be at most half of kernel_size {self.kernel_size}")
         if ceil_mode:
             raise ValueError(f"{name}: ceil_mode=True is not supported; pad the input instead")
+        self.dilation = (1,) * self.dims
 
     def forward(self, x):
-        return like_input(self.pool(as_batch(x, self.dims, type(self).__name__)), x)
+        batch = as_batch(x, self.dims, self)
+        check_window(self, batch, self.kernel_size, self.dilation, tuple((p, p) for p in self.padding))
+        return like_input(self.pool(batch), x)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -82,8 +86,7 @@ class AvgPoolNd(PoolNd):
                  divisor_override=None):
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = bool(count_include_pad)
-        self.divisor_override = None if divisor_override is None else checked_int(
-            divisor_override, type(self).__name__, "divisor_override")
+        self.divisor_override = checks.optional_size(divisor_override, "divisor_override", type(self).__name__)
 
     def pool(self, x):
         pairs = tuple((p, p) for p in self.padding)
@@ -118,11 +121,12 @@ class AdaptiveAvgPoolNd(Module):
         one = output_size is None or isinstance(output_size, numbers.Integral)
         sizes = (output_size,) * self.dims if one else output_size
         if not isinstance(sizes, (tuple, list)) or len(sizes) != self.dims:
-            raise ValueError(f"{name}: output_size must be an int or a tuple of {self.dims}, got {output_size!r}")
-        self.output_size = tuple(None if s is None else checked_int(s, name, "output_size") for s in sizes)
+            error = ValueError if isinstance(sizes, (tuple, list)) else TypeError
+            raise error(f"{name}: output_size must be an int, None or a tuple of {self.dims}, got {output_size!r:.60}")
+        self.output_size = tuple(checks.optional_size(s, "output_size", name) for s in sizes)
 
     def forward(self, x):
-        batch = as_batch(x, self.dims, type(self).__name__)
+        batch = as_batch(x, self.dims, self)
         sizes = tuple(n if s is None else s for s, n in zip(self.output_size, batch.shape[2:]))
         return like_input(AdaptiveAvgPool.apply(batch, output_size=sizes), x)
 

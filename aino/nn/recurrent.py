@@ -8,10 +8,8 @@ and the initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) are PyTorch'
 
 import math
 
-import numpy
-
-from aino.backend import parse_dtype
 from aino.functional import cat, stack
+from aino.nn import checks
 from aino.nn.basic import Dropout
 from aino.nn.init import uniform
 from aino.nn.module import Module
@@ -57,15 +55,10 @@ class _GRUKind:
         return out, (out[0] if reverse else out[-1],)
 
 
-def _check_size(layer, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError(f"{type(layer).__name__}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _parameter(shape, hidden_size, dtype, device):
+def _parameter(layer, shape, dtype, device):
     """A weight or bias drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), PyTorch's default."""
-    return Parameter(uniform(shape, 1 / math.sqrt(hidden_size), dtype), device=device)
+    checks.check_elements(type(layer).__name__, shape, dtype)
+    return Parameter(uniform(shape, 1 / math.sqrt(layer.hidden_size), dtype), device=device)
 
 
 def _as_tuple(layer, hx):
@@ -79,8 +72,7 @@ def _as_tuple(layer, hx):
 
 
 def _check_state(layer, name, state, shape):
-    if not isinstance(state, Tensor):
-        state = Tensor(state)
+    state = checks.tensor_input(layer, state, name)
     if tuple(state.shape) != shape:
         raise ValueError(f"{layer._name()} expected {name} of shape {shape}, got {tuple(state.shape)}")
     return state
@@ -92,25 +84,27 @@ class _RecurrentLayer(Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, device=None, dtype=None):
         super().__init__()
-        self.input_size = _check_size(self, "input_size", input_size)
-        self.hidden_size = _check_size(self, "hidden_size", hidden_size)
-        self.num_layers = _check_size(self, "num_layers", num_layers)
-        if not 0 <= dropout < 1:
-            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1), got {dropout!r}")
-        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
+        owner = type(self).__name__
+        self.input_size = checks.size(input_size, "input_size", owner)
+        self.hidden_size = checks.size(hidden_size, "hidden_size", owner)
+        self.num_layers = checks.size(num_layers, "num_layers", owner)
+        dropout = checks.probability(dropout, "dropout", owner)
+        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), dropout
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if bidirectional else 1
         self._between_layers = Dropout(dropout)  # private: not a part of the model, as in PyTorch
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
-        rows = self.gate_count * self.hidden_size
+        dtype = checks.float_dtype(dtype, owner)
+        rows, hidden = self.gate_count * self.hidden_size, self.hidden_size
+        width = max(self.input_size, hidden * self.num_directions) + hidden + 2  # weights and biases of a row, at most
+        checks.check_elements(owner, (self.num_layers * self.num_directions, rows, width), dtype, "the weights of all layers")
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            width = self.input_size if layer == 0 else hidden * self.num_directions
             for suffix in self._suffixes():
-                setattr(self, f"weight_ih_l{layer}{suffix}", _parameter((rows, width), hidden_size, dtype, device))
-                setattr(self, f"weight_hh_l{layer}{suffix}", _parameter((rows, hidden_size), hidden_size, dtype, device))
+                setattr(self, f"weight_ih_l{layer}{suffix}", _parameter(self, (rows, width), dtype, device))
+                setattr(self, f"weight_hh_l{layer}{suffix}", _parameter(self, (rows, hidden), dtype, device))
                 if self.bias:
-                    setattr(self, f"bias_ih_l{layer}{suffix}", _parameter((rows,), hidden_size, dtype, device))
-                    setattr(self, f"bias_hh_l{layer}{suffix}", _parameter((rows,), hidden_size, dtype, device))
+                    setattr(self, f"bias_ih_l{layer}{suffix}", _parameter(self, (rows,), dtype, device))
+                    setattr(self, f"bias_hh_l{layer}{suffix}", _parameter(self, (rows,), dtype, device))
 
     def _suffixes(self):
         return ("", "_reverse") if self.bidirectional else ("",)
@@ -145,7 +139,9 @@ class _RecurrentLayer(Module):
         return x, (finals[0] if len(finals) == 1 else tuple(finals))
 
     def _time_major(self, input):
-        """The input as (T, N, I), and whether it had a batch axis."""
+        """The input as (T, N, I), and whether it had a batch axis. T and N must be >= 1: PyTorch also allows
+        N = 0, which the fused ops of aino/ops/recurrent.py cannot run yet."""
+        input = checks.tensor_input(self, input)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size or 0 in input.shape:
             layout = "(N, T, {0})" if self.batch_first else "(T, N, {0})"
             raise ValueError(
@@ -218,21 +214,23 @@ class _RecurrentCell(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
-        self.input_size = _check_size(self, "input_size", input_size)
-        self.hidden_size = _check_size(self, "hidden_size", hidden_size)
-        dtype = parse_dtype(dtype) or numpy.dtype(numpy.float32)
+        owner = type(self).__name__
+        self.input_size = checks.size(input_size, "input_size", owner)
+        self.hidden_size = checks.size(hidden_size, "hidden_size", owner)
+        dtype = checks.float_dtype(dtype, owner)
         rows = self.gate_count * self.hidden_size
-        self.weight_ih = _parameter((rows, input_size), hidden_size, dtype, device)
-        self.weight_hh = _parameter((rows, hidden_size), hidden_size, dtype, device)
-        self.bias_ih = _parameter((rows,), hidden_size, dtype, device) if bias else None
-        self.bias_hh = _parameter((rows,), hidden_size, dtype, device) if bias else None
+        self.weight_ih = _parameter(self, (rows, self.input_size), dtype, device)
+        self.weight_hh = _parameter(self, (rows, self.hidden_size), dtype, device)
+        self.bias_ih = _parameter(self, (rows,), dtype, device) if bias else None
+        self.bias_hh = _parameter(self, (rows,), dtype, device) if bias else None
 
     def forward(self, input, hx=None):
         """input (N, I) or unbatched (I,); returns the next state(s): h, or (h, c) for the LSTMCell."""
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+        input = checks.tensor_input(self, input)
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size or 0 in input.shape:
             raise ValueError(
-                f"{self._name()} expected input of shape (N, {self.input_size}) or ({self.input_size},), "
-                f"got {tuple(input.shape)}"
+                f"{self._name()} expected input of shape (N, {self.input_size}) or ({self.input_size},) "
+                f"with N >= 1, got {tuple(input.shape)}"
             )
         batched = input.ndim == 2
         x = input[None] if batched else input[None, None]  # one time step: (1, N, I)

@@ -14,35 +14,46 @@ import math
 
 import numpy
 
+from aino.nn import checks
 from aino.nn.activation import GELU, ReLU
-from aino.nn.attention import MultiheadAttention
+from aino.nn.attention import MultiheadAttention, check_heads
 from aino.nn.basic import Dropout
 from aino.nn.embedding import Embedding, PositionalEncoding
 from aino.nn.layernorm import LayerNorm
 from aino.nn.linear import Linear
 from aino.nn.module import Module
 from aino.tensor import Tensor
+from aino.validation import check_int
 
 ACTIVATIONS = {"relu": ReLU, "gelu": GELU}
 
 
 def generate_square_subsequent_mask(size, device=None, dtype=None):
     """The causal mask of PyTorch: a (size, size) float Tensor, 0 where key j <= query i, -inf above the diagonal."""
+    size = check_int(size, "size", "generate_square_subsequent_mask", minimum=0)
     upper = numpy.triu(numpy.ones((size, size), dtype=bool), k=1)
     return Tensor(numpy.where(upper, -numpy.inf, 0.0), dtype=dtype or "float32", device=device)
 
 
-def _activation(name_or_function):
+def _activation(owner, name_or_function):
     """"relu" or "gelu" as a layer; a callable (an aino layer or a function on tensors) as it is."""
     if callable(name_or_function):
         return name_or_function
-    if name_or_function not in ACTIVATIONS:
-        raise ValueError(f"activation should be 'relu', 'gelu' or a callable, got {name_or_function!r}")
+    if not isinstance(name_or_function, str) or name_or_function not in ACTIVATIONS:
+        raise ValueError(f"{owner}: activation should be 'relu', 'gelu' or a callable, got {name_or_function!r:.60}")
     return ACTIVATIONS[name_or_function]()
 
 
 class _Block(Module):
-    """What both layers share: the feed-forward part (linear1, dropout, linear2) and the input check."""
+    """What both layers share: the option checks, the feed-forward part (linear1, dropout, linear2) and the input check."""
+
+    def _check_options(self, d_model, nhead, dim_feedforward, dropout, layer_norm_eps):
+        """Each option refused in this layer's words before a sub-layer is built from it."""
+        owner = type(self).__name__
+        check_heads(owner, d_model, nhead, dropout, "d_model")
+        checks.size(dim_feedforward, "dim_feedforward", owner)
+        checks.positive(layer_norm_eps, "layer_norm_eps", owner)
+        checks.check_elements(owner, (d_model, 4 * d_model + 2 * dim_feedforward), "float32", "the weights")
 
     def _feed_forward_parts(self, d_model, dim_feedforward, dropout, bias, device, dtype):
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
@@ -54,11 +65,17 @@ class _Block(Module):
         return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     def _check(self, name, x):
+        """x as a float (L, N, E), (N, L, E) with batch_first, or unbatched (L, E), E = d_model."""
+        x = checks.tensor_input(self, x, name)
         d_model = self.linear1.in_features
         if x.ndim not in (2, 3) or x.shape[-1] != d_model:
             layout = "(N, L, E)" if self.self_attn.batch_first else "(L, N, E)"
             raise ValueError(f"{type(self).__name__}(d_model={d_model}) expected {name} of shape {layout} "
                              f"with E = {d_model}, got {tuple(x.shape)}")
+        return x
+
+    def _name(self):
+        return f"{type(self).__name__}(d_model={self.linear1.in_features})"
 
 
 class TransformerEncoderLayer(_Block):
@@ -70,16 +87,17 @@ class TransformerEncoderLayer(_Block):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
+        self._check_options(d_model, nhead, dim_feedforward, dropout, layer_norm_eps)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
                                             device=device, dtype=dtype)
         self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, device, dtype)
         self.norm_first = norm_first
         self.norm1, self.norm2 = (LayerNorm(d_model, layer_norm_eps, bias=bias, device=device, dtype=dtype) for _ in range(2))
         self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = _activation(type(self).__name__, activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        self._check("src", src)
+        src = self._check("src", src)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -104,6 +122,7 @@ class TransformerDecoderLayer(_Block):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
+        self._check_options(d_model, nhead, dim_feedforward, dropout, layer_norm_eps)
         self.self_attn, self.multihead_attn = (
             MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, device=device,
                                dtype=dtype)
@@ -115,12 +134,11 @@ class TransformerDecoderLayer(_Block):
             LayerNorm(d_model, layer_norm_eps, bias=bias, device=device, dtype=dtype) for _ in range(3)
         )
         self.dropout1, self.dropout2, self.dropout3 = Dropout(dropout), Dropout(dropout), Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = _activation(type(self).__name__, activation)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
-        self._check("tgt", tgt)
-        self._check("memory", memory)
+        tgt, memory = self._check("tgt", tgt), self._check("memory", memory)
         x = tgt
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
@@ -144,6 +162,20 @@ class TransformerDecoderLayer(_Block):
 # --- reference document 004: whole models on token indices (batch-first) ------------------------
 
 
+def _check_stack(owner, vocab_sizes, d_model, num_heads, num_layers, d_ff, dropout, max_seq_len):
+    """The options of document 004's models, refused in the words of the model that was given them."""
+    for name, size in vocab_sizes.items():
+        checks.size(size, name, owner)
+    check_heads(owner, d_model, num_heads, dropout, "d_model")
+    checks.size(num_layers, "num_layers", owner)
+    checks.optional_size(d_ff, "d_ff", owner)  # None: 4 * d_model
+    checks.size(max_seq_len, "max_seq_len", owner)
+    for name, size in vocab_sizes.items():
+        checks.check_elements(owner, (size, d_model), "float32", f"the embedding table ({name}, d_model)")
+    per_layer = 4 * d_model * d_model + 2 * d_model * (d_ff or 4 * d_model)  # attention and feed-forward weights
+    checks.check_elements(owner, (num_layers, per_layer), "float32", "the weights of all layers")
+
+
 class _Stack(Module):
     """Token embedding scaled by sqrt(d_model) plus the positional encoding (Vaswani et al.), then num_layers
     layers of `layer_class` (batch-first, feed-forward width d_ff, 4 * d_model by default)."""
@@ -153,6 +185,8 @@ class _Stack(Module):
     def __init__(self, vocab_size, d_model, num_heads, num_layers=2, d_ff=None, dropout=0.1, max_seq_len=5000,
                  activation="relu", norm_first=False, padding_idx=None, device=None, dtype=None):
         super().__init__()
+        _check_stack(type(self).__name__, {"vocab_size": vocab_size}, d_model, num_heads, num_layers, d_ff, dropout,
+                     max_seq_len)
         self.d_model = d_model
         self.embedding = Embedding(vocab_size, d_model, padding_idx=padding_idx, device=device, dtype=dtype)
         self.positional_encoding = PositionalEncoding(d_model, max_seq_len, dropout, device=device, dtype=dtype)
@@ -210,6 +244,8 @@ class Transformer(Module):
     def __init__(self, src_vocab_size, tgt_vocab_size, d_model, num_heads, num_layers=2, d_ff=None, dropout=0.1,
                  max_seq_len=5000, activation="relu", norm_first=False, padding_idx=None, device=None, dtype=None):
         super().__init__()
+        _check_stack("Transformer", {"src_vocab_size": src_vocab_size, "tgt_vocab_size": tgt_vocab_size}, d_model,
+                     num_heads, num_layers, d_ff, dropout, max_seq_len)
         options = dict(num_layers=num_layers, d_ff=d_ff, dropout=dropout, max_seq_len=max_seq_len, activation=activation,
                        norm_first=norm_first, padding_idx=padding_idx, device=device, dtype=dtype)
         self.encoder = Encoder(src_vocab_size, d_model, num_heads, **options)

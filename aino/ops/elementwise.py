@@ -5,15 +5,38 @@ Each class is one function f with its derivative. A binary op's inputs may have 
 """
 
 import math
+import numbers
 
 from aino import activations
 from aino.backend import device_of, move_array
-from aino.ops.function import Function, unbroadcast
+from aino.ops.function import Function, constant, unbroadcast
+from aino.validation import check_broadcast, check_real
 
 # --- arithmetic --------------------------------------------------------------------------------
 
 
-class Add(Function):
+class Broadcasting(Function):
+    """Base of the binary ops: inputs whose shapes do not broadcast are refused naming the op and the
+    dimension where they clash (checked only after NumPy refuses them, so a good call pays nothing)."""
+
+    def explain(self, arrays, error):
+        check_broadcast(self.owner, *(a.shape for a in arrays))
+
+
+def compare(op, a, b):
+    """`op(a, b)` for a comparison such as operator.lt, on arrays, as a bool tensor outside the graph.
+    A value that is not numbers (x < "a") or shapes that do not broadcast are refused by name."""
+    try:
+        return constant(op(a, b))
+    except TypeError:
+        raise TypeError(f"Tensor.{op.__name__}: cannot compare a tensor with {type(b).__name__} {b!r:.60} "
+                        f"(expected a tensor, an array or a number)") from None
+    except ValueError:
+        check_broadcast(f"Tensor.{op.__name__}", a.shape, getattr(b, "shape", ()))
+        raise
+
+
+class Add(Broadcasting):
     """a + b; d/da = 1, d/db = 1."""
 
     def forward(self, a, b):
@@ -25,7 +48,7 @@ class Add(Function):
         return unbroadcast(grad, sa), unbroadcast(grad, sb)
 
 
-class Sub(Function):
+class Sub(Broadcasting):
     """a - b; d/da = 1, d/db = -1."""
 
     def forward(self, a, b):
@@ -37,7 +60,7 @@ class Sub(Function):
         return unbroadcast(grad, sa), (unbroadcast(-grad, sb) if self.needs_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Broadcasting):
     """a * b; d/da = b, d/db = a."""
 
     def forward(self, a, b):
@@ -51,7 +74,7 @@ class Mul(Function):
         return ga, gb
 
 
-class Div(Function):
+class Div(Broadcasting):
     """a / b; d/da = 1 / b, d/db = -a / b**2."""
 
     def forward(self, a, b):
@@ -65,7 +88,7 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(Broadcasting):
     """a ** b; d/da = b * a**(b - 1), d/db = a**b * log(a)."""
 
     def forward(self, a, b):
@@ -141,6 +164,10 @@ class Clip(Function):
     """min(max(x, low), high); derivative 1 where low <= x <= high, else 0 (as PyTorch's clamp)."""
 
     def __init__(self, low=None, high=None):
+        for name, bound in (("min", low), ("max", high)):
+            if not (bound is None or isinstance(bound, numbers.Real)):
+                raise TypeError(f"Tensor.clip: {name} must be a number or None, "
+                                f"got {type(bound).__name__} {bound!r:.60}")
         self.low, self.high = low, high
 
     def forward(self, x):
@@ -201,7 +228,7 @@ class LeakyReLU(Function):
     """x if x > 0 else slope * x; derivative 1 if x > 0 else slope."""
 
     def __init__(self, slope=0.01):
-        self.activation = activations.LeakyReLU(slope)
+        self.activation = activations.LeakyReLU(check_real(slope, "negative_slope", "Tensor.leaky_relu"))
 
     def forward(self, x):
         self.x = x
@@ -215,7 +242,7 @@ class ELU(LeakyReLU):
     """x if x > 0 else alpha * (exp(x) - 1); derivative 1 if x > 0 else alpha * exp(x)."""
 
     def __init__(self, alpha=1.0):
-        self.activation = activations.ELU(alpha)
+        self.activation = activations.ELU(check_real(alpha, "alpha", "Tensor.elu"))
 
 
 class SELU(LeakyReLU):

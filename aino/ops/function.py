@@ -13,9 +13,14 @@ Options that are not tensors (an axis, a slope) go to the constructor. `Op.apply
 runs forward on the tensors' arrays and, when gradients are on and some input requires them,
 records the op in the graph. Inside forward and backward, `self.xp` is the array module (numpy or
 cupy) of the inputs and `self.needs_grad[i]` says whether input i wants a gradient.
+
+Checks of the inputs are cheap (ints and shapes). Where NumPy itself finds the inputs wrong (shapes
+that do not broadcast, an index out of bounds), the op's `explain` turns its error into one that
+names the op, after the fact, so the common case pays nothing.
 """
 
 from aino.backend import array_module
+from aino.validation import InvalidOperationError
 
 Tensor = None  # the Tensor class; aino.tensor puts it here (this file cannot import it: tensor.py imports the ops)
 
@@ -39,6 +44,16 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    @property
+    def owner(self):
+        """The op as users call it, for error messages: "Tensor.sum"."""
+        return "Tensor." + (self.name or type(self).__name__.lower())
+
+    def explain(self, arrays, error):
+        """Called when forward raised `error` (a ValueError, IndexError or TypeError) on `arrays`: raise a
+        clearer error naming the op when the inputs show what is wrong, or return to let `error` pass.
+        For ops whose forward is one NumPy call; an op that checks its inputs itself raises its own error."""
+
     @classmethod
     def apply(cls, *tensors, **options):
         """Run the op on Tensors; the result is a Tensor that remembers this op when it needs a gradient."""
@@ -47,7 +62,12 @@ class Function:
         if _trace_on:
             _record(fn, tensors)
         out = Tensor.__new__(Tensor)
-        out.data = fn.forward(*[t.data for t in tensors])
+        arrays = [t.data for t in tensors]
+        try:
+            out.data = fn.forward(*arrays)
+        except (ValueError, IndexError, TypeError) as error:
+            fn.explain(arrays, error)
+            raise
         out.grad = None
         if _grad_enabled and any(t.requires_grad for t in tensors):
             fn.parents = tensors
@@ -67,9 +87,9 @@ class Freed(Function):
     """Stands in for an op whose saved arrays were released after backward (retain_graph=False)."""
 
     def backward(self, grad):
-        raise RuntimeError(
-            "trying to run backward through the graph a second time: its saved values were freed "
-            "after the first backward; call backward(retain_graph=True) the first time"
+        raise InvalidOperationError(
+            "Tensor.backward: trying to run backward through the graph a second time: its saved values were "
+            "freed after the first backward; call backward(retain_graph=True) the first time"
         )
 
 
@@ -100,21 +120,6 @@ def unbroadcast(grad, shape):
 
 
 unbroadcast_grad = unbroadcast  # the spelling of reference document 004
-
-
-def normalize_axes(axis, ndim):
-    """`axis` (None, an int or a sequence, negatives allowed) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, int):
-        axis = (axis,)
-    axes = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        axes.append(a % max(ndim, 1))
-    return tuple(sorted(axes))
 
 
 # --- grad mode ---------------------------------------------------------------------------------

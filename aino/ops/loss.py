@@ -11,6 +11,10 @@ perhaps smoothed and weighted) and p = softmax(z):
     loss = -sum_c q_c log p_c          dloss/dz = p * sum_c q_c - q
 
 which for a plain one-hot y (sum_c y_c = 1) averaged over N samples is the famous (softmax(z) - y) / N.
+
+Extreme logits stay finite wherever PyTorch's are: the shift by the max keeps exp from overflowing
+(z = +-float max, or -inf), and a class with q_c = 0 adds nothing to the sum (0 log 0 = 0) even where
+log p_c = -inf, which the plain product 0 * -inf would turn into NaN.
 """
 
 from aino.ops.function import Function
@@ -49,6 +53,16 @@ class ReducedLoss(Function):
         if self.reduction != "none":
             grad = self.xp.broadcast_to(grad, self.loss_shape)
         return grad if self.weight is None else grad * self.weight
+
+
+def cross_entropies(xp, q, log_p, axis):
+    """-sum_c q_c log p_c along `axis`, with 0 log 0 = 0: a class the target does not hold counts 0 even where
+    log p_c = -inf. The plain sum is taken first; only a position that came out inf or NaN is summed again with
+    the zeros left out, so ordinary inputs pay one check over the positions, not a pass over every class."""
+    losses = -(q * log_p).sum(axis=axis)
+    if not bool(xp.isfinite(losses).all()):
+        losses = -xp.where(q != 0, q * log_p, 0).sum(axis=axis)
+    return losses
 
 
 class MSE(ReducedLoss):
@@ -116,8 +130,9 @@ class BCEWithLogits(ReducedLoss):
     def forward(self, x):
         xp, y = self.xp, self.target
         self.log_weight = 1 if self.pos_weight is None else 1 + (self.pos_weight - 1) * y
-        softplus_neg = xp.logaddexp(0, -x)  # log(1 + e^-x) without overflow
-        self.sigmoid_neg = xp.exp(-(softplus_neg + x))  # sigmoid(-x) = e^-softplus(x), and softplus(x) = softplus(-x) + x
+        tail = xp.log1p(xp.exp(-xp.abs(x)))  # log(1 + e^-|x|): softplus(+-x) = max(+-x, 0) + tail, never overflowing
+        softplus_neg = xp.maximum(-x, 0) + tail  # log(1 + e^-x)
+        self.sigmoid_neg = xp.exp(-(xp.maximum(x, 0) + tail))  # sigmoid(-x) = e^-softplus(x): 1 at x = -inf, 0 at +inf
         losses = (1 - y) * x + self.log_weight * softplus_neg
         return self.reduce(losses, x.dtype)
 
@@ -143,7 +158,7 @@ class SoftmaxCrossEntropy(ReducedLoss):
         total = e.sum(axis=axis, keepdims=True)
         self.p = e / total
         log_p = shifted - xp.log(total)
-        return self.reduce(-(q * log_p).sum(axis=axis), z.dtype)
+        return self.reduce(cross_entropies(xp, q, log_p, axis), z.dtype)
 
     def backward(self, grad):
         q, axis = self.target, self.axis
@@ -161,7 +176,7 @@ class NLL(ReducedLoss):
         self.axis = axis
 
     def forward(self, x):
-        return self.reduce(-(self.target * x).sum(axis=self.axis), x.dtype)
+        return self.reduce(cross_entropies(self.xp, self.target, x, self.axis), x.dtype)
 
     def backward(self, grad):
         return -self.target * self.xp.expand_dims(self.spread(grad), self.axis)

@@ -1,22 +1,29 @@
 """Matrix products: `a @ b` (with NumPy's batching and 1-D rules) and the fused `linear` of a dense layer."""
 
 from aino.ops.function import Function, unbroadcast
+from aino.validation import check_broadcast
 
 
 class MatMul(Function):
     """a @ b; d/da = grad @ b^T, d/db = a^T @ grad (summed over broadcast batch axes)."""
 
     def forward(self, a, b):
-        inner_a = a.shape[-1] if a.ndim else None
-        inner_b = b.shape[-2] if b.ndim >= 2 else (b.shape[0] if b.ndim else None)
-        if inner_a is None or inner_b is None or inner_a != inner_b:
+        if not a.ndim or not b.ndim:
+            raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} "
+                             f"and {tuple(b.shape)} (use * to multiply by a number)")
+        inner_a, inner_b = a.shape[-1], b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        if inner_a != inner_b:
             raise ValueError(
                 f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: "
                 f"the last axis of the first ({inner_a}) must equal the "
                 f"{'first' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
             )
         self.a, self.b = a, b
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # the batch axes (all but the last two) do not broadcast
+            check_broadcast("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+            raise
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -48,6 +55,10 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias=None):
+        if not x.ndim or weight.ndim != 2 or (bias is not None and bias.ndim > 1):
+            raise ValueError(f"linear: expected an input with at least 1 dimension, a 2-D weight (out_features, "
+                             f"in_features) and a bias of shape (out_features,); got shapes {tuple(x.shape)}, "
+                             f"{tuple(weight.shape)} and {None if bias is None else tuple(bias.shape)}")
         if x.shape[-1] != weight.shape[1]:
             raise ValueError(
                 f"linear: input of shape {tuple(x.shape)} does not fit weight of shape {tuple(weight.shape)}: "
@@ -57,6 +68,9 @@ class Linear(Function):
         # one 2-D product over all leading axes: BLAS runs it much faster than a stack of small ones
         y = x.reshape(-1, x.shape[-1]) @ weight.T
         if bias is not None:
+            if bias.shape not in ((), (1,), weight.shape[:1]):
+                raise ValueError(f"linear: bias of shape {tuple(bias.shape)} does not fit weight of shape "
+                                 f"{tuple(weight.shape)}: expected shape ({weight.shape[0]},)")
             y += bias
         return y.reshape(x.shape[:-1] + (weight.shape[0],))
 

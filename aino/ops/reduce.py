@@ -1,10 +1,11 @@
-"""Reductions over axes: sum, mean, max, min, var.
+"""Reductions over axes: sum, mean, max, min, var; and argmax, argmin (not differentiable).
 
 Each backward first puts the reduced axes back as size-1 axes (`_expand`), then broadcasts the
 gradient over the input's shape.
 """
 
-from aino.ops.function import Function, normalize_axes
+from aino.ops.function import Function
+from aino.validation import check_dim, check_dims, check_real
 
 
 class Reduction(Function):
@@ -15,7 +16,7 @@ class Reduction(Function):
 
     def _setup(self, x):
         self.shape = x.shape
-        self.axes = normalize_axes(self.axis, x.ndim)
+        self.axes = check_dims(self.axis, x.ndim, self.owner)
         self.count = 1
         for a in self.axes:
             self.count *= x.shape[a]
@@ -56,6 +57,8 @@ class Max(Reduction):
 
     def forward(self, x):
         self._setup(x)
+        if not self.count:
+            _refuse_empty(self.owner, x.shape, self.axis)
         kept = getattr(x, self.pick)(axis=self.axes, keepdims=True)
         self.mask = x == kept
         return kept if self.keepdims else kept.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
@@ -77,7 +80,7 @@ class Var(Reduction):
 
     def __init__(self, axis=None, keepdims=False, correction=1):
         super().__init__(axis, keepdims)
-        self.correction = correction
+        self.correction = check_real(correction, "correction", "Tensor.var")
 
     def forward(self, x):
         self._setup(x)
@@ -88,3 +91,23 @@ class Var(Reduction):
 
     def backward(self, grad):
         return self._expand(grad) * (2 / self.divisor if self.divisor else float("nan")) * self.centred
+
+
+def arg_pick(x, pick, axis=None, keepdims=False):
+    """The indices of the maxima (pick="argmax") or minima ("argmin") of array `x`: over the flattened
+    array for axis=None, as PyTorch; int64."""
+    owner = f"Tensor.{pick}"
+    if axis is not None:
+        axis = check_dim(axis, x.ndim, owner)
+        if not x.ndim:
+            axis = None  # a 0-d tensor has its one value at index 0, as in PyTorch
+    if (axis is None and not x.size) or (axis is not None and not x.shape[axis]):
+        _refuse_empty(owner, x.shape, axis)
+    return getattr(x, pick)(axis=axis, keepdims=keepdims).astype("int64")
+
+
+def _refuse_empty(owner, shape, axis):
+    """The ValueError for a max, min, argmax or argmin over no values (as PyTorch, which has no identity for them)."""
+    where = "a non-empty tensor" if axis is None else f"dim={axis!r} to be non-empty"
+    raise ValueError(f"{owner}: expected {where} (a maximum or minimum of no values does not exist), "
+                     f"got shape {tuple(shape)}")

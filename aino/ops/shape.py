@@ -4,13 +4,19 @@ Their derivatives move the gradient back the same way: a reshape's backward resh
 shape, a transpose's transposes back, a concatenation's splits.
 """
 
-from aino.ops.function import Function, normalize_axes, unbroadcast
+import numbers
+
+from aino.ops.function import Function, unbroadcast
+from aino.validation import as_shape, check_dim, check_dims
 
 
 class Reshape(Function):
     """x with a new shape (same values in the same order); the gradient is reshaped back."""
 
     def __init__(self, shape=None):
+        if shape and min(shape) < -1:
+            raise ValueError(f"Tensor.reshape: invalid size {min(shape)} in shape {shape} (expected sizes >= 0, "
+                             f"or one -1 for the size that fits)")
         self.shape = shape
 
     def target(self, shape):
@@ -19,7 +25,13 @@ class Reshape(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x.reshape(self.target(x.shape))
+        shape = self.target(x.shape)
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"{self.owner}: cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) "
+                             f"into shape {shape} (expected as many elements, and at most one -1, which must "
+                             f"stand for a unique size)") from None
 
     def backward(self, grad):
         return grad.reshape(self.in_shape)
@@ -32,9 +44,13 @@ class Flatten(Reshape):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def target(self, shape):
+        start = check_dim(self.start_dim, len(shape), self.owner, "start_dim")
+        end = check_dim(self.end_dim, len(shape), self.owner, "end_dim")
+        if start > end:
+            raise ValueError(f"{self.owner}: start_dim cannot come after end_dim, got start_dim={self.start_dim}, "
+                             f"end_dim={self.end_dim} for a tensor with {len(shape)} dimensions")
         if not shape:
             return (1,)
-        start, end = normalize_axes((self.start_dim, self.end_dim), len(shape))
         merged = 1
         for n in shape[start : end + 1]:
             merged *= n
@@ -50,7 +66,7 @@ class Squeeze(Reshape):
     def target(self, shape):
         if self.axis is None:
             return tuple(n for n in shape if n != 1)
-        axes = normalize_axes(self.axis, len(shape))
+        axes = check_dims(self.axis, len(shape), self.owner)
         return tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
 
 
@@ -61,7 +77,7 @@ class Unsqueeze(Reshape):
         self.axis = axis
 
     def target(self, shape):
-        axis = normalize_axes(self.axis, len(shape) + 1)[0]
+        axis = check_dim(self.axis, len(shape) + 1, self.owner)
         return shape[:axis] + (1,) + shape[axis:]
 
 
@@ -72,7 +88,7 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x):
-        self.axes = tuple(range(x.ndim - 1, -1, -1)) if self.axes is None else normalize_axes_order(self.axes, x.ndim)
+        self.axes = tuple(range(x.ndim - 1, -1, -1)) if self.axes is None else permutation(self.axes, x.ndim)
         return x.transpose(self.axes)
 
     def backward(self, grad):
@@ -82,11 +98,12 @@ class Transpose(Function):
         return grad.transpose(inverse)
 
 
-def normalize_axes_order(axes, ndim):
-    """A permutation of the axes, negatives allowed, checked."""
-    order = tuple(int(a) % ndim if ndim else 0 for a in axes)
+def permutation(axes, ndim, owner="Tensor.permute"):
+    """`axes` (negatives allowed) as a permutation of the `ndim` axes, each checked: every axis once."""
+    order = tuple(check_dim(a, ndim, owner) for a in axes) if ndim else tuple(axes)
     if sorted(order) != list(range(ndim)):
-        raise ValueError(f"permute: {tuple(axes)} is not a permutation of the {ndim} axes")
+        raise ValueError(f"{owner}: dims {tuple(axes)} are not a permutation of the {ndim} dims "
+                         f"(expected each of 0..{ndim - 1} once)")
     return order
 
 
@@ -99,8 +116,15 @@ class Expand(Function):
     def forward(self, x):
         self.in_shape = x.shape
         lead = len(self.shape) - x.ndim
+        if lead < 0 or -1 in self.shape[:lead]:
+            raise ValueError(f"{self.owner}: cannot expand shape {tuple(x.shape)} to {self.shape}: expected at "
+                             f"least {x.ndim} sizes, and -1 (keep the size) only where the tensor has a dimension")
         shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(self.shape))
-        return self.xp.broadcast_to(x, shape)
+        try:
+            return self.xp.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"{self.owner}: cannot expand shape {tuple(x.shape)} to {self.shape}: each size must "
+                             f"equal the tensor's, or the tensor's must be 1 (sizes >= 0; -1 keeps one)") from None
 
     def backward(self, grad):
         return unbroadcast(grad, self.in_shape)
@@ -110,11 +134,22 @@ class Concatenate(Function):
     """Inputs joined along `axis`; the gradient is split back into their sizes."""
 
     name = "cat"
+    owner = "aino.cat"
 
     def __init__(self, axis=0):
         self.axis = axis
 
     def forward(self, *arrays):
+        first = arrays[0]
+        if not first.ndim:
+            raise ValueError(f"{self.owner}: zero-dimensional tensors cannot be concatenated (expected tensors "
+                             f"with at least 1 dimension; use aino.stack)")
+        self.axis = axis = check_dim(self.axis, first.ndim, self.owner)
+        rest = first.shape[:axis] + first.shape[axis + 1:]  # the sizes that must match
+        for number, a in enumerate(arrays):
+            if a.ndim != first.ndim or a.shape[:axis] + a.shape[axis + 1:] != rest:
+                raise ValueError(f"{self.owner}: sizes of tensors must match except in dim {axis}: tensor 0 has "
+                                 f"shape {tuple(first.shape)}, tensor {number} has {tuple(a.shape)}")
         self.bounds = []
         end = 0
         for a in arrays[:-1]:
@@ -129,10 +164,18 @@ class Concatenate(Function):
 class Stack(Function):
     """Inputs (of one shape) stacked along a new axis; the gradient is unstacked."""
 
+    owner = "aino.stack"
+
     def __init__(self, axis=0):
         self.axis = axis
 
     def forward(self, *arrays):
+        first = arrays[0]
+        self.axis = check_dim(self.axis, first.ndim + 1, self.owner)
+        for number, a in enumerate(arrays):
+            if a.shape != first.shape:
+                raise ValueError(f"{self.owner}: expected tensors of one shape, got {tuple(first.shape)} "
+                                 f"(tensor 0) and {tuple(a.shape)} (tensor {number})")
         return self.xp.stack(arrays, axis=self.axis)
 
     def backward(self, grad):
@@ -147,18 +190,21 @@ class Pad2d(Function):
     """
 
     def __init__(self, padding, value=0.0):
-        if isinstance(padding, int):
-            padding = (padding,) * 4
-        elif len(padding) == 2:
-            padding = (padding[1], padding[1], padding[0], padding[0])
-        elif len(padding) != 4:
-            raise ValueError(f"pad2d: padding must be an int, (ph, pw) or (left, right, top, bottom), got {padding!r}")
-        self.left, self.right, self.top, self.bottom = (int(p) for p in padding)
+        sizes = as_shape((padding,) if isinstance(padding, (tuple, list)) else (padding,) * 4, "Tensor.pad2d",
+                         "padding", minimum=0)
+        if len(sizes) == 2:
+            sizes = (sizes[1], sizes[1], sizes[0], sizes[0])
+        elif len(sizes) != 4:
+            raise ValueError(f"Tensor.pad2d: padding must be an int, (ph, pw) or (left, right, top, bottom), "
+                             f"got {padding!r}")
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"Tensor.pad2d: value must be a number, got {type(value).__name__} {value!r:.60}")
+        self.left, self.right, self.top, self.bottom = sizes
         self.value = value
 
     def forward(self, x):
         if x.ndim < 2:
-            raise ValueError(f"pad2d needs at least 2 dimensions, got shape {x.shape}")
+            raise ValueError(f"Tensor.pad2d: expected at least 2 dimensions, got shape {tuple(x.shape)}")
         widths = [(0, 0)] * (x.ndim - 2) + [(self.top, self.bottom), (self.left, self.right)]
         return self.xp.pad(x, widths, mode="constant", constant_values=self.value)
 

@@ -3,7 +3,7 @@
 import math
 
 from aino.backend import array_module
-from aino.optim.optimizer import Optimizer, with_weight_decay, zeros_state
+from aino.optim.optimizer import Optimizer, check_betas, with_weight_decay, zeros_state
 
 
 class Adam(Optimizer):
@@ -25,6 +25,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  decay=0, beta1=None, beta2=None, epsilon=None, decoupled_weight_decay=False):
+        betas = check_betas(type(self).__name__, betas)
         betas = (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
         eps = eps if epsilon is None else epsilon
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,

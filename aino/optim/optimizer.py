@@ -11,8 +11,11 @@ change of one parameter array `p`. `state` is that parameter's own dict (momentu
 `group` its settings (`lr`, `momentum`, ...). Everything else lives here, once.
 """
 
+import numbers
+
 from aino.backend import array_module
 from aino.trace import hooks
+from aino.validation import check_bool, check_real
 
 
 class Optimizer:
@@ -35,8 +38,15 @@ class Optimizer:
 
     def add_param_group(self, group):
         """Add a dict `{"params": [...], setting: value, ...}`; missing settings take the defaults."""
+        owner = type(self).__name__
+        if not isinstance(group, dict):
+            raise TypeError(f"{owner}: a parameter group must be a dict {{'params': [...], ...}}, "
+                            f"got {type(group).__name__}")
+        if "params" not in group:
+            raise ValueError(f"{owner}: parameter group didn't specify a value of required optimization parameter "
+                             f"params (expected {{'params': [...], setting: value}}, got keys {sorted(group)})")
         group = dict(group)
-        group["params"] = _as_parameter_list(group.get("params"), type(self).__name__)
+        group["params"] = _as_parameter_list(group["params"], owner)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
@@ -53,12 +63,18 @@ class Optimizer:
         owner = type(self).__name__
         for name in ("lr", "momentum", "weight_decay", "decay", "eps"):
             if name in group:
-                _check_at_least(owner, name, group[name], 0)
+                check_real(group[name], name, owner, minimum=0)
+        if "dampening" in group:
+            check_real(group["dampening"], "dampening", owner)
+        for name in ("nesterov", "amsgrad", "centered", "decoupled_weight_decay"):
+            if name in group:
+                check_bool(group[name], name, owner)
         if "alpha" in group:
             _check_fraction(owner, "alpha", group["alpha"])
         if "betas" in group:
-            _check_fraction(owner, "beta1 (betas[0])", group["betas"][0])
-            _check_fraction(owner, "beta2 (betas[1])", group["betas"][1])
+            beta1, beta2 = check_betas(owner, group["betas"])
+            _check_fraction(owner, "beta1 (betas[0])", beta1)
+            _check_fraction(owner, "beta2 (betas[1])", beta2)
 
     @property
     def lr(self):
@@ -68,7 +84,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        _check_at_least(type(self).__name__, "lr", value, 0)
+        check_real(value, "lr", type(self).__name__, minimum=0)
         for group in self.param_groups:
             group["lr"] = value
             group["initial_lr"] = value
@@ -77,14 +93,18 @@ class Optimizer:
     def step(self, closure=None):
         """Update every parameter that has a gradient, in place. `closure` (optional) recomputes and
         returns the loss, which `step` then returns."""
+        if closure is not None and not callable(closure):
+            raise TypeError(f"{type(self).__name__}.step: closure must be callable (or None), "
+                            f"got {type(closure).__name__}")
         loss = closure() if closure is not None else None
+        pending = [(param, group) for group in self.param_groups for param in group["params"] if param.grad is not None]
+        for param, _ in pending:  # all checked before anything changes
+            if param.grad.data.shape != param.data.shape:
+                raise ValueError(f"{type(self).__name__}.step: a parameter of shape {tuple(param.data.shape)} "
+                                 f"has a gradient of shape {tuple(param.grad.data.shape)} (expected the same)")
         if hooks.active: hooks.before_step(self)  # noqa: E701  (aino.trace)
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                state = self.state.setdefault(id(param), {})
-                self._update(param.data, param.grad.data, state, group)
+        for param, group in pending:
+            self._update(param.data, param.grad.data, self.state.setdefault(id(param), {}), group)
         self.iterations += 1
         if hooks.active: hooks.after_step(self)  # noqa: E701  (aino.trace: a step ends here)
         return loss
@@ -134,27 +154,35 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Restore what `state_dict()` returned (for an optimizer over parameters of the same shapes),
         so training continues exactly where it stopped. Arrays are copied into each parameter's
-        array module and dtype."""
-        name = type(self).__name__
-        groups = state_dict["param_groups"]
+        array module and dtype. Everything is checked before anything changes: a state dict of another
+        layout, group count, parameter count or state shape is a ValueError saying which."""
+        name = f"{type(self).__name__}.load_state_dict"
+        groups, saved_state, iterations = _read_state_dict(state_dict, name)
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: expected {len(self.param_groups)} parameter "
+            raise ValueError(f"{name}: expected {len(self.param_groups)} parameter "
                              f"groups, got {len(groups)}")
         by_index = {}
         for number, (mine, saved) in enumerate(zip(self.param_groups, groups)):
             if len(saved["params"]) != len(mine["params"]):
-                raise ValueError(f"{name}.load_state_dict: group {number} has {len(mine['params'])} "
+                raise ValueError(f"{name}: group {number} has {len(mine['params'])} "
                                  f"parameters, the saved one {len(saved['params'])}")
             by_index.update(zip(saved["params"], mine["params"]))
         new_state = {}
-        for index, values in state_dict["state"].items():
-            param = by_index[int(index)]
+        for index, values in saved_state.items():
+            if index not in by_index:
+                raise ValueError(f"{name}: the state names parameter {index}, which no saved group lists "
+                                 f"(expected one of {sorted(by_index)})")
+            param = by_index[index]
             new_state[id(param)] = {key: _restore(key, value, param.data, name)
                                     for key, value in values.items() if value is not None}
+        new_groups = [{**mine, **{key: value for key, value in saved.items() if key != "params"}}
+                      for mine, saved in zip(self.param_groups, groups)]
+        for group in new_groups:
+            self._check_group(group)
         self.state = new_state
-        for mine, saved in zip(self.param_groups, groups):
-            mine.update({key: value for key, value in saved.items() if key != "params"})
-        self.iterations = int(state_dict.get("iterations", 0))
+        for mine, group in zip(self.param_groups, new_groups):
+            mine.update(group)
+        self.iterations = iterations
 
     def __repr__(self):
         def settings(group):
@@ -180,15 +208,16 @@ def with_weight_decay(g, p, weight_decay):
     return g + weight_decay * p if weight_decay != 0 else g
 
 
-def _check_at_least(owner, name, value, low):
-    """ValueError `SGD: lr must be >= 0, got -1` unless value >= low (NaN fails too)."""
-    if not value >= low:
-        raise ValueError(f"{owner}: {name} must be >= {low}, got {value!r}")
+def check_betas(owner, betas):
+    """`betas` as a pair (beta1, beta2); anything else (one number, three) is a TypeError."""
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r:.60}")
+    return tuple(betas)
 
 
 def _check_fraction(owner, name, value):
-    """ValueError unless 0 <= value < 1 (betas, alpha)."""
-    if not 0 <= value < 1:
+    """ValueError unless 0 <= value < 1 (betas, alpha); TypeError for a non-number."""
+    if not 0 <= check_real(value, name, owner) < 1:
         raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}")
 
 
@@ -200,7 +229,7 @@ def _as_groups(params, owner):
         params = params()  # e.g. the bound method model.parameters
     if isinstance(params, dict):
         params = [params]
-    if hasattr(params, "data") or not hasattr(params, "__iter__"):
+    if hasattr(params, "data") or isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
         raise TypeError(f"{owner}: params must be a list of parameters (or of parameter groups), "
                         f"got {type(params).__name__}")
     params = list(params)
@@ -209,18 +238,25 @@ def _as_groups(params, owner):
                          f"e.g. {owner}(model.parameters())")
     if all(isinstance(p, dict) for p in params):
         return params
+    if any(isinstance(p, dict) for p in params):
+        raise TypeError(f"{owner}: params must be all parameters or all parameter groups (dicts), got a mix")
     return [{"params": params}]
 
 
 def _as_parameter_list(params, owner):
+    """A group's `params` as a list of parameters (objects with .data and .grad), each at most once."""
     if callable(params):
         params = params()
     if hasattr(params, "data"):
         params = [params]
-    params = list(params) if params is not None else []
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"{owner}: a group's params must be a list of parameters, got {type(params).__name__}")
+    params = list(params)
     for param in params:
         if isinstance(param, dict) or not (hasattr(param, "data") and hasattr(param, "grad")):
             raise TypeError(f"{owner}: expected parameters with .data and .grad, got {type(param).__name__}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError(f"{owner}: a parameter appears twice in one group (it would be updated twice per step)")
     return params
 
 
@@ -228,12 +264,62 @@ def _copy(value):
     return value.copy() if hasattr(value, "shape") else value
 
 
+def _read_state_dict(state_dict, owner):
+    """(param_groups, state keyed by int index, iterations) from a saved state dict, its layout checked:
+    a dict with "state" and "param_groups", groups that list distinct integer indices, a state of dicts."""
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{owner}: expected a dict as state_dict() returns, got {type(state_dict).__name__}")
+    missing = [key for key in ("state", "param_groups") if key not in state_dict]
+    if missing:
+        raise ValueError(f"{owner}: expected keys 'state' and 'param_groups' (as state_dict() returns), "
+                         f"missing {missing}; got keys {sorted(map(str, state_dict))}")
+    groups, state = state_dict["param_groups"], state_dict["state"]
+    if not isinstance(groups, (list, tuple)) or not all(isinstance(g, dict) and "params" in g for g in groups):
+        raise ValueError(f"{owner}: param_groups must be a list of dicts, each with a 'params' list")
+    seen = []
+    for group in groups:
+        if not isinstance(group["params"], (list, tuple)) or not all(_is_index(i) for i in group["params"]):
+            raise ValueError(f"{owner}: a group's 'params' must be a list of parameter indices (integers >= 0), "
+                             f"got {group['params']!r:.60}")
+        seen += [int(i) for i in group["params"]]
+    if len(set(seen)) != len(seen):
+        raise ValueError(f"{owner}: a parameter index appears twice in param_groups")
+    if not isinstance(state, dict) or not all(_is_index(k) and isinstance(v, dict) for k, v in state.items()):
+        raise ValueError(f"{owner}: state must be a dict {{parameter index: {{name: array or number}}}}")
+    iterations = state_dict.get("iterations", 0)
+    if not _is_index(iterations):
+        raise ValueError(f"{owner}: iterations must be an integer >= 0, got {iterations!r:.60}")
+    groups = [{**group, "params": [int(i) for i in group["params"]]} for group in groups]
+    return groups, {int(k): v for k, v in state.items()}, int(iterations)
+
+
+def _is_index(value):
+    """True for an integer >= 0, also written as a string of digits (as a JSON round trip leaves dict keys)."""
+    if isinstance(value, str):
+        return value.isdigit()
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
+
+
 def _restore(key, value, like, owner):
+    """A saved state entry for a parameter shaped like `like`: an int for "step", else an array copied to
+    the parameter's device and dtype, refused unless it holds numbers of the parameter's shape."""
     if key == "step":
-        return int(value)
+        try:  # a number, a 0-d array or a one-element tensor (PyTorch saves the step as one)
+            step = -1.0 if isinstance(value, (str, bytes, bool)) else float(value)
+        except (TypeError, ValueError):
+            step = -1.0
+        if not (step >= 0 and step.is_integer()):
+            raise ValueError(f"{owner}: state 'step' must be a whole number >= 0, got {value!r:.60}")
+        return int(step)
     xp = array_module(like)
-    array = xp.array(value, dtype=like.dtype)  # a copy, on the parameter's device and in its dtype
+    kind = getattr(getattr(value, "dtype", None), "kind", None)  # None for lists and PyTorch tensors
+    if isinstance(value, (str, bytes)) or kind not in (None, "b", "i", "u", "f"):
+        raise ValueError(f"{owner}: state {key!r} must be an array of numbers, got {type(value).__name__}")
+    try:
+        array = xp.array(value, dtype=like.dtype)  # a copy, on the parameter's device and in its dtype
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: state {key!r} must be an array of numbers, got {type(value).__name__}") from None
     if array.shape != like.shape:
-        raise ValueError(f"{owner}.load_state_dict: state {key!r} has shape {array.shape}, "
+        raise ValueError(f"{owner}: state {key!r} has shape {array.shape}, "
                          f"the parameter {like.shape}")
     return array

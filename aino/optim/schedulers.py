@@ -11,8 +11,10 @@ Call `scheduler.step()` once per epoch, after `optimizer.step()`. `last_epoch` c
 """
 
 import math
+import numbers
 
 from aino.optim.optimizer import Optimizer
+from aino.validation import check_positive_int, check_positive_number, check_real
 
 
 class LRScheduler:
@@ -21,6 +23,7 @@ class LRScheduler:
     def __init__(self, optimizer):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an aino optimizer, got {type(optimizer).__name__}")
+        self._check_settings()
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = -1
@@ -28,6 +31,9 @@ class LRScheduler:
 
     def get_lr(self):
         raise NotImplementedError
+
+    def _check_settings(self):
+        """Raise TypeError or ValueError naming a setting (step_size, gamma, ...) that is out of range."""
 
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -49,8 +55,26 @@ class LRScheduler:
                 for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update({key: (list(value) if isinstance(value, list) else value)
+        """Restore what `state_dict()` returned. Each entry must be one this scheduler has, of the same kind
+        (a number, or a list of one number per parameter group), and the settings must pass the checks
+        of the constructor; otherwise a ValueError says which, and nothing changes."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{owner}: expected a dict as state_dict() returns, got {type(state_dict).__name__}")
+        mine = self.state_dict()
+        unknown = sorted(map(str, set(state_dict) - set(mine)))
+        if unknown:
+            raise ValueError(f"{owner}: unknown entries {unknown} (expected some of {sorted(mine)})")
+        for key, value in state_dict.items():
+            _check_like(owner, key, value, mine[key])
+        previous = dict(self.__dict__)
+        self.__dict__.update({key: (list(value) if isinstance(value, (list, tuple)) else value)
                               for key, value in state_dict.items()})
+        try:
+            self._check_settings()
+        except (TypeError, ValueError):
+            self.__dict__ = previous
+            raise
 
     def __repr__(self):
         settings = ", ".join(f"{k}={v!r}" for k, v in self.state_dict().items()
@@ -65,11 +89,13 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if not (isinstance(step_size, int) and step_size >= 1):
-            raise ValueError(f"StepLR: step_size must be a whole number >= 1, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer)
+
+    def _check_settings(self):
+        check_positive_int(self.step_size, "step_size", type(self).__name__)
+        check_real(self.gamma, "gamma", type(self).__name__, minimum=0)
 
     def get_lr(self):
         # PyTorch's chained form: the current lr, times gamma at each multiple of step_size.
@@ -88,6 +114,9 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer)
 
+    def _check_settings(self):
+        check_real(self.gamma, "gamma", type(self).__name__, minimum=0)
+
     def get_lr(self):
         if self.last_epoch == 0:
             return self._current_lrs()
@@ -103,12 +132,31 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0):
-        if not T_max > 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer)
 
+    def _check_settings(self):
+        check_positive_number(self.T_max, "T_max", type(self).__name__)
+        check_real(self.eta_min, "eta_min", type(self).__name__, minimum=0)
+
     def get_lr(self):
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
+
+
+def _check_like(owner, key, value, like):
+    """ValueError unless a loaded `value` is of the kind of this scheduler's own `like`: a number (an integer
+    for last_epoch), or a list of numbers as long as `like` (one per parameter group)."""
+    def number(v, integer):
+        return (isinstance(v, numbers.Real) and not isinstance(v, bool)
+                and (not integer or isinstance(v, numbers.Integral)))
+
+    if isinstance(like, list):
+        ok = isinstance(value, (list, tuple)) and len(value) == len(like) and all(number(v, False) for v in value)
+        expected = f"a list of {len(like)} numbers (one per parameter group)"
+    else:
+        ok = number(value, key == "last_epoch")
+        expected = "an integer" if key == "last_epoch" else "a number"
+    if not ok:
+        raise ValueError(f"{owner}: {key!r} must be {expected}, got {value!r:.60}")

@@ -1,43 +1,64 @@
 """detect_anomaly(): stop at the first op that turns finite numbers into NaN or inf, and say where.
 
-    with aino.trace.detect_anomaly():
+    with aino.trace.detect_anomaly(model):
         loss = loss_fn(model(X), y)      # FloatingPointError: op 'log' in layer '3' (Log) produced -inf ...
-        loss.backward()                  # ... or: backward of op 'div' produced NaN gradients
+        loss.backward()                  # ... or: in backward, op 'sqrt' in layer '1' (Norm) returned inf ...
 
-How: on entering, `Function.apply` (the one door every op goes through) is wrapped by a version that
-checks each output; on leaving, the original is put back, so outside the context nothing changes and
-nothing is paid. The layer is the innermost aino.nn Module whose forward is running, found on the call
-stack only when an anomaly is found. Backward is checked through the gradient hook of run_backward:
-the first non-finite gradient names the op that produced the tensor receiving it.
+Forward: on entering, `Function.apply` (the one door every op goes through) is wrapped by a version that
+checks each output, and remembers, on each op that joins the graph, the layer it ran in: the innermost
+aino.nn Module whose forward is running, found on the call stack. On leaving, the original is put back,
+so outside the context nothing changes and nothing is paid.
+
+Backward: run_backward reports each op right after its backward ran (`hooks.op_backward`), with the
+gradients it returns for its inputs. The first op that turns a finite gradient of its output into a NaN
+or inf gradient of an input is the culprit (as PyTorch's anomaly mode checks each backward function's
+outputs): typically a derivative that is infinite where forward was fine, such as sqrt or log at 0. Its
+layer is the one remembered from forward, named as in `model.named_modules()` when `model` is given.
 """
 
 import sys
 
 import numpy
 
+from aino.backend import array_module
 from aino.trace import hooks
+from aino.validation import check_bool
 
 _depth = 0
 _original_apply = None
+_names = []  # a stack: the module names of each active detect_anomaly
+_Module = None  # aino.nn.Module, set on entering (aino.nn imports this package, so not at the top)
+LAYER = "_anomaly_layer"  # the attribute, on an op recorded in the graph, naming the module it ran in
+UNKNOWN = object()  # an op recorded before detect_anomaly was entered
 
 
 class detect_anomaly(hooks.Listener):
-    """Context manager: the first op whose output (or gradient) holds NaN or inf raises FloatingPointError
-    naming the op and the layer. `model` (optional) lets the message use the layer's dotted name."""
+    """Context manager: the first op whose output (or, in backward, whose input gradient) holds NaN or inf
+    raises FloatingPointError naming the op and the layer. `model` (optional, an aino.nn Module) lets the
+    message use the layer's dotted name; `check_backward=False` checks forward only."""
 
     def __init__(self, model=None, check_backward=True):
+        from aino.nn.module import Module
+
+        if model is not None and not isinstance(model, Module):
+            raise TypeError(f"detect_anomaly: model must be an aino.nn Module (to name its layers) or None, "
+                            f"got {type(model).__name__}")
         self.model = model
-        self.check_backward = check_backward
+        self.check_backward = check_bool(check_backward, "check_backward", "detect_anomaly")
+        self._root = None
 
     def __enter__(self):
-        global _depth, _original_apply
+        global _depth, _original_apply, _Module
+        from aino.nn.module import Module
         from aino.ops.function import Function
 
         if _depth == 0:
             _original_apply = Function.__dict__["apply"]
             Function.apply = classmethod(_checked_apply)
+            _Module = Module
         _depth += 1
-        _names.append(self._module_names())
+        self.names = {} if self.model is None else {id(m): name for name, m in self.model.named_modules()}
+        _names.append(self.names)
         if self.check_backward:
             hooks.attach(self)
         return self
@@ -53,49 +74,80 @@ class detect_anomaly(hooks.Listener):
             Function.apply = _original_apply
         return False
 
-    def node_gradient(self, node, grad):
-        if grad.dtype.kind in "fc" and not bool(_xp(grad).isfinite(grad).all()):
-            op = _op_name(node._ctx) if node._ctx is not None else "a leaf tensor"
+    def backward_started(self, root, grad):
+        self._root = root
+
+    def op_backward(self, fn, grad, input_grads):
+        """The op's gradient for each input that wants one must be finite (its output's gradient was)."""
+        for i, (parent, g) in enumerate(zip(fn.parents, input_grads)):
+            if g is None or not parent.requires_grad or _finite(g):
+                continue
             raise FloatingPointError(
-                f"detect_anomaly: in backward, the gradient arriving at the output of op {op!r} holds "
-                f"{_what(grad)}: the backward of the op that used this output produced it. Shape "
-                f"{tuple(grad.shape)}.")
+                f"detect_anomaly: in backward, op {_op_name(fn)!r} {self._layer_of(fn)} returned {_what(g)} in its "
+                f"gradient for input {i} (shape {tuple(g.shape)}) from a finite gradient of its output: its "
+                f"derivative is not finite at the values its forward saw (as for sqrt or log at 0, or a division "
+                f"by 0).")
 
-    def _module_names(self):
-        if self.model is None or not hasattr(self.model, "named_modules"):
-            return {}
-        return {id(module): name for name, module in self.model.named_modules()}
+    def node_gradient(self, node, grad):
+        """Every op's backward was checked as it ran, so a gradient that arrives non-finite came from no op."""
+        if _finite(grad):
+            return
+        if node is self._root:
+            raise FloatingPointError(f"detect_anomaly: backward was started with a gradient holding {_what(grad)}.")
+        where = (f"the output of op {_op_name(node._ctx)!r} {self._layer_of(node._ctx)}" if node._ctx is not None
+                 else "a leaf tensor")
+        raise FloatingPointError(
+            f"detect_anomaly: in backward, the gradient arriving at {where} holds {_what(grad)}, although every "
+            f"op's backward returned finite gradients: adding up (or casting to the tensor's dtype) the gradients "
+            f"of the tensor's several uses overflowed. Shape {tuple(grad.shape)}.")
 
-
-_names = []  # a stack: the module names of each active detect_anomaly
+    def _layer_of(self, fn):
+        module = getattr(fn, LAYER, UNKNOWN)
+        if module is UNKNOWN:
+            return "(its forward ran before detect_anomaly was entered, so its layer is unknown)"
+        return _label(module, self.names)
 
 
 def _checked_apply(cls, *tensors, **options):
     out = _original_apply.__func__(cls, *tensors, **options)
+    if out._ctx is not None:  # backward may need to say where this op ran
+        setattr(out._ctx, LAYER, _running_module())
     data = out.data
-    if data.dtype.kind in "fc" and not bool(_xp(data).isfinite(data).all()):
-        inputs_finite = all(bool(_xp(t.data).isfinite(t.data).all()) for t in tensors if t.data.dtype.kind in "fc")
+    if data.dtype.kind in "fc" and not _finite(data):
+        inputs_finite = all(_finite(t.data) for t in tensors if t.data.dtype.kind in "fc")
         raise FloatingPointError(
-            f"detect_anomaly: op {_op_name(cls)!r} {_layer()} produced {_what(data)} "
+            f"detect_anomaly: op {_op_name(cls)!r} {_label(_running_module(), _names[-1] if _names else {})} "
+            f"produced {_what(data)} "
             + ("from finite inputs" if inputs_finite else "(its inputs already held NaN or inf)")
             + f"; input shapes {[tuple(t.shape) for t in tensors]}, output shape {tuple(data.shape)}.")
     return out
 
 
-def _layer():
-    """'in layer NAME (Type)' for the innermost Module whose forward is running, or 'outside any layer'."""
-    from aino.nn.module import Module
-
-    frame = sys._getframe(2)
+def _running_module():
+    """The innermost aino.nn Module whose forward is running (on the call stack), or None."""
+    frame = sys._getframe(2)  # past this function and _checked_apply
     while frame is not None:
-        owner = frame.f_locals.get("self")
-        if frame.f_code.co_name == "forward" and isinstance(owner, Module):
-            names = _names[-1] if _names else {}
-            name = names.get(id(owner))
-            label = f"{name!r} ({type(owner).__name__})" if name else repr(owner)
-            return f"in layer {label}"
+        if frame.f_code.co_name == "forward" and isinstance(frame.f_locals.get("self"), _Module):
+            return frame.f_locals["self"]
         frame = frame.f_back
-    return "outside any layer"
+    return None
+
+
+def _label(module, names):
+    """'in layer NAME (Type)', by the model's dotted name when known, or 'outside any layer'."""
+    if module is None:
+        return "outside any layer"
+    name = names.get(id(module))
+    if name == "":
+        return f"in the model's own forward ({type(module).__name__})"
+    if name:
+        return f"in layer {name!r} ({type(module).__name__})"
+    text = repr(module)
+    return f"in layer {text if chr(10) not in text else type(module).__name__}"
+
+
+def _finite(array):
+    return array.dtype.kind not in "fc" or bool(array_module(array).isfinite(array).all())
 
 
 def _op_name(fn):
@@ -104,7 +156,10 @@ def _op_name(fn):
 
 
 def _what(array):
+    """Which of NaN, inf and -inf the array holds (the real and imaginary parts of complex numbers alike)."""
     host = array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else array
+    if host.dtype.kind == "c":
+        host = numpy.concatenate([host.real.ravel(), host.imag.ravel()])
     kinds = []
     if numpy.isnan(host).any():
         kinds.append("NaN")
@@ -113,9 +168,3 @@ def _what(array):
     if numpy.isneginf(host).any():
         kinds.append("-inf")
     return " and ".join(kinds)
-
-
-def _xp(array):
-    from aino.backend import array_module
-
-    return array_module(array)

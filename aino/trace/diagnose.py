@@ -14,12 +14,14 @@ words of the lessons, what went wrong, where (layer or parameter) and from which
   tiny_updates         a weight matrix's update/weight ratio stayed below 1e-6 for most of the steps
                        (biases are left out: they start at or near 0, so their ratio says little)
 
-A healthy run gives an empty list.
+A healthy run gives an empty list; a trace with no steps is refused (ValueError), as it shows no run at all.
 """
 
 from collections import namedtuple
 
 import numpy
+
+from aino.trace.trace import Trace
 
 Finding = namedtuple("Finding", ["kind", "step", "layer", "message"])
 Finding.__doc__ = "One thing diagnose() noticed: its kind, the step it starts at, the layer or parameter, and a message."
@@ -32,6 +34,12 @@ SATURATED = 0.5
 
 
 def diagnose(trace):
+    """The findings of every check on `trace` (a Trace with at least one step)."""
+    if not isinstance(trace, Trace):
+        raise TypeError(f"diagnose: expected an aino Trace, got {type(trace).__name__}")
+    if trace.n_steps == 0:
+        raise ValueError("diagnose: the trace has no steps, so there is nothing to diagnose "
+                         "(train inside the Recorder first)")
     findings = []
     for check in (_nan_loss, _exploding, _vanishing, _dead, _saturated, _ratios):
         findings.extend(check(trace))

@@ -25,6 +25,10 @@ class Listener:
     def node_gradient(self, node, grad):
         """Backward has summed the whole gradient dL/d(node) (an array shaped like node.data)."""
 
+    def op_backward(self, fn, grad, input_grads):
+        """The backward of op `fn` (a Function) has turned dL/d(its output) `grad` into `input_grads`, a tuple
+        with one gradient per input (None for an input that needs none), before they are passed on."""
+
     def before_step(self, optimizer):
         """`optimizer.step()` is about to change the parameters."""
 
@@ -68,6 +72,11 @@ def backward_started(root, grad):
 def node_gradient(node, grad):
     for listener in _listeners:
         listener.node_gradient(node, grad)
+
+
+def op_backward(fn, grad, input_grads):
+    for listener in _listeners:
+        listener.op_backward(fn, grad, input_grads)
 
 
 def before_step(optimizer):

@@ -32,7 +32,9 @@ the training loop itself makes to the weights between steps shows in the next st
 import numpy
 
 from aino.trace import hooks
+from aino.trace.layout import classic_layout, classic_names, is_classic, is_module, leaf_modules, module_layout
 from aino.trace.trace import KINDS, Trace
+from aino.validation import as_float_matrix, check_bool, check_finite, check_positive_int, check_real
 
 NAN = float("nan")
 
@@ -48,24 +50,22 @@ class Recorder(hooks.Listener):
     """
 
     def __init__(self, model, optimizer=None, *, every=1, max_bytes=64 * 2**20, probe=None, record_ops=False):
-        if isinstance(every, bool) or not isinstance(every, (int, numpy.integer)) or every < 1:
-            raise ValueError(f"Recorder: every must be a positive integer, got {every!r}")
-        if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, float, numpy.number)) or max_bytes <= 0:
-            raise ValueError(f"Recorder: max_bytes must be a positive number of bytes, got {max_bytes!r}")
-        self.model, self.optimizer = model, optimizer
-        self.every, self.max_bytes, self.record_ops = int(every), int(max_bytes), bool(record_ops)
-        self.classic = _is_classic(model)
-        if not self.classic and not _is_module(model):
+        self.every = check_positive_int(every, "every", "Recorder")
+        self.max_bytes = int(check_real(max_bytes, "max_bytes (the budget in bytes)", "Recorder", minimum=1))
+        self.record_ops = check_bool(record_ops, "record_ops", "Recorder")
+        self.model, self.optimizer = model, _check_optimizer(optimizer)
+        self.classic = is_classic(model)
+        if not self.classic and not is_module(model):
             raise TypeError(f"Recorder: model must be an aino.nn Module or a classic NeuralNetwork, "
                             f"got {type(model).__name__}")
         self.probe = None if probe is None else self._probe_input(probe)
         if self.classic:
-            layers, params, meta = _classic_layout(model)
+            layers, params, meta = classic_layout(model)
             self._leaves = {}
         else:
-            leaves = _leaf_modules(model)
+            leaves = leaf_modules(model)
             self._leaves = {id(module): name for name, module in leaves}
-            layers, params, meta = _module_layout(model, leaves)
+            layers, params, meta = module_layout(model, leaves)
         meta.update(every=self.every, probe=self.probe is not None, record_ops=self.record_ops,
                     optimizer=None if optimizer is None else repr(optimizer))
         self.trace = Trace(layers, params, meta, max_bytes=self.max_bytes)
@@ -216,6 +216,10 @@ class Recorder(hooks.Listener):
             self.model.eval()
             with no_grad():
                 self.model(self.probe)
+        except (ValueError, TypeError) as error:  # say which input did not fit: the probe, not the batch
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"Recorder: the probe batch of shape {tuple(self.probe.shape)} does not fit the model: "
+                       f"{error}") from error
         finally:
             self._probing = False
             for module, mode in modes:
@@ -282,107 +286,35 @@ class Recorder(hooks.Listener):
         self._append()
 
     def _probe_input(self, probe):
-        data = getattr(probe, "data", probe)
-        array = numpy.asarray(data.get() if hasattr(data, "get") and not isinstance(data, numpy.ndarray) else data)
-        if array.ndim < 1 or array.shape[0] == 0:
-            raise ValueError(f"Recorder: probe must be a batch of samples, got shape {array.shape}")
+        array = _check_probe(probe)
         if self.classic:
-            return numpy.asarray(array, dtype=numpy.float64)
+            return as_float_matrix(array, "probe", "Recorder", self.model.n_inputs)
         from aino.tensor import Tensor
 
         dtype = next((p.dtype for p in self.model.parameters()), numpy.dtype(numpy.float32))
         return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
 
 
-# --- what the model looks like (meta) ----------------------------------------------------------
+def _check_optimizer(optimizer):
+    """None, or an aino optimizer (only its steps end a step of the trace)."""
+    from aino.optim.optimizer import Optimizer
+
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(f"Recorder: optimizer must be an aino optimizer (aino.optim.SGD, Adam, ...) or None, "
+                        f"got {type(optimizer).__name__}")
+    return optimizer
 
 
-def classic_names(network):
-    """{classic trace name: name in the trace of network.to_module()}: layer i of a classic network is
-    `layers.i.z` (weighted sums z = x @ W.T + b, module 2i, a Linear) and `layers.i` (its activations
-    a = f(z), module 2i+1); its parameters `layers.i.weight` (n_out, n_in) and `layers.i.bias` are
-    `2i.weight` and `2i.bias`."""
-    names = {}
-    for i in range(len(network.layers)):
-        names[f"layers.{i}.z"], names[f"layers.{i}"] = str(2 * i), str(2 * i + 1)
-        names[f"layers.{i}.weight"], names[f"layers.{i}.bias"] = f"{2 * i}.weight", f"{2 * i}.bias"
-    return names
-
-
-def _is_classic(model):
-    from aino.classic.network import NeuralNetwork
-
-    return isinstance(model, NeuralNetwork)
-
-
-def _is_module(model):
-    from aino.nn.module import Module
-
-    return isinstance(model, Module)
-
-
-def _leaf_modules(model):
-    """(name, module) for each module without sub-modules (losses left out), as named_modules() names it."""
-    from aino.nn.loss import Loss
-
-    leaves = []
-    for name, module in model.named_modules():
-        if not module.named_children() and not isinstance(module, Loss):
-            leaves.append((name or type(module).__name__.lower(), module))
-    return leaves
-
-
-ACTIVATION_NAMES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "LeakyReLU": "leaky_relu", "ELU": "elu",
-                    "SELU": "selu", "GELU": "gelu", "Softplus": "softplus", "Softmax": "softmax",
-                    "LogSoftmax": "log_softmax", "Identity": "identity"}
-
-
-def _module_layout(model, leaves):
-    params = [name for name, _ in model.named_parameters()]
-    own = {id(p): name for name, p in model.named_parameters()}
-    layers, infos = [], []
-    for name, module in leaves:
-        kind = type(module).__name__
-        info = {"name": name, "type": kind, "role": "other", "activation": None}
-        if kind in ACTIVATION_NAMES and type(module).__module__ == "aino.nn.activation":
-            info.update(role="activation", activation=ACTIVATION_NAMES[kind])
-            if kind == "LeakyReLU":
-                info["negative_slope"] = float(module.negative_slope)
-        weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
-        info["weight"] = own.get(id(weight)) if weight is not None else None
-        info["bias"] = own.get(id(bias)) if bias is not None else None
-        if hasattr(module, "in_features") and hasattr(module, "out_features"):
-            info.update(role="linear", in_features=int(module.in_features), out_features=int(module.out_features))
-        layers.append(name)
-        infos.append(info)
-    meta = {"path": "nn", "model": repr(model), "model_type": type(model).__name__, "layers": infos,
-            "param_shapes": {name: list(p.shape) for name, p in model.named_parameters()}}
-    return layers, params, meta
-
-
-def _classic_layout(network):
-    from aino.nn.activation import ACTIVATION_MODULES
-
-    layers, params, infos = [], [], []
-    for i, layer in enumerate(network.layers):
-        name = layer.activation.name
-        module = ACTIVATION_MODULES.get(name)
-        layers += [f"layers.{i}.z", f"layers.{i}"]
-        params += [f"layers.{i}.weight", f"layers.{i}.bias"]
-        infos.append({"name": f"layers.{i}.z", "type": "Linear", "role": "linear", "activation": None,
-                      "in_features": layer.n_inputs, "out_features": layer.n_neurons,
-                      "weight": f"layers.{i}.weight", "bias": f"layers.{i}.bias"})
-        info = {"name": f"layers.{i}", "type": module.__name__ if module else "Activation", "role": "activation",
-                "activation": name, "weight": None, "bias": None}
-        info.update(layer.activation.options())
-        infos.append(info)
-    meta = {"path": "classic", "model": repr(network), "model_type": "NeuralNetwork", "layers": infos,
-            "param_shapes": {p: list(s) for i, layer in enumerate(network.layers)
-                             for p, s in ((f"layers.{i}.weight", (layer.n_neurons, layer.n_inputs)),
-                                          (f"layers.{i}.bias", (layer.n_neurons,)))},
-            "input_shape": [network.n_inputs], "input_width": network.n_inputs,
-            "loss": network.loss_function.name, "equivalent_names": classic_names(network)}
-    return layers, params, meta
+def _check_probe(probe):
+    """The probe batch as a host array of real numbers, finite, with at least one sample."""
+    data = getattr(probe, "data", probe)
+    array = numpy.asarray(data.get() if hasattr(data, "get") and not isinstance(data, numpy.ndarray) else data)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"Recorder: probe must be a batch of samples (real numbers), got an array of {array.dtype}")
+    if array.ndim < 1 or array.shape[0] == 0:
+        raise ValueError(f"Recorder: probe must be a batch of samples, got shape {array.shape}")
+    check_finite(array, "probe", "Recorder")
+    return array
 
 
 def _classic_z(layer):

@@ -24,18 +24,17 @@ A Trace saves to one .npz file (`save`, `Trace.load`); nothing is pickled.
 
 import json
 import os
-import tempfile
 
 import numpy
 
 from aino.trace import summaries as S
 from aino.trace.store import StepArrays
 from aino.trace.thinning import Thinner
+from aino.trace.trace_file import FORMAT, check_meta, read_trace_file, write_trace_file
 
 LAYER_KINDS = ("activations", "gradients")
 PARAM_KINDS = ("weights", "weight_grads", "updates")
 KINDS = LAYER_KINDS + PARAM_KINDS
-FORMAT = "aino-trace-1"
 
 
 class Trace:
@@ -179,7 +178,10 @@ class Trace:
         self._check_name(kind, name)
         if isinstance(step, bool) or not isinstance(step, (int, numpy.integer)):
             raise TypeError(f"Trace.{kind}: step must be an integer, got {type(step).__name__}")
-        step = int(step) + (self.n_steps if step < 0 else 0)
+        given, step = int(step), int(step) + (self.n_steps if step < 0 else 0)
+        if not 0 <= step < self.n_steps:
+            raise ValueError(f"Trace.{kind}: step {given} is outside the trace, which has "
+                             + (f"steps 0 to {self.n_steps - 1}" if self.n_steps else "no steps yet"))
         if step not in self._full:
             raise ValueError(f"Trace.{kind}: step {step} has no full arrays; {self._nearest(step)}")
         array = self._full[step].get((kind, name))
@@ -268,34 +270,18 @@ class Trace:
                 arrays[f"full/{step}/{kind}/{name}"] = array
         for step, ops in self._ops.items():
             arrays[f"ops/{step}"] = numpy.array(ops, dtype=str)
-        folder = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                numpy.savez_compressed(file, **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        write_trace_file(path, arrays)
         return path
 
     @classmethod
     def load(cls, path):
-        """Read a trace written by `save`. A file that is not one raises ValueError saying why."""
+        """Read a trace written by `save`. A file that is not one raises ValueError saying why
+        (a missing file: FileNotFoundError); its sizes are checked before anything is built."""
+        meta, arrays = read_trace_file(path)
         try:
-            with numpy.load(os.fspath(path), allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except FileNotFoundError:
-            raise
-        except Exception as error:  # not a zip, a damaged member, an object array (would need pickle)
-            raise ValueError(f"Trace.load: {path!s} is not a readable .npz trace file ({error})") from None
-        if "format" not in arrays or str(arrays["format"]) != FORMAT or "meta" not in arrays:
-            raise ValueError(f"Trace.load: {path!s} is not an aino trace (expected format {FORMAT!r})")
-        try:
-            meta = json.loads(str(arrays.pop("meta")))
+            check_meta(meta, arrays, LAYER_KINDS, PARAM_KINDS)
             return cls._from_arrays(meta, arrays)
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, IndexError) as error:
             raise ValueError(f"Trace.load: {path!s} is damaged ({error})") from None
 
     @classmethod
@@ -304,9 +290,9 @@ class Trace:
         n_steps = int(meta.pop("n_steps"))
         trace = cls(layers, params, meta, max_bytes=int(meta.pop("max_bytes")))
         trace.n_steps = n_steps
+        if arrays["loss"].shape != (n_steps,):
+            raise ValueError(f"the loss has shape {arrays['loss'].shape}; {n_steps} steps need ({n_steps},)")
         trace._loss = [float(v) for v in arrays["loss"]]
-        if len(trace._loss) != n_steps:
-            raise ValueError(f"{len(trace._loss)} loss values for {n_steps} steps")
         stats, hists, extras = {}, {}, {}
         for key, array in arrays.items():
             section, _, rest = key.partition("/")

@@ -184,11 +184,11 @@ def test_bad_input_shapes_are_named(layer, shape, message):
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="BatchNorm2d: num_features must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="BatchNorm2d: num_features must be an integer >= 1, got 0"):
         BatchNorm2d(0)
-    with pytest.raises(ValueError, match="BatchNorm1d: momentum must be in"):
+    with pytest.raises(ValueError, match=r"BatchNorm1d: momentum must be a finite number in \[0.0, 1.0\], got 2"):
         BatchNorm1d(3, momentum=2)
-    with pytest.raises(ValueError, match="BatchNorm1d: eps must be a positive number"):
+    with pytest.raises(ValueError, match="BatchNorm1d: eps must be a finite number > 0, got 0"):
         BatchNorm1d(3, eps=0)
 
 

@@ -277,7 +277,7 @@ def test_float32_inputs_give_float32_losses_and_gradients(device, name, options,
 @pytest.mark.parametrize("loss_fn, x, target", [
     (MSELoss(), np.ones((2, 3)), np.zeros((2, 3))),
     (CrossEntropyLoss(), np.zeros((2, 3)), np.array([0, 2])),
-    (CrossEntropyLoss(), np.zeros((2, 3)), np.array([0.0, 2.0])),  # whole-number floats read as indices
+    (SoftmaxCrossEntropyLoss(), np.zeros((2, 3)), np.array([0.0, 2.0])),  # document 004: whole-number floats are indices
     (SoftmaxCrossEntropyLoss(), [[0.0, 0.0], [0.0, 0.0]], [[1, 0], [0, 1]]),
 ])
 def test_arrays_and_lists_are_accepted_and_give_a_one_element_tensor(loss_fn, x, target):
@@ -285,6 +285,19 @@ def test_arrays_and_lists_are_accepted_and_give_a_one_element_tensor(loss_fn, x,
 
     assert isinstance(loss, Tensor) and loss.shape == () and not loss.requires_grad
     assert loss.item() == pytest.approx(1.0 if isinstance(loss_fn, MSELoss) else np.log(len(x[0])))
+
+
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss"])
+def test_a_target_that_requires_a_gradient_gets_pytorchs(torch, name):
+    x, y = np.array([0.0, 2.0, -1.0]), np.array([0.5, 1.0, 3.0])
+    ours_x, ours_y = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    theirs_x, theirs_y = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+
+    LOSSES[name]()(ours_x, ours_y).backward()
+    getattr(torch.nn, name)()(theirs_x, theirs_y).backward()
+
+    np.testing.assert_allclose(ours_y.grad.numpy(), theirs_y.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-12)
 
 
 def test_gradient_descent_on_cross_entropy_learns_the_labels():
@@ -309,7 +322,7 @@ def test_gradient_descent_on_cross_entropy_learns_the_labels():
 @pytest.mark.parametrize("loss_fn, x, target, words", [
     (CrossEntropyLoss(), np.zeros((4, 3)), np.zeros(5, dtype=int), ["CrossEntropyLoss", "(4,)", "(5,)", "(4, 3)"]),
     (CrossEntropyLoss(), np.zeros((4, 3)), np.array([0, 1, 3, 2]), ["CrossEntropyLoss", "[0, 3)", "got 3"]),
-    (CrossEntropyLoss(), np.zeros((4, 3)), np.array([0.0, 1.5, 2.0, 1.0]), ["CrossEntropyLoss", "whole-number"]),
+    (SoftmaxCrossEntropyLoss(), np.zeros((4, 3)), np.array([0.0, 1.5, 2.0, 1.0]), ["SoftmaxCrossEntropyLoss", "whole-number"]),
     (CrossEntropyLoss(weight=[1.0, 2.0]), np.zeros((4, 3)), np.array([0, 1, 2, 1]), ["CrossEntropyLoss", "(3,)", "(2,)"]),
     (NLLLoss(), np.zeros((4, 3)), np.zeros((4, 3)), ["NLLLoss", "(4,)", "(4, 3)"]),
     (NLLLoss(), np.zeros((2, 3)), np.array([-1, 0]), ["NLLLoss", "[0, 3)", "got -1"]),

@@ -259,9 +259,9 @@ def test_bad_inputs_raise_clear_errors():
         GRU(4, 5, batch_first=True)(Tensor.randn(2, 3, 4, 1))
     with pytest.raises(ValueError, match=r"nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
         RNN(3, 4, nonlinearity="sigmoid")
-    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"LSTM: dropout must be a finite number in \[0.0, 1.0\], got 1.5"):
         LSTM(3, 4, dropout=1.5)
-    with pytest.raises(ValueError, match=r"hidden_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"GRU: hidden_size must be an integer >= 1, got 0"):
         GRU(3, 0)
     with pytest.raises(ValueError, match=r"GRUCell\(3 -> 4\) expected h_0 of shape \(2, 4\), got \(4,\)"):
         GRUCell(3, 4)(Tensor.randn(2, 3), Tensor.randn(4))

@@ -92,7 +92,7 @@ def test_layer_norm_starts_at_identity_and_gives_clear_errors():
     assert not layer.bias.numpy().any()
     with pytest.raises(ValueError, match=r"LayerNorm\(\(2, 3\)\) expected input whose last axes are \(2, 3\), got shape \(4, 3, 2\)"):
         layer(Tensor(np.ones((4, 3, 2), dtype=np.float32)))
-    with pytest.raises(ValueError, match="normalized_shape must be positive integers"):
+    with pytest.raises(ValueError, match=r"LayerNorm: normalized_shape \(each size\) must be an integer >= 1, got 0"):
         LayerNorm(0)
 
 
