@@ -5,13 +5,14 @@
 For each loader it saves one valid file (or pair) with aino, then feeds the loader VARIANTS seeded
 mutants of it: bit flips, truncations, random bytes, spliced or zeroed ranges, and, inside a re-packed
 archive (so that the CRCs still hold and the parsers are reached), damaged members, hostile JSON
-values, hostile .npy headers, zip bombs, pickled objects, path-traversal and non-.npy members,
+values, JSON nested 40 or 100,000 deep, hostile .npy headers, zip bombs, pickled objects, path-traversal and non-.npy members,
 missing or doubled members, and unusual compression methods. Each mutant must load as the right
 object or raise ValueError. A mutant of the bytes alone that loads must equal the original (a file
 is never loaded changed). Prints a JSON report: per loader, how many variants were loaded or
 refused, and every failure (another exception, a hang, a changed object, an unpickled payload).
 """
 
+import io
 import json
 import os
 import random
@@ -155,11 +156,20 @@ def mutate_json_value(rng, value):
     return rng.choice(HOSTILE_VALUES)
 
 
+def mutate_json_text(rng, text):
+    """Hostile JSON text in place of `text`: one value replaced, or nesting 40 or 100,000 levels deep."""
+    if rng.random() < 0.2:
+        return hostile.deep_json(rng.choice([40, 100_000]))
+    return json.dumps(mutate_json_value(rng, json.loads(text)))
+
+
 def mutate_member(rng, name, data, marker):
     """A damaged version of one archive member's bytes."""
     kind = rng.randrange(4)
     if name.endswith(".json") and kind < 2:
-        return hostile.json_bytes(mutate_json_value(rng, json.loads(data)))
+        return mutate_json_text(rng, data.decode()).encode()
+    if name == "meta.npy" and kind < 2:  # a trace's meta: JSON text inside a .npy
+        return hostile.npy(np.array(mutate_json_text(rng, str(np.load(io.BytesIO(data))))))
     if name.endswith(".npy") and kind == 0:
         return hostile.npy_with_header(rng.choice(HOSTILE_HEADERS), data[128:])
     if name.endswith(".npy") and kind == 1:
@@ -207,7 +217,7 @@ def custom_mutation(rng, files, marker):
         return files, True
     config = json.loads(files["m_config.json"])
     if target == "m_weights.json":
-        files[target] = hostile.json_bytes(mutate_json_value(rng, json.loads(files[target])))
+        files[target] = mutate_json_text(rng, files[target].decode()).encode()
         config["weights_sha256"] = digest(files[target])
     else:
         config = mutate_json_value(rng, config)
