@@ -140,22 +140,25 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *arrays):
-        first = arrays[0]
-        if not first.ndim:
-            raise ValueError(f"{self.owner}: zero-dimensional tensors cannot be concatenated (expected tensors "
-                             f"with at least 1 dimension; use aino.stack)")
-        self.axis = axis = check_dim(self.axis, first.ndim, self.owner)
-        rest = first.shape[:axis] + first.shape[axis + 1:]  # the sizes that must match
-        for number, a in enumerate(arrays):
-            if a.ndim != first.ndim or a.shape[:axis] + a.shape[axis + 1:] != rest:
-                raise ValueError(f"{self.owner}: sizes of tensors must match except in dim {axis}: tensor 0 has "
-                                 f"shape {tuple(first.shape)}, tensor {number} has {tuple(a.shape)}")
+        self.axis = check_dim(self.axis, arrays[0].ndim, self.owner)
         self.bounds = []
         end = 0
         for a in arrays[:-1]:
             end += a.shape[self.axis]
             self.bounds.append(end)
         return self.xp.concatenate(arrays, axis=self.axis)
+
+    def explain(self, arrays, error):
+        first = arrays[0]
+        if not first.ndim:
+            raise ValueError(f"{self.owner}: zero-dimensional tensors cannot be concatenated (expected tensors "
+                             f"with at least 1 dimension; use aino.stack)")
+        axis = check_dim(self.axis, first.ndim, self.owner)
+        rest = first.shape[:axis] + first.shape[axis + 1:]  # the sizes that must match
+        for number, a in enumerate(arrays):
+            if a.ndim != first.ndim or a.shape[:axis] + a.shape[axis + 1:] != rest:
+                raise ValueError(f"{self.owner}: sizes of tensors must match except in dim {axis}: tensor 0 has "
+                                 f"shape {tuple(first.shape)}, tensor {number} has {tuple(a.shape)}")
 
     def backward(self, grad):
         return _one_or_many(self.xp.split(grad, self.bounds, axis=self.axis))
@@ -170,13 +173,15 @@ class Stack(Function):
         self.axis = axis
 
     def forward(self, *arrays):
+        self.axis = check_dim(self.axis, arrays[0].ndim + 1, self.owner)
+        return self.xp.stack(arrays, axis=self.axis)
+
+    def explain(self, arrays, error):
         first = arrays[0]
-        self.axis = check_dim(self.axis, first.ndim + 1, self.owner)
         for number, a in enumerate(arrays):
             if a.shape != first.shape:
                 raise ValueError(f"{self.owner}: expected tensors of one shape, got {tuple(first.shape)} "
                                  f"(tensor 0) and {tuple(a.shape)} (tensor {number})")
-        return self.xp.stack(arrays, axis=self.axis)
 
     def backward(self, grad):
         return _one_or_many(self.xp.moveaxis(grad, self.axis, 0))
