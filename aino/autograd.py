@@ -6,7 +6,7 @@ all its gradients before it passes its own on.
 """
 
 from aino.ops.function import FREED, Freed, constant
-from aino.trace import hooks
+from aino import hooks
 
 
 def run_backward(root, grad, retain_graph=False, stop_at=()):

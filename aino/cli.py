@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from aino import __version__
+from aino.demo import train_iris
 
 
 def main(argv=None):
@@ -47,8 +48,6 @@ def build_parser():
 
 def run_demo(args):
     """Train on 70% of iris, score on the other 30%, save the model; returns the exit status."""
-    from aino.demo import train_iris
-
     try:
         result = train_iris(
             epochs=args.epochs,

@@ -23,6 +23,7 @@ from collections import OrderedDict
 import ipywidgets as widgets
 import numpy
 
+from aino.trace.trace import Trace
 from aino.validation import check_real
 from visualizer import common
 from visualizer.figure import figure_png, plot_step
@@ -34,8 +35,6 @@ class Debugger(widgets.VBox):
     """An ipywidgets view of a Trace (or of a Recorder's trace, while it records)."""
 
     def __init__(self, trace_or_recorder, step=None, layer=None, live_every=1.0):
-        from aino.trace.trace import Trace
-
         source = trace_or_recorder
         if isinstance(source, Trace):
             self.recorder, self.trace = None, source

@@ -2,24 +2,24 @@
 
 import numpy
 
+from aino import nn
+
 
 def to_module(network):
     """An nn.Sequential of Linear layers and activation layers holding a float64 copy of `network`'s weights.
 
     Its outputs, and the gradients autograd computes through it, equal the classic network's.
     """
-    from aino import nn
-
     layers = []
     for layer in network.layers:
         linear = nn.Linear(layer.n_inputs, layer.n_neurons, dtype=numpy.float64)
         linear.weight.data[...] = layer.weight_matrix()
         linear.bias.data[...] = layer.bias_vector()
-        layers += [linear, _activation_module(nn, layer.activation)]
+        layers += [linear, _activation_module(layer.activation)]
     return nn.Sequential(layers)
 
 
-def _activation_module(nn, activation):
+def _activation_module(activation):
     options = activation.options()
     if activation.name == "leaky_relu":
         return nn.LeakyReLU(negative_slope=options["alpha"])

@@ -24,10 +24,10 @@ def save_network(network, path):
     return save_dit(path, header, arrays)
 
 
-def load_network(path):
-    """Rebuild the NeuralNetwork saved in the .dit file `path` (checked against its arrays before building)."""
-    from aino.classic.network import NeuralNetwork
-
+def read_network(path):
+    """The parts of the NeuralNetwork saved in the .dit file `path`, each checked against the arrays:
+    {"layer_sizes", "activation_type", "output_activation", "loss", "weights" (a (W, b) per layer),
+    "history" (a list of floats), "is_classifier"}. `NeuralNetwork.load` builds the network from them."""
     header, arrays = load_dit(path)
     if header.get("model") != MODEL_NAME:
         raise ValueError(f"{path} holds a {header.get('model')!r}, not a {MODEL_NAME}")
@@ -38,19 +38,10 @@ def load_network(path):
     is_classifier = header.get("is_classifier")
     if not isinstance(is_classifier, bool):
         raise ValueError(f"{path}: is_classifier must be true or false, got {is_classifier!r}")
-    try:
-        network = NeuralNetwork(
-            sizes,
-            activation_type=header.get("activation_type"),
-            output_activation=header.get("output_activation"),
-            loss=header.get("loss"),
-        )
-        network.set_weights([(arrays[f"layers.{i}.weight"], arrays[f"layers.{i}.bias"]) for i in range(len(network.layers))])
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: the saved network is inconsistent ({error})") from None
-    network.history_ = [float(loss) for loss in history]
-    network.is_classifier = is_classifier
-    return network
+    return {"layer_sizes": sizes, "activation_type": header.get("activation_type"),
+            "output_activation": header.get("output_activation"), "loss": header.get("loss"),
+            "weights": [(arrays[f"layers.{i}.weight"], arrays[f"layers.{i}.bias"]) for i in range(len(sizes) - 1)],
+            "history": [float(loss) for loss in history], "is_classifier": is_classifier}
 
 
 def _layer_sizes_fitting(sizes, arrays, path):

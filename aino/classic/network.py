@@ -5,11 +5,11 @@ import warnings
 import numpy
 from tqdm.auto import tqdm
 
+from aino import hooks
 from aino.activations import get_activation
-from aino.classic import targets
+from aino.classic import bridge, dit, targets
 from aino.classic.layer import Layer
 from aino.classic.losses import get_loss
-from aino.trace import hooks
 from aino.validation import (as_float_matrix, check_bool, check_positive_int, check_positive_number, check_same_length,
                              random_generator)
 
@@ -99,9 +99,7 @@ class NeuralNetwork:
         `layers.i` -> `2i+1` (the activations), `layers.i.weight` -> `2i.weight` (n_out, n_in).
         """
         if check_bool(trace, "trace", "NeuralNetwork.fit"):
-            from aino.trace import Recorder
-
-            with Recorder(self, probe=probe) as recorder:
+            with hooks.recording(self, probe=probe) as recorder:  # an aino.trace Recorder, through the seam
                 try:
                     return self.fit(X, y, epochs, n, batch_size, shuffle, verbose)
                 finally:
@@ -181,22 +179,24 @@ class NeuralNetwork:
 
     def to_module(self):
         """The same network on the fast path: an aino.nn.Sequential with these weights (float64)."""
-        from aino.classic.bridge import to_module
-
-        return to_module(self)
+        return bridge.to_module(self)
 
     def save(self, path):
         """Write the network to a .dit file (atomically); returns the path written."""
-        from aino.classic.dit import save_network
-
-        return save_network(self, path)
+        return dit.save_network(self, path)
 
     @classmethod
     def load(cls, path):
-        """Read a network saved by `save`."""
-        from aino.classic.dit import load_network
-
-        return load_network(path)
+        """Read a network saved by `save` (every part checked against the file's arrays before building)."""
+        saved = dit.read_network(path)
+        try:
+            network = cls(saved["layer_sizes"], activation_type=saved["activation_type"],
+                          output_activation=saved["output_activation"], loss=saved["loss"])
+            network.set_weights(saved["weights"])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}: the saved network is inconsistent ({error})") from None
+        network.history_, network.is_classifier = saved["history"], saved["is_classifier"]
+        return network
 
     def __repr__(self):
         return (

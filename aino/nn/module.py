@@ -12,7 +12,7 @@ from aino.backend import array_module, parse_dtype
 from aino.nn.checks import as_numbers
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import Tensor, no_grad
-from aino.trace import hooks
+from aino import hooks
 from aino.validation import InvalidOperationError, check_bool, check_real
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -29,6 +29,7 @@ class Module:
 
     def __call__(self, *inputs, **options):
         inputs = tuple(_as_tensor(value) for value in inputs)
+        if hooks.active: hooks.module_entered(self)  # noqa: E701  (aino.trace: which layer the ops run in)
         output = self.forward(*inputs, **options)
         self._last_input, self._last_output = (inputs[0] if inputs else None), output
         if hooks.active: hooks.module_called(self, inputs, output)  # noqa: E701  (aino.trace)

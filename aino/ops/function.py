@@ -19,6 +19,7 @@ that do not broadcast, an index out of bounds), the op's `explain` turns its err
 names the op, after the fact, so the common case pays nothing.
 """
 
+from aino import hooks
 from aino.backend import array_module
 from aino.validation import InvalidOperationError
 
@@ -77,6 +78,7 @@ class Function:
         else:
             out.requires_grad = False
             out._ctx = None
+        if hooks.active: hooks.op_called(fn, tensors, out)  # noqa: E701  (aino.trace: detect_anomaly)
         return out
 
     def __repr__(self):

@@ -14,7 +14,7 @@ change of one parameter array `p`. `state` is that parameter's own dict (momentu
 import numbers
 
 from aino.backend import array_module
-from aino.trace import hooks
+from aino import hooks
 from aino.validation import check_bool, check_real
 
 

@@ -4,10 +4,11 @@
         loss = loss_fn(model(X), y)      # FloatingPointError: op 'log' in layer '3' (Log) produced -inf ...
         loss.backward()                  # ... or: in backward, op 'sqrt' in layer '1' (Norm) returned inf ...
 
-Forward: on entering, `Function.apply` (the one door every op goes through) is wrapped by a version that
-checks each output, and remembers, on each op that joins the graph, the layer it ran in: the innermost
-aino.nn Module whose forward is running, found on the call stack. On leaving, the original is put back,
-so outside the context nothing changes and nothing is paid.
+Forward: every op reports its output through the seam (`hooks.op_called`, in `Function.apply`, the one
+door every op goes through), and every aino.nn Module its forward's start and end (`hooks.module_entered`,
+`hooks.module_called`), so the checker knows the layer each op runs in: the innermost Module whose forward
+is running. Each output is checked, and each op that joins the graph remembers its layer. Nothing is
+replaced and no call stack is read; outside the context the seam is empty and nothing is paid.
 
 Backward: run_backward reports each op right after its backward ran (`hooks.op_backward`), with the
 gradients it returns for its inputs. The first op that turns a finite gradient of its output into a NaN
@@ -16,18 +17,14 @@ outputs): typically a derivative that is infinite where forward was fine, such a
 layer is the one remembered from forward, named as in `model.named_modules()` when `model` is given.
 """
 
-import sys
-
 import numpy
 
+from aino import hooks
 from aino.backend import array_module
-from aino.trace import hooks
+from aino.nn.module import Module
 from aino.validation import check_bool
 
-_depth = 0
-_original_apply = None
-_names = []  # a stack: the module names of each active detect_anomaly
-_Module = None  # aino.nn.Module, set on entering (aino.nn imports this package, so not at the top)
+_active = []  # the detect_anomaly contexts entered, innermost last: only the innermost checks
 LAYER = "_anomaly_layer"  # the attribute, on an op recorded in the graph, naming the module it ran in
 UNKNOWN = object()  # an op recorded before detect_anomaly was entered
 
@@ -38,47 +35,61 @@ class detect_anomaly(hooks.Listener):
     message use the layer's dotted name; `check_backward=False` checks forward only."""
 
     def __init__(self, model=None, check_backward=True):
-        from aino.nn.module import Module
-
         if model is not None and not isinstance(model, Module):
             raise TypeError(f"detect_anomaly: model must be an aino.nn Module (to name its layers) or None, "
                             f"got {type(model).__name__}")
         self.model = model
         self.check_backward = check_bool(check_backward, "check_backward", "detect_anomaly")
         self._root = None
+        self._running = []  # the Modules whose forward is running, innermost last
 
     def __enter__(self):
-        global _depth, _original_apply, _Module
-        from aino.nn.module import Module
-        from aino.ops.function import Function
-
-        if _depth == 0:
-            _original_apply = Function.__dict__["apply"]
-            Function.apply = classmethod(_checked_apply)
-            _Module = Module
-        _depth += 1
         self.names = {} if self.model is None else {id(m): name for name, m in self.model.named_modules()}
-        _names.append(self.names)
-        if self.check_backward:
-            hooks.attach(self)
+        self._running = []
+        _active.append(self)
+        hooks.attach(self)
         return self
 
     def __exit__(self, *exc):
-        global _depth
-        from aino.ops.function import Function
-
         hooks.detach(self)
-        _names.pop()
-        _depth -= 1
-        if _depth == 0:
-            Function.apply = _original_apply
+        _active.remove(self)
         return False
+
+    # --- forward ------------------------------------------------------------------------------------
+
+    def module_entered(self, module):
+        self._running.append(module)
+
+    def module_called(self, module, inputs, output):
+        """The module's forward ended; modules above it on the stack ended too (their forward raised)."""
+        while self._running:
+            if self._running.pop() is module:
+                break
+
+    def op_called(self, fn, tensors, output):
+        """Each output must be finite; an op that joins the graph remembers the layer it ran in."""
+        if self is not _active[-1]:
+            return
+        module = self._running[-1] if self._running else None
+        if output._ctx is not None:  # backward may need to say where this op ran
+            setattr(fn, LAYER, module)
+        data = output.data
+        if data.dtype.kind in "fc" and not _finite(data):
+            inputs_finite = all(_finite(t.data) for t in tensors if t.data.dtype.kind in "fc")
+            raise FloatingPointError(
+                f"detect_anomaly: op {_op_name(fn)!r} {_label(module, self.names)} produced {_what(data)} "
+                + ("from finite inputs" if inputs_finite else "(its inputs already held NaN or inf)")
+                + f"; input shapes {[tuple(t.shape) for t in tensors]}, output shape {tuple(data.shape)}.")
+
+    # --- backward -----------------------------------------------------------------------------------
 
     def backward_started(self, root, grad):
         self._root = root
 
     def op_backward(self, fn, grad, input_grads):
         """The op's gradient for each input that wants one must be finite (its output's gradient was)."""
+        if not self.check_backward or self is not _active[-1]:
+            return
         for i, (parent, g) in enumerate(zip(fn.parents, input_grads)):
             if g is None or not parent.requires_grad or _finite(g):
                 continue
@@ -90,7 +101,7 @@ class detect_anomaly(hooks.Listener):
 
     def node_gradient(self, node, grad):
         """Every op's backward was checked as it ran, so a gradient that arrives non-finite came from no op."""
-        if _finite(grad):
+        if not self.check_backward or self is not _active[-1] or _finite(grad):
             return
         if node is self._root:
             raise FloatingPointError(f"detect_anomaly: backward was started with a gradient holding {_what(grad)}.")
@@ -106,31 +117,6 @@ class detect_anomaly(hooks.Listener):
         if module is UNKNOWN:
             return "(its forward ran before detect_anomaly was entered, so its layer is unknown)"
         return _label(module, self.names)
-
-
-def _checked_apply(cls, *tensors, **options):
-    out = _original_apply.__func__(cls, *tensors, **options)
-    if out._ctx is not None:  # backward may need to say where this op ran
-        setattr(out._ctx, LAYER, _running_module())
-    data = out.data
-    if data.dtype.kind in "fc" and not _finite(data):
-        inputs_finite = all(_finite(t.data) for t in tensors if t.data.dtype.kind in "fc")
-        raise FloatingPointError(
-            f"detect_anomaly: op {_op_name(cls)!r} {_label(_running_module(), _names[-1] if _names else {})} "
-            f"produced {_what(data)} "
-            + ("from finite inputs" if inputs_finite else "(its inputs already held NaN or inf)")
-            + f"; input shapes {[tuple(t.shape) for t in tensors]}, output shape {tuple(data.shape)}.")
-    return out
-
-
-def _running_module():
-    """The innermost aino.nn Module whose forward is running (on the call stack), or None."""
-    frame = sys._getframe(2)  # past this function and _checked_apply
-    while frame is not None:
-        if frame.f_code.co_name == "forward" and isinstance(frame.f_locals.get("self"), _Module):
-            return frame.f_locals["self"]
-        frame = frame.f_back
-    return None
 
 
 def _label(module, names):

@@ -21,8 +21,6 @@ from collections import namedtuple
 
 import numpy
 
-from aino.trace.trace import Trace
-
 Finding = namedtuple("Finding", ["kind", "step", "layer", "message"])
 Finding.__doc__ = "One thing diagnose() noticed: its kind, the step it starts at, the layer or parameter, and a message."
 
@@ -33,9 +31,18 @@ DEAD_STEPS = 10
 SATURATED = 0.5
 
 
+class Diagnosable:
+    """What a Trace inherits from here: `trace.diagnose()`. (This file reads a trace; trace.py, which
+    holds the data, builds on it, so the checks need not import the Trace.)"""
+
+    def diagnose(self):
+        """Plain-language findings about this run: a list of Finding(kind, step, layer, message)."""
+        return diagnose(self)
+
+
 def diagnose(trace):
     """The findings of every check on `trace` (a Trace with at least one step)."""
-    if not isinstance(trace, Trace):
+    if not isinstance(trace, Diagnosable):
         raise TypeError(f"diagnose: expected an aino Trace, got {type(trace).__name__}")
     if trace.n_steps == 0:
         raise ValueError("diagnose: the trace has no steps, so there is nothing to diagnose "

@@ -2,6 +2,11 @@
 weighted sums and activations), its parameters, and per layer its role, activation and weight names.
 The visualizer reads this to draw the network; a Recorder writes it when it is made."""
 
+from aino.classic.network import NeuralNetwork
+from aino.nn.activation import ACTIVATION_MODULES
+from aino.nn.loss import Loss
+from aino.nn.module import Module
+
 
 def classic_names(network):
     """{classic trace name: name in the trace of network.to_module()}: layer i of a classic network is
@@ -17,22 +22,16 @@ def classic_names(network):
 
 def is_classic(model):
     """Whether `model` is a classic NeuralNetwork."""
-    from aino.classic.network import NeuralNetwork
-
     return isinstance(model, NeuralNetwork)
 
 
 def is_module(model):
     """Whether `model` is an aino.nn Module."""
-    from aino.nn.module import Module
-
     return isinstance(model, Module)
 
 
 def leaf_modules(model):
     """(name, module) for each module without sub-modules (losses left out), as named_modules() names it."""
-    from aino.nn.loss import Loss
-
     leaves = []
     for name, module in model.named_modules():
         if not module.named_children() and not isinstance(module, Loss):
@@ -69,8 +68,6 @@ def module_layout(model, leaves):
 
 
 def classic_layout(network):
-    from aino.nn.activation import ACTIVATION_MODULES
-
     layers, params, infos = [], [], []
     for i, layer in enumerate(network.layers):
         name = layer.activation.name

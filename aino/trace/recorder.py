@@ -31,7 +31,10 @@ the training loop itself makes to the weights between steps shows in the next st
 
 import numpy
 
-from aino.trace import hooks
+from aino import hooks
+from aino.ops import function
+from aino.optim.optimizer import Optimizer
+from aino.tensor import Tensor, no_grad
 from aino.trace.layout import classic_layout, classic_names, is_classic, is_module, leaf_modules, module_layout
 from aino.trace.trace import KINDS, Trace
 from aino.validation import as_float_matrix, check_bool, check_finite, check_positive_int, check_real
@@ -87,8 +90,6 @@ class Recorder(hooks.Listener):
         hooks.attach(self)
         self._attached = True
         if self.record_ops:
-            from aino.ops import function
-
             self._ops_was_on = function._trace_on
             function.enable_trace()
             self._ops_start = len(function._trace_log)
@@ -99,8 +100,6 @@ class Recorder(hooks.Listener):
         self._previous = {}
         self._attached = False
         if self.record_ops:
-            from aino.ops import function
-
             if not self._ops_was_on:
                 function.disable_trace()
         self._reset_step()
@@ -208,8 +207,6 @@ class Recorder(hooks.Listener):
         if self.classic:
             self.model.forward(self.probe)
             return _classic_activations(self.model)
-        from aino.tensor import no_grad
-
         modes = [(module, module.training) for module in self.model.modules()]
         self._probing, self._probe_outputs = True, {}
         try:
@@ -230,8 +227,6 @@ class Recorder(hooks.Listener):
         step = self.trace.n_steps
         ops = None
         if self.record_ops:
-            from aino.ops import function
-
             log = function._trace_log
             ops = [_describe_op(entry) for entry in log[self._ops_start:]]
             if not self._ops_was_on:
@@ -289,16 +284,12 @@ class Recorder(hooks.Listener):
         array = _check_probe(probe)
         if self.classic:
             return as_float_matrix(array, "probe", "Recorder", self.model.n_inputs)
-        from aino.tensor import Tensor
-
         dtype = next((p.dtype for p in self.model.parameters()), numpy.dtype(numpy.float32))
         return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
 
 
 def _check_optimizer(optimizer):
     """None, or an aino optimizer (only its steps end a step of the trace)."""
-    from aino.optim.optimizer import Optimizer
-
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"Recorder: optimizer must be an aino optimizer (aino.optim.SGD, Adam, ...) or None, "
                         f"got {type(optimizer).__name__}")
@@ -341,5 +332,7 @@ def _describe_op(entry):
     return f"{name}(" + ", ".join(
         f"shape {tuple(x)}" if isinstance(x, tuple) else repr(x) for x in inputs) + ")"
 
+
+hooks.provide_recorder(Recorder)  # NeuralNetwork.fit(trace=True) records through the seam
 
 __all__ = ["KINDS", "Recorder", "classic_names"]

@@ -27,7 +27,8 @@ import os
 
 import numpy
 
-from aino.trace import summaries as S
+from aino.trace import summaries
+from aino.trace.diagnose import Diagnosable
 from aino.trace.store import StepArrays
 from aino.trace.thinning import Thinner
 from aino.trace.trace_file import FORMAT, check_meta, read_trace_file, write_trace_file
@@ -37,7 +38,7 @@ PARAM_KINDS = ("weights", "weight_grads", "updates")
 KINDS = LAYER_KINDS + PARAM_KINDS
 
 
-class Trace:
+class Trace(Diagnosable):
     """Step-indexed recordings of one training run. Made by a Recorder, or read by `Trace.load(path)`."""
 
     def __init__(self, layers=(), params=(), meta=None, max_bytes=64 * 2**20):
@@ -50,9 +51,9 @@ class Trace:
         self._index = {key: i for i, key in enumerate(self._keys)}  # (kind, name) -> series
         self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
         self._activation_layers = {name for name, info in self._infos.items() if info.get("role") == "activation"}
-        saturation = {self._index["activations", name]: S.SATURATION[info["activation"]]
-                      for name, info in self._infos.items() if info.get("activation") in S.SATURATION and name in self.layers}
-        self._summaries = S.Summaries(len(self._keys), saturation)  # stats and histograms of every series, per step
+        saturation = {self._index["activations", name]: summaries.SATURATION[info["activation"]]
+                      for name, info in self._infos.items() if info.get("activation") in summaries.SATURATION and name in self.layers}
+        self._summaries = summaries.Summaries(len(self._keys), saturation)  # stats and histograms of every series, per step
         self._dead = _Rows(len(self.layers))  # per step, the fraction of each layer's units 0 for every sample
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
@@ -125,10 +126,10 @@ class Trace:
         from its sample; at the steps whose full arrays are kept, these are the array's own."""
         self._summaries.flush()
         i = self._index[kind, name]
-        columns = {stat: self._summaries.column(i, j) for j, stat in enumerate(S.STAT_NAMES)}
+        columns = {stat: self._summaries.column(i, j) for j, stat in enumerate(summaries.STAT_NAMES)}
         for step, full in self._full.items():
             array = full.get((kind, name))
-            if array is not None and array.size > S.SMALL:
+            if array is not None and array.size > summaries.SMALL:
                 exact = self._extremes.setdefault(step, {})
                 if (kind, name) not in exact:
                     exact[kind, name] = float(array.min()), float(array.max())
@@ -137,8 +138,8 @@ class Trace:
 
     def _update_ratio(self, param):
         """norm(update) / norm(weight) of `param` at every step (NaN where the weights' norm is 0)."""
-        update = self._summaries.column(self._index["updates", param], S.NORM)
-        weight = self._summaries.column(self._index["weights", param], S.NORM)
+        update = self._summaries.column(self._index["updates", param], summaries.NORM)
+        weight = self._summaries.column(self._index["weights", param], summaries.NORM)
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return numpy.where(weight > 0, update / weight, NAN)
 
@@ -152,12 +153,6 @@ class Trace:
         """Per unit of `layer`, for how many of the latest steps in a row it was 0 for every sample."""
         self._check_name("activations", layer)
         return self._streak.get(layer, numpy.zeros(0, dtype=numpy.int64)).copy()
-
-    def diagnose(self):
-        """Plain-language findings about this run: a list of Finding(kind, step, layer, message)."""
-        from aino.trace.diagnose import diagnose
-
-        return diagnose(self)
 
     def __repr__(self):
         return (f"Trace({self.n_steps} steps, {len(self.layers)} layers, {len(self.params)} parameters, "
@@ -230,7 +225,7 @@ class Trace:
         is an activation); updates the dead-unit streaks."""
         if array is None or name not in self._activation_layers:
             return NAN
-        alive = S.units_alive(array)
+        alive = summaries.units_alive(array)
         if alive is None:
             return NAN
         streak = self._streak.get(name)
@@ -303,7 +298,7 @@ class Trace:
                     stats.setdefault((kind, name), {})[stat] = numpy.array(array, dtype=numpy.float64)
             elif section == "hist":
                 kind, name = rest.split("/", 1)
-                hists[kind, name] = (numpy.array(array, dtype=numpy.float32).reshape(-1, S.N_BINS),
+                hists[kind, name] = (numpy.array(array, dtype=numpy.float32).reshape(-1, summaries.N_BINS),
                                      arrays[f"edges/{kind}/{name}"])
             elif section == "extra":
                 name, stat = rest.rsplit("/", 1)
@@ -318,7 +313,7 @@ class Trace:
         for (kind, name), i in trace._index.items():
             if (kind, name) not in stats or (kind, name) not in hists:
                 raise ValueError(f"no summaries for {kind} of {name!r}")
-            table = numpy.column_stack([stats[kind, name][stat] for stat in S.STAT_NAMES]).reshape(-1, len(S.STAT_NAMES))
+            table = numpy.column_stack([stats[kind, name][stat] for stat in summaries.STAT_NAMES]).reshape(-1, len(summaries.STAT_NAMES))
             rows, (low, high) = hists[kind, name]
             saturated = extras.get((name, "saturated"), numpy.full(n_steps, NAN)) if kind == "activations" else NAN
             if len(table) != n_steps or len(rows) != n_steps or numpy.size(saturated) not in (1, n_steps):

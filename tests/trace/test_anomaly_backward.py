@@ -7,7 +7,8 @@ import pytest
 import aino
 from aino import nn
 from aino.ops.function import Function
-from aino.trace import detect_anomaly, hooks
+from aino import hooks
+from aino.trace import detect_anomaly
 
 
 class Root(nn.Module):
@@ -113,12 +114,13 @@ def test_a_finite_run_passes_and_gives_the_same_gradients():
     assert np.array_equal(gradient(True), gradient(False))
 
 
-def test_nothing_is_wrapped_or_attached_outside_the_context():
+def test_nothing_is_wrapped_and_nothing_stays_attached_outside_the_context():
+    """detect_anomaly listens at the seam (aino/hooks.py): no method is ever replaced."""
     original = Function.__dict__["apply"]
     listeners = list(hooks.active)
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError):
         with detect_anomaly(), detect_anomaly():  # nested, and left by an exception
-            assert Function.__dict__["apply"] is not original and len(hooks.active) == len(listeners) + 2
+            assert Function.__dict__["apply"] is original and len(hooks.active) == len(listeners) + 2
             aino.Tensor(np.zeros(2), requires_grad=True).sqrt().sum().backward()
     assert Function.__dict__["apply"] is original and hooks.active == listeners
     x = aino.Tensor(np.zeros(2), requires_grad=True)

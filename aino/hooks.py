@@ -1,4 +1,4 @@
-"""The hook registry: the only part of aino/trace that models, autograd and optimizers know about.
+"""The seam between the engine and whatever watches it (aino.trace): the one module the engine reports to.
 
 Each call site in the library is one line, for example in `Module.__call__`:
 
@@ -6,7 +6,8 @@ Each call site in the library is one line, for example in `Module.__call__`:
 
 so a run with no recorder attached pays one attribute check per call. `active` is the list of attached
 listeners (a `Recorder`, or the checker of `detect_anomaly`); each event is handed to every one of them.
-This file imports nothing from aino, so any module may import it.
+This file imports nothing from aino, so any module may import it; the trace, which sits above the
+models, attaches its listeners here from above (aino/trace/recorder.py, aino/trace/anomaly.py).
 """
 
 active = []  # the attached listeners; empty (falsy) when nothing records
@@ -16,8 +17,15 @@ _listeners = ()  # the same, as a tuple the events loop over (a listener may det
 class Listener:
     """Base class of what can be attached: every event does nothing unless a subclass says otherwise."""
 
+    def module_entered(self, module):
+        """An aino.nn Module's forward is about to run (`module_called` follows unless forward raises)."""
+
     def module_called(self, module, inputs, output):
         """An aino.nn Module has run forward on `inputs` (a tuple) and produced `output`."""
+
+    def op_called(self, fn, tensors, output):
+        """Op `fn` (a Function) has run forward on `tensors` and made the Tensor `output`; when the output
+        needs a gradient, `output._ctx is fn`."""
 
     def backward_started(self, root, grad):
         """`root.backward(grad)` began: for a one-element root, root is the loss."""
@@ -42,6 +50,23 @@ class Listener:
         """A classic NeuralNetwork has updated every layer's weights."""
 
 
+_recorder_class = None  # aino.trace's Recorder, provided when aino.trace is imported
+
+
+def provide_recorder(recorder_class):
+    """aino.trace hands its Recorder class over here (aino/trace/recorder.py does, when imported), so that a
+    model below the trace can offer `fit(trace=True)` without importing the layer above it."""
+    global _recorder_class
+    _recorder_class = recorder_class
+
+
+def recording(model, probe=None):
+    """A Recorder of `model` (a context manager that attaches on entering), as aino.trace provides it."""
+    if _recorder_class is None:
+        raise RuntimeError("recording a trace needs aino.trace: `import aino` (or aino.trace) first")
+    return _recorder_class(model, probe=probe)
+
+
 def attach(listener):
     global _listeners
     if listener not in active:
@@ -59,9 +84,19 @@ def detach(listener):
 # --- the events, as the call sites spell them ----------------------------------------------------
 
 
+def module_entered(module):
+    for listener in _listeners:
+        listener.module_entered(module)
+
+
 def module_called(module, inputs, output):
     for listener in _listeners:
         listener.module_called(module, inputs, output)
+
+
+def op_called(fn, tensors, output):
+    for listener in _listeners:
+        listener.op_called(fn, tensors, output)
 
 
 def backward_started(root, grad):
