@@ -8,7 +8,7 @@
     trace.save("run.npz"); Trace.load("run.npz")
 
 `detect_anomaly()` stops at the first op producing NaN or inf and names it and its layer.
-The hooks the library calls live in aino/trace/hooks.py; with no recorder attached they cost one
+The engine reports to the seam in aino/hooks.py (the trace attaches there); with no recorder attached it costs one
 attribute check per call.
 """
 

@@ -10,7 +10,7 @@
             optimizer.step()          # a step ends here
     trace = recorder.trace
 
-How it learns what happened (the hooks in aino/trace/hooks.py):
+How it learns what happened (the events of the seam, aino/hooks.py):
   - a layer is each leaf module of the model (a module with no sub-modules: Linear, ReLU, Conv2d, ...),
     named as in `model.named_modules()`; `Module.__call__` reports its output;
   - `run_backward` reports the loss (the one-element tensor backward starts from) and, for each tensor
