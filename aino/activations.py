@@ -5,6 +5,10 @@ Each activation is a small object: `f(z)` is the function, `df(z)` its derivativ
 respect to z (the chain rule: dL/dz = dL/da * da/dz). Softmax couples its inputs, so its `df(z, v)`
 is the Jacobian-vector product instead of an elementwise derivative.
 
+Where the derivative is cheapest written in the output a (tanh, sigmoid, relu, softmax), the
+activation has `df_from_output(a)` and its `df(z)` is `df_from_output(f(z))`: the ops of aino/ops,
+which keep a from their forward pass, call it too, so each formula is written once, here.
+
 Every formula is arranged to stay finite for large |z| (no overflow, no NaN).
 """
 
@@ -17,6 +21,8 @@ from aino.backend import array_module
 from aino.special import erf
 from aino.validation import check_real
 
+NOT_GIVEN = object()  # the default of an optional other name for a parameter (LeakyReLU's alpha)
+
 
 class Activation:
     """Base class: an elementwise function a = f(z) with derivative df(z)."""
@@ -27,6 +33,12 @@ class Activation:
         raise NotImplementedError
 
     def df(self, z):
+        """f'(z); by default from the output, df_from_output(f(z)), for the activations that define it."""
+        return self.df_from_output(self.f(z))
+
+    def df_from_output(self, a):
+        """f'(z) written in the output a = f(z), for an activation where that is the cheaper form (the
+        ops keep a from forward, so their backward need not compute f again)."""
         raise NotImplementedError
 
     def backprop(self, z, grad):
@@ -38,7 +50,7 @@ class Activation:
         return {"name": self.name, **self.options()}
 
     def options(self):
-        """Constructor options, e.g. {"alpha": 0.01}; none for most activations."""
+        """Constructor options, e.g. {"alpha": 1.0}; none for most activations."""
         return {}
 
     def __call__(self, z):
@@ -67,7 +79,7 @@ class Identity(Activation):
 
 
 class Sigmoid(Activation):
-    """f(z) = 1 / (1 + exp(-z)); f'(z) = f(z) * (1 - f(z))."""
+    """f(z) = 1 / (1 + exp(-z)); f'(z) = a * (1 - a) with a = f(z)."""
 
     name = "sigmoid"
 
@@ -76,25 +88,26 @@ class Sigmoid(Activation):
         e = xp.exp(-xp.abs(z))  # never overflows: exp of a non-positive number
         return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
-    def df(self, z):
-        s = self.f(z)
-        return s * (1 - s)
+    def df_from_output(self, a):
+        """f'(z) = a * (1 - a), a = sigmoid(z)."""
+        return a * (1 - a)
 
 
 class Tanh(Activation):
-    """f(z) = tanh(z); f'(z) = 1 - tanh(z)**2."""
+    """f(z) = tanh(z); f'(z) = 1 - a**2 with a = tanh(z)."""
 
     name = "tanh"
 
     def f(self, z):
         return array_module(z).tanh(z)
 
-    def df(self, z):
-        return 1 - array_module(z).tanh(z) ** 2
+    def df_from_output(self, a):
+        """f'(z) = 1 - a**2, a = tanh(z)."""
+        return 1 - a * a
 
 
 class ReLU(Activation):
-    """f(z) = max(0, z); f'(z) = 1 if z > 0 else 0."""
+    """f(z) = max(0, z); f'(z) = 1 if z > 0 else 0, that is 1 where a = f(z) > 0."""
 
     name = "relu"
 
@@ -102,25 +115,46 @@ class ReLU(Activation):
         return array_module(z).maximum(z, 0)
 
     def df(self, z):
-        return (z > 0).astype(z.dtype)
+        return self.df_from_output(self.f(z)).astype(z.dtype)
+
+    def df_from_output(self, a):
+        """f'(z) = 1 where a > 0, else 0, as booleans (they multiply as 1 and 0, with no conversion pass)."""
+        return a > 0
 
 
 class LeakyReLU(Activation):
-    """f(z) = z if z > 0 else alpha * z; f'(z) = 1 if z > 0 else alpha."""
+    """f(z) = z if z > 0 else negative_slope * z; f'(z) = 1 if z > 0 else negative_slope.
+
+    `alpha` is another name for negative_slope (reference document 004's, and the key that .dit files
+    saved before negative_slope was the one name hold); give either. `LeakyReLU(alpha=0.2).alpha` reads it back.
+    """
 
     name = "leaky_relu"
+    DEFAULT_SLOPE = 0.01
 
-    def __init__(self, alpha=0.01):
-        self.alpha = check_real(alpha, "alpha (the slope for z < 0)", "LeakyReLU")
+    def __init__(self, negative_slope=DEFAULT_SLOPE, *, alpha=NOT_GIVEN):
+        slope = check_real(negative_slope, "negative_slope (the slope for z < 0)", "LeakyReLU")
+        if alpha is not NOT_GIVEN:
+            other = check_real(alpha, "alpha (the slope for z < 0)", "LeakyReLU")
+            if slope not in (self.DEFAULT_SLOPE, other):  # negative_slope given too, and different
+                raise ValueError(f"LeakyReLU: give negative_slope or alpha (its other name), not both "
+                                 f"(got negative_slope={slope}, alpha={other})")
+            slope = other
+        self.negative_slope = slope
+
+    @property
+    def alpha(self):
+        """negative_slope under its other name."""
+        return self.negative_slope
 
     def f(self, z):
-        return array_module(z).where(z > 0, z, self.alpha * z)
+        return array_module(z).where(z > 0, z, self.negative_slope * z)
 
     def df(self, z):
-        return array_module(z).where(z > 0, 1.0, self.alpha).astype(z.dtype)
+        return array_module(z).where(z > 0, 1.0, self.negative_slope).astype(z.dtype)
 
     def options(self):
-        return {"alpha": self.alpha}
+        return {"negative_slope": self.negative_slope}  # what .dit files and trace metas store
 
 
 class ELU(Activation):
@@ -164,17 +198,20 @@ class SELU(ELU):
 
 
 class GELU(Activation):
-    """f(z) = z * Phi(z), Phi(z) = (1 + erf(z / sqrt(2))) / 2; f'(z) = Phi(z) + z * phi(z)."""
+    """f(z) = z * Phi(z), Phi(z) = (1 + erf(z / sqrt(2))) / 2; f'(z) = Phi(z) + z * phi(z).
+
+    erf works in float64; the results are given back in z's dtype.
+    """
 
     name = "gelu"
 
     def f(self, z):
-        return z * _normal_cdf(z)
+        return (z * _normal_cdf(z)).astype(z.dtype, copy=False)
 
     def df(self, z):
         xp = array_module(z)
         pdf = xp.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-        return _normal_cdf(z) + z * pdf
+        return (_normal_cdf(z) + z * pdf).astype(z.dtype, copy=False)
 
 
 class Softplus(Activation):
@@ -191,24 +228,28 @@ class Softplus(Activation):
 
 
 class Softmax(Activation):
-    """f(z)_i = exp(z_i) / sum_j exp(z_j) over the last axis; df(z, v) = s * (v - sum(v * s)).
+    """f(z)_i = exp(z_i) / sum_j exp(z_j) over the last axis; df(z, v) = s * (v - sum(v * s)), s = f(z).
 
     The Jacobian ds_i/dz_j = s_i * (delta_ij - s_j) is symmetric, so the same product serves
-    forward-mode (J v) and backprop (J^T v).
+    forward-mode (J v) and backprop (J^T v). `f` and `df_from_output` work along `axis`, the last by default.
     """
 
     name = "softmax"
 
-    def f(self, z):
+    def f(self, z, axis=-1):
         xp = array_module(z)
         if z.size == 0:  # an empty axis (or batch): an empty result, as PyTorch gives
             return xp.zeros_like(z)
-        e = xp.exp(z - z.max(axis=-1, keepdims=True))  # shifting by the max avoids overflow
-        return e / e.sum(axis=-1, keepdims=True)
+        e = xp.exp(z - z.max(axis=axis, keepdims=True))  # shifting by the max avoids overflow
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
 
     def df(self, z, v):
-        s = self.f(z)
-        return s * (v - (v * s).sum(axis=-1, keepdims=True))
+        return self.df_from_output(self.f(z), v)
+
+    def df_from_output(self, s, v, axis=-1):
+        """J v = s * (v - sum(v * s)) from the output s = f(z), summing along `axis`."""
+        return s * (v - (v * s).sum(axis=axis, keepdims=True))
 
     def backprop(self, z, grad):
         """dL/dz = J^T dL/da, with J the softmax Jacobian."""
@@ -230,8 +271,8 @@ ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", 
 def get_activation(name, **options):
     """The activation called `name` ("relu", "sigmoid", ...); an Activation passes through.
 
-    `options` go to the constructor, e.g. get_activation("leaky_relu", alpha=0.2); a dict such as
-    {"name": "leaky_relu", "alpha": 0.2} (what `Activation.config()` gives) works too.
+    `options` go to the constructor, e.g. get_activation("leaky_relu", negative_slope=0.2); a dict such
+    as {"name": "leaky_relu", "alpha": 0.2} (what `Activation.config()` gives) works too.
     """
     if isinstance(name, Activation):
         return name
@@ -249,4 +290,4 @@ def get_activation(name, **options):
     except TypeError:
         takes = sorted(inspect.signature(cls).parameters) or "none"
         raise ValueError(f"activation {key!r} does not take the options {sorted(options)} (it takes {takes})") from None
-    return cls(**options)  # the constructor checks the values (LeakyReLU(alpha="x") is a TypeError)
+    return cls(**options)  # the constructor checks the values (LeakyReLU(negative_slope="x") is a TypeError)

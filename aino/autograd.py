@@ -31,7 +31,7 @@ def run_backward(root, grad, retain_graph=False, stop_at=()):
                 g = g.copy()  # never keep a view of, or share, another gradient
             given.add(id(g))
             if node.grad is None:
-                node.grad = constant(g)
+                node.grad = constant(g, node)
             else:
                 node.grad.data = node.grad.data + g
             continue

@@ -1,11 +1,15 @@
-"""Functions on tensors (cat, stack, where, linear, ...), the module-level spelling of the Tensor's ops."""
+"""Functions on tensors (cat, stack, where, linear, ...), the module-level spelling of the Tensor's ops.
 
-import numpy
+Each is aino.ops's function of the same name, which takes tensors with arrays and numbers beside them;
+here arrays and numbers alone are taken too: they are made Tensors first (the ops layer, below the
+Tensor class, cannot make one).
+"""
 
-from aino.ops import index as I
-from aino.ops import matmul as M
-from aino.ops import shape as S
-from aino.tensor import FLOAT32, Tensor, _pair, _raw, _tensors
+from aino import ops
+from aino.backend import FLOAT32
+from aino.ops.function import pair
+from aino.ops.matmul import MatMul
+from aino.tensor import Tensor
 
 
 def tensor(data, requires_grad=False, dtype=None, device=None):
@@ -15,8 +19,7 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
 def cat(tensors, axis=0, *, dim=None):
     """Tensors joined along an existing axis."""
-    tensors = _promote(_sequence(tensors, "aino.cat"))
-    return S.Concatenate.apply(*tensors, axis=axis if dim is None else dim)
+    return ops.cat(_tensors(tensors), axis, dim=dim)
 
 
 concatenate = cat
@@ -24,62 +27,46 @@ concatenate = cat
 
 def stack(tensors, axis=0, *, dim=None):
     """Tensors of one shape stacked along a new axis."""
-    tensors = _promote(_sequence(tensors, "aino.stack"))
-    return S.Stack.apply(*tensors, axis=axis if dim is None else dim)
-
-
-def _sequence(tensors, owner):
-    """A non-empty list or tuple of tensors (arrays and numbers become tensors), as PyTorch's cat and
-    stack want; a single tensor, a string or an empty list is refused."""
-    if not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{owner}: expected a list or tuple of tensors, got {type(tensors).__name__}")
-    if not tensors:
-        raise ValueError(f"{owner}: expected a non-empty list of tensors, got an empty {type(tensors).__name__}")
-    return _tensors(tensors)
-
-
-def _promote(tensors):
-    """Tensors cast to one dtype: the widest float among them, else the widest integer (as PyTorch)."""
-    dtypes = [t.data.dtype for t in tensors]
-    floats = [d for d in dtypes if d.kind in "fc"]
-    dtype = numpy.result_type(*(floats or dtypes))
-    return [t if t.data.dtype == dtype else t.astype(dtype) for t in tensors]
+    return ops.stack(_tensors(tensors), axis, dim=dim)
 
 
 def where(condition, a, b):
     """a where condition holds, else b (elementwise, with broadcasting); differentiable in a and b."""
-    condition = _raw(condition)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
-    a, b = _pair(a, b)
-    condition = a.xp.asarray(condition)
-    if condition.dtype.kind not in "biuf":
-        raise TypeError(f"aino.where: condition must be a bool tensor (or of numbers), got dtype {condition.dtype}")
-    return I.Where.apply(a, b, condition=condition.astype(bool, copy=False))
+    return ops.where(condition, a if isinstance(b, Tensor) else _tensor(a), b)
 
 
 def gather(input, dim, index):
-    return _tensors([input])[0].gather(dim, index)
+    """out[i][j] = input[i][index[i][j]] for dim=1 (as torch.gather)."""
+    return ops.gather(_tensor(input), dim, index)
 
 
 def matmul(a, b):
-    return M.MatMul.apply(*_pair(a, b))
+    """a @ b, with numbers and arrays beside a tensor made tensors as the operator makes them."""
+    return MatMul.apply(*pair(a, b))
 
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one fused op (weight shaped (out, in)): the fast path of a dense layer.
     A 1-D weight (in,) gives x @ weight (+ bias), as PyTorch."""
-    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)):
-        x, weight = _tensors([x, weight])
-    if weight.data.ndim == 1:
-        return matmul(x, weight) if bias is None else matmul(x, weight) + bias
-    if bias is None:
-        return M.Linear.apply(x, weight)
-    return M.Linear.apply(x, weight, bias if isinstance(bias, Tensor) else Tensor(bias))
+    return ops.linear(_tensor(x), weight, bias)
 
 
 def one_hot(indices, num_classes=-1, dtype=FLOAT32):
-    return _tensors([indices])[0].one_hot(num_classes, dtype)
+    """Each integer class index as a row of the identity matrix (float32 unless dtype says otherwise)."""
+    return ops.one_hot(_tensor(indices), num_classes, dtype)
+
+
+def _tensor(value):
+    """`value` as a Tensor: a Tensor unchanged, anything else Tensor(value)."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _tensors(values):
+    """Each of a non-empty list or tuple as a Tensor; anything else unchanged, for aino.ops's cat and stack to
+    refuse by name."""
+    if isinstance(values, (list, tuple)) and values:
+        return [_tensor(v) for v in values]
+    return values
 
 
 __all__ = ["cat", "concatenate", "gather", "linear", "matmul", "one_hot", "stack", "tensor", "where"]

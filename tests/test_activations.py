@@ -4,8 +4,11 @@ import warnings
 import numpy as np
 import pytest
 
+from aino import NeuralNetwork, Tensor
 from aino.activations import ACTIVATIONS, Activation, LeakyReLU, Softmax, get_activation
+from aino.datasets import xor
 from aino.gradcheck import numerical_gradient, numerical_jacobian_product
+from aino.io import load_dit, save_dit
 from aino.special import erf
 
 ELEMENTWISE = [name for name in ACTIVATIONS if name != "softmax"]
@@ -95,3 +98,64 @@ def test_erf_matches_the_standard_library():
     x = np.linspace(-7, 7, 4001)
     expected = np.array([math.erf(v) for v in x])
     np.testing.assert_allclose(erf(x), expected, rtol=0, atol=5e-15)
+
+
+OP_OF = {  # the fast path's op for each classic activation, with the same options
+    "sigmoid": lambda t: t.sigmoid(), "tanh": lambda t: t.tanh(), "relu": lambda t: t.relu(),
+    "leaky_relu": lambda t: t.leaky_relu(0.01), "elu": lambda t: t.elu(1.0), "selu": lambda t: t.selu(),
+    "gelu": lambda t: t.gelu(), "softplus": lambda t: t.softplus(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OP_OF))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_op_and_the_classic_activation_give_the_same_values_and_derivatives(name, dtype):
+    activation = get_activation(name)
+    rng = np.random.default_rng(3)
+    z, grad = (rng.normal(size=(4, 25)) * 3).astype(dtype), rng.normal(size=(4, 25)).astype(dtype)
+    x = Tensor(z, requires_grad=True)
+    y = OP_OF[name](x)
+    y.backward(Tensor(grad))
+    assert y.data.dtype == dtype and x.grad.data.dtype == dtype
+    np.testing.assert_array_equal(y.data, activation.f(z))
+    np.testing.assert_array_equal(x.grad.data, activation.backprop(z, grad))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_derivative_from_the_output_is_the_derivative(name):
+    activation = get_activation(name)
+    z = away_from_kinks(np.random.default_rng(4))
+    np.testing.assert_array_equal(activation.df_from_output(activation.f(z)) * 1.0, activation.df(z))
+
+
+def test_softmax_along_another_axis():
+    softmax = Softmax()
+    rng = np.random.default_rng(5)
+    z, v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    np.testing.assert_array_equal(softmax.f(z, axis=0), softmax.f(z.T).T)
+    np.testing.assert_allclose(softmax.df_from_output(softmax.f(z, axis=0), v, axis=0), softmax.df(z.T, v.T).T)
+
+
+def test_the_leaky_slope_is_negative_slope_and_alpha_is_its_other_name():
+    for leaky in (LeakyReLU(0.2), LeakyReLU(negative_slope=0.2), LeakyReLU(alpha=0.2),
+                  get_activation("leaky_relu", negative_slope=0.2), get_activation({"name": "leaky_relu", "alpha": 0.2})):
+        assert leaky.negative_slope == leaky.alpha == 0.2
+        np.testing.assert_allclose(leaky.f(np.array([-1.0, 2.0])), [-0.2, 2.0])
+    assert LeakyReLU().negative_slope == 0.01
+    assert LeakyReLU(0.3, alpha=0.3).negative_slope == 0.3  # the same value under both names is no conflict
+    with pytest.raises(ValueError, match="give negative_slope or alpha"):
+        LeakyReLU(0.3, alpha=0.2)
+    with pytest.raises(TypeError, match=r"LeakyReLU: negative_slope \(the slope for z < 0\) must be a number"):
+        LeakyReLU(negative_slope="x")
+
+
+def test_a_leaky_network_saved_with_alpha_loads(tmp_path):
+    X, y = xor()
+    network = NeuralNetwork([2, 3, 1], activation_type=LeakyReLU(negative_slope=0.2), output_activation="sigmoid",
+                            loss="bce", seed=0).fit(X, y, epochs=5, n=0.5)
+    header, arrays = load_dit(network.save(tmp_path / "leaky.dit"))
+    assert header["activation_type"] == {"name": "leaky_relu", "negative_slope": 0.2}  # what files store now
+    header["activation_type"] = {"name": "leaky_relu", "alpha": 0.2}  # as aino wrote it before
+    loaded = NeuralNetwork.load(save_dit(tmp_path / "old.dit", header, arrays))
+    assert loaded.layers[0].activation.negative_slope == 0.2
+    np.testing.assert_array_equal(loaded.predict(X), network.predict(X))

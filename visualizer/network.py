@@ -63,7 +63,7 @@ def _activation_options(info):
     options = {}
     for key in ("alpha", "negative_slope"):
         if key in info:
-            options["alpha"] = float(info[key])
+            options["negative_slope"] = float(info[key])
     return options
 
 

@@ -22,7 +22,7 @@ def to_module(network):
 def _activation_module(activation):
     options = activation.options()
     if activation.name == "leaky_relu":
-        return nn.LeakyReLU(negative_slope=options["alpha"])
+        return nn.LeakyReLU(negative_slope=activation.negative_slope)
     if activation.name == "softmax":
         return nn.Softmax(dim=-1)
     return nn.Activation(activation.name, **options)

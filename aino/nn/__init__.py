@@ -1,10 +1,13 @@
-"""aino.nn: layers and models for the fast path, with PyTorch's names, shapes and state_dict keys."""
+"""aino.nn: layers and models for the fast path, with PyTorch's names, shapes and state_dict keys.
+
+The reference documents' spellings come from aino/nn/aliases.py (table: docs/aliases.md): where a document
+calls a PyTorch name with more arguments (Sequential([...], device="cpu"), Embedding(vocab_size=, d_model=)),
+that name here is the adapter, a subclass of the canonical class in its own module."""
 
 from aino.nn.activation import (
     ELU,
     GELU,
     SELU,
-    Activation,
     Identity,
     LeakyReLU,
     LogSoftmax,
@@ -14,39 +17,36 @@ from aino.nn.activation import (
     Softplus,
     Tanh,
 )
-from aino.nn.attention import MultiHeadAttention, MultiheadAttention, scaled_dot_product_attention
-from aino.nn.basic import Dropout, Flatten
-from aino.nn.container import Sequential
-from aino.nn.conv import Conv1d, Conv2d, Conv2D, Conv3d
-from aino.nn.custom_model import CustomAIModel
-from aino.nn.embedding import Embedding, PositionalEncoding
-from aino.nn.layernorm import LayerNorm
-from aino.nn.linear import Dense, Linear
-from aino.nn.loss import (
-    BCELoss,
-    BCEWithLogitsLoss,
+from aino.nn.aliases import (  # the reference documents' spellings; Sequential and Embedding take more arguments
+    Activation,
+    Base_Layer,
+    BaseModel,
     BinaryCrossEntropy,
+    Conv2D,
     CrossEntropy,
-    CrossEntropyLoss,
-    L1Loss,
-    MSELoss,
-    NLLLoss,
+    Dense,
+    Embedding,
+    MaxPool2D,
+    MultiHeadAttention,
+    Sequential,
     SoftmaxCrossEntropyLoss,
 )
+from aino.nn.attention import MultiheadAttention, scaled_dot_product_attention
+from aino.nn.basic import Dropout, Flatten
+from aino.nn.conv import Conv1d, Conv2d, Conv3d
+from aino.nn.custom_model import CustomAIModel
+from aino.nn.document_models import Decoder, Encoder, Transformer
+from aino.nn.embedding import PositionalEncoding
+from aino.nn.layernorm import LayerNorm
+from aino.nn.linear import Linear
+from aino.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from aino.nn.metrics import Accuracy, accuracy
-from aino.nn.module import Base_Layer, BaseModel, Module
+from aino.nn.module import Module
 from aino.nn.normalization import BatchNorm1d, BatchNorm2d
 from aino.nn.neurons import NALU, AttentionNeuron, GraphNeuron, MemoryNeuron, SpikingNeuron
 from aino.nn.parameter import Buffer, Parameter
 from aino.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from aino.nn.transformer import (
-    Decoder,
-    Encoder,
-    Transformer,
-    TransformerDecoderLayer,
-    TransformerEncoderLayer,
-    generate_square_subsequent_mask,
-)
+from aino.nn.transformer import TransformerDecoderLayer, TransformerEncoderLayer, generate_square_subsequent_mask
 from aino.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -55,7 +55,6 @@ from aino.nn.pooling import (
     AvgPool2d,
     MaxPool1d,
     MaxPool2d,
-    MaxPool2D,
     MaxPool3d,
 )
 from aino.tensor import no_grad

@@ -1,8 +1,10 @@
 """Activation layers: each applies one elementwise (or softmax) op from aino/ops to its input.
 
-They take PyTorch's arguments and also the spellings of reference document 004
-(`LeakyReLU(alpha=0.01)`, `Softmax(axis=-1)`, `device=`: activations hold no parameters, so the device
-is accepted and ignored).
+They take PyTorch's arguments and also the spellings of the reference documents (`LeakyReLU(alpha=0.01)`,
+`Softmax(axis=-1)`, `GELU(approximate=False)`, and `device=`: activations hold no parameters, so the device
+is accepted and ignored). These stay on the classes themselves, not in adapters in aino/nn/aliases.py: the
+trace (aino/trace/layout.py) knows an activation layer by the module that defines its class, and
+CustomAIModel.save_model by its exact class, so `nn.ReLU` must be this class. docs/aliases.md has the table.
 """
 
 from aino.nn import checks
@@ -42,7 +44,7 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x (document 004 calls the slope alpha)."""
+    """x if x > 0 else negative_slope * x (document 004 calls the slope alpha; alpha, when given, wins)."""
 
     def __init__(self, negative_slope=0.01, inplace=False, alpha=None, device=None):
         super().__init__()
@@ -116,7 +118,7 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """exp(x_i) / sum_j exp(x_j) along `dim` (document 004: `axis`)."""
+    """exp(x_i) / sum_j exp(x_j) along `dim`, the last axis when None (document 004 calls it `axis`)."""
 
     def __init__(self, dim=None, axis=None, device=None):
         super().__init__()
@@ -155,16 +157,6 @@ ACTIVATION_MODULES = {
     "gelu": GELU, "softplus": Softplus, "softmax": Softmax, "log_softmax": LogSoftmax,
     "identity": Identity, "linear": Identity,
 }
-
-
-def Activation(kind, **options):
-    """The activation layer called `kind`, e.g. Activation("relu") (reference document 000)."""
-    if not isinstance(kind, str):
-        raise TypeError(f"Activation: kind must be a name such as 'relu', got {type(kind).__name__} {kind!r:.60}")
-    key = kind.lower()
-    if key not in ACTIVATION_MODULES:
-        raise ValueError(f"Activation: unknown activation {kind!r}; expected one of {sorted(ACTIVATION_MODULES)}")
-    return ACTIVATION_MODULES[key](**options)
 
 
 def _pick_axis(dim, axis):

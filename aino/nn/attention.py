@@ -1,6 +1,7 @@
-"""Attention layers: scaled_dot_product_attention, PyTorch's MultiheadAttention, and reference document
-004's MultiHeadAttention. Every head's softmax(Q K^T / sqrt(d) + mask) V runs in one fused op
-(aino/ops/attention.py); the layers only project, split the heads apart and join them again.
+"""Attention layers: scaled_dot_product_attention and PyTorch's MultiheadAttention, and the pieces that
+reference document 004's MultiHeadAttention (in aino/nn/aliases.py) shares with them. Every head's
+softmax(Q K^T / sqrt(d) + mask) V runs in one fused op (aino/ops/attention.py); the layers only project,
+split the heads apart and join them again.
 
 Mask conventions (PyTorch's, which differ between the two functions):
 - scaled_dot_product_attention(attn_mask=): boolean True = may attend; numbers are added to the scores.
@@ -197,46 +198,4 @@ def _forbidden(owner, xp, mask, name):
     return ~mask if mask.dtype == bool else mask
 
 
-class MultiHeadAttention(Module):
-    """Reference document 004's attention layer: concat_h(softmax(Q_h K_h^T / sqrt(D) + mask) V_h) W_o^T + b_o
-    with Q = query W_q^T + b_q, K = key W_k^T + b_k, V = value W_v^T + b_v (Linear layers w_q, w_k, w_v, w_o).
-
-    forward(query, key, value, mask=None) -> output: batch-first (N, L, d_model); mask broadcastable to
-    (N, heads, L, S), or (N, L, S), with 1 (True) where a query may attend and 0 where it may not.
-    """
-
-    def __init__(self, d_model, num_heads, dropout=0.0, bias=True, device=None, dtype=None):
-        super().__init__()
-        d_model, num_heads, dropout = check_heads(type(self).__name__, d_model, num_heads, dropout, "d_model")
-        checks.check_elements(type(self).__name__, (4 * d_model, d_model), "float32", "the weights")
-        self.d_model, self.num_heads, self.dropout = d_model, num_heads, dropout
-        self.w_q, self.w_k, self.w_v, self.w_o = (
-            Linear(d_model, d_model, bias=bias, device=device, dtype=dtype) for _ in range(4)
-        )
-
-    def forward(self, query, key, value, mask=None):
-        query, key, value = (checks.tensor_input(self, t, name) for t, name in ((query, "query"), (key, "key"), (value, "value")))
-        if query.ndim != 3 or key.ndim != 3 or query.shape[-1] != self.d_model or key.shape != value.shape:
-            raise ValueError(
-                f"{type(self).__name__}(d_model={self.d_model}, num_heads={self.num_heads}) expected query, key and "
-                f"value of shape (batch, seq_len, {self.d_model}), key and value alike; got "
-                f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
-            )
-        check_lengths(self, query, key, 1)
-        if mask is not None:
-            mask = mask_array(self, query.xp, mask, "mask (1 = may attend, 0 = may not)", kinds="biuf")
-            mask = mask != 0  # True where attention is allowed
-            mask = mask[:, None] if mask.ndim == 3 else mask
-        q, k, v = (split_heads(layer(x), self.num_heads, True) for layer, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
-        dropout_p = self.dropout if self.training else 0.0
-        heads, _ = attention(q, k, v, mask=mask, dropout_p=dropout_p, rng=get_rng())
-        return self.w_o(merge_heads(heads, True))
-
-    def _name(self):
-        return f"{type(self).__name__}(d_model={self.d_model}, num_heads={self.num_heads})"
-
-    def extra_repr(self):
-        return f"d_model={self.d_model}, num_heads={self.num_heads}"
-
-
-__all__ = ["MultiHeadAttention", "MultiheadAttention", "scaled_dot_product_attention"]
+__all__ = ["MultiheadAttention", "scaled_dot_product_attention"]

@@ -7,25 +7,21 @@ from aino.validation import OutOfRangeError, check_int
 
 
 class Sequential(Module):
-    """Runs its layers in order: Sequential(Linear(2, 8), ReLU(), Linear(8, 1)).
+    """Runs its layers in order: Sequential(Linear(2, 8), ReLU(), Linear(8, 1)), or Sequential(OrderedDict(
+    [("name", layer), ...])), as PyTorch. The reference documents' list and dict forms are in aino/nn/aliases.py.
 
-    Also Sequential([layer, ...], device="cpu") (reference document 004) and Sequential({"name": layer, ...}).
     Layers are named "0", "1", ... (or by their keys), so state_dict keys are PyTorch's: "0.weight".
     """
 
-    def __init__(self, *layers, device=None):
+    def __init__(self, *layers):
         super().__init__()
-        if len(layers) == 1 and isinstance(layers[0], dict):
+        if len(layers) == 1 and isinstance(layers[0], OrderedDict):
             items = list(layers[0].items())
         else:
-            if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
-                layers = layers[0]
             items = [(str(i), layer) for i, layer in enumerate(layers)]
         for name, layer in items:
             _check_layer(name, layer)
         self._layers = OrderedDict(items)
-        if device is not None:
-            self.to(device)
 
     def _members(self):
         yield from super()._members()
@@ -50,7 +46,7 @@ class Sequential(Module):
     def __getitem__(self, index):
         """The layer at `index` (negatives count from the end), or a Sequential of a slice of the layers."""
         if isinstance(index, slice):
-            return Sequential(self.layers[index])
+            return type(self)(*self.layers[index])
         count, index = len(self._layers), check_int(index, "index", "Sequential")
         if not -count <= index < count:
             raise OutOfRangeError(f"Sequential: index {index} is out of range for {count} layers")

@@ -1,5 +1,5 @@
-"""Convolution layers Conv1d, Conv2d, Conv3d (PyTorch's arguments, names and shapes), and Conv2D of reference
-document 004. The arithmetic is one fused op, aino/ops/conv.py, where the backward is derived."""
+"""Convolution layers Conv1d, Conv2d, Conv3d (PyTorch's arguments, names and shapes; reference document 004's
+Conv2D is in aino/nn/aliases.py). The arithmetic is one fused op, aino/ops/conv.py, where the backward is derived."""
 
 import math
 import numbers
@@ -141,11 +141,3 @@ class Conv3d(ConvNd):
 
     dims = 3
 
-
-class Conv2D(Conv2d):
-    """Conv2d under reference document 004's name and arguments, Xavier-initialised as that document says."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, device=None, dtype=None,
-                 initialization="xavier", bias=True):
-        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias,
-                         device=device, dtype=dtype, initialization=initialization)

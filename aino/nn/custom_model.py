@@ -8,9 +8,10 @@ import numpy
 
 from aino.files import read_json
 from aino.files.pair import digest, read_matching, write_pair
-from aino.nn.activation import ACTIVATION_MODULES, Activation
+from aino.nn.activation import ACTIVATION_MODULES
+from aino.nn.aliases import Activation, Dense
 from aino.nn.basic import Dropout
-from aino.nn.linear import Dense, Linear
+from aino.nn.linear import Linear
 from aino.nn.loss import BCELoss, CrossEntropyLoss, MSELoss
 from aino.nn.module import Module
 from aino.nn.neurons import NEURONS

@@ -41,14 +41,11 @@ class Embedding(Module):
     """out = weight[indices]: each integer index in [0, num_embeddings) picks a row of weight (num_embeddings, embedding_dim).
 
     weight starts N(0, 1), as PyTorch; the row `padding_idx` (if given) starts at zero and never learns.
-    Reference document 004 spells the sizes Embedding(vocab_size=, d_model=).
+    Reference document 004's Embedding(vocab_size=, d_model=) is in aino/nn/aliases.py.
     """
 
-    def __init__(self, num_embeddings=None, embedding_dim=None, padding_idx=None, device=None, dtype=None,
-                 vocab_size=None, d_model=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, device=None, dtype=None):
         super().__init__()
-        num_embeddings = vocab_size if num_embeddings is None else num_embeddings
-        embedding_dim = d_model if embedding_dim is None else embedding_dim
         self.num_embeddings = checks.size(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = checks.size(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:

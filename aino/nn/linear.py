@@ -13,6 +13,8 @@ class Linear(Module):
 
     `activation`, a layer such as ReLU(), is applied to the result; it may also be given in third place,
     Linear(3, 4, ReLU()), as in reference document 003. `initialization` picks the random start (see aino.nn.init).
+    Those spellings stay on this class rather than in an adapter of aino/nn/aliases.py: aino builds Linear
+    layers inside other layers, and `isinstance(layer, nn.Linear)` must hold for them too.
     """
 
     size_names = ("in_features", "out_features")  # the sizes' names in errors: the constructor's own
@@ -46,15 +48,10 @@ class Linear(Module):
         return self.activation(y) if self.activation is not None else y
 
     # document 003's manual style reads and zeroes these arrays directly
-    @property
-    def grad_weights(self):
-        """dL/dW as an array (created as zeros if no backward has run yet)."""
-        return _grad_array(self.weight)
-
-    @property
-    def grad_biases(self):
-        """dL/db as an array (created as zeros if no backward has run yet)."""
-        return _grad_array(self.bias)
+    grad_weights = property(lambda self: _grad_array(self.weight),
+                            doc="dL/dW as an array (created as zeros if no backward has run yet).")
+    grad_biases = property(lambda self: _grad_array(self.bias),
+                           doc="dL/db as an array (created as zeros if no backward has run yet).")
 
     def _name(self):
         return f"{type(self).__name__}({self.in_features} -> {self.out_features})"
@@ -62,23 +59,6 @@ class Linear(Module):
     def extra_repr(self):
         extra = "" if self.activation is None else f", activation={self.activation!r}"
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}{extra}"
-
-
-class Dense(Linear):
-    """Linear under reference document 004's name: Dense(input_size, output_size, name=, initialization="xavier")."""
-
-    size_names = ("input_size", "output_size")
-
-    def __init__(self, input_size, output_size, name=None, initialization="xavier", device=None, dtype=None,
-                 bias=True, activation=None):
-        super().__init__(input_size, output_size, bias=bias, activation=activation, device=device, dtype=dtype,
-                         initialization=initialization)
-        self.name = name
-
-    @property
-    def weights(self):
-        """The weight Parameter (document 004's name for `weight`)."""
-        return self.weight
 
 
 def _grad_array(param):

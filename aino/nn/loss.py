@@ -6,18 +6,18 @@ and options to a fused op in `aino/ops/loss.py`, where the forward and the backw
 
 PyTorch's losses, with its arguments and its maths:
     MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
-and the spellings of the reference documents:
-    CrossEntropy, SoftmaxCrossEntropyLoss (document 004), BinaryCrossEntropy (document 003).
+The reference documents' losses (CrossEntropy, SoftmaxCrossEntropyLoss, BinaryCrossEntropy) are in
+aino/nn/aliases.py.
 """
 
 import numpy
 
-from aino.backend import array_module, move_array
+from aino.backend import move_array
 from aino.nn.checks import as_numbers
 from aino.nn.module import Module
 from aino.ops import loss as L
 from aino.tensor import Tensor, is_grad_enabled
-from aino.validation import InvalidOperationError, check_int, check_real
+from aino.validation import check_int, check_real
 
 
 class Loss(Module):
@@ -142,31 +142,6 @@ class BCEWithLogitsLoss(Loss):
         return L.BCEWithLogits.apply(input, target=target, reduction=self.reduction, weight=weight, pos_weight=pos_weight)
 
 
-class BinaryCrossEntropy(BCELoss):
-    """Document 003's loss: mean binary cross-entropy on probabilities, L = -mean(y log p + (1 - y) log(1 - p)).
-
-        loss = criterion(predictions, y)        # a one-element Tensor; f"{loss:.4f}" works
-        grad = criterion.backward()             # dL/dpredictions = (p - y) / (p (1 - p)) / n, an array
-    """
-
-    def __init__(self):
-        super().__init__(reduction="mean")
-        self._last = None
-
-    def forward(self, input, target):
-        loss = super().forward(input, target)
-        self._last = (input.data, target.astype(input.dtype, copy=False))
-        return loss
-
-    def backward(self, grad_output=1.0):
-        """dL/dpredictions for the last call, an array of the predictions' shape and dtype (times grad_output)."""
-        if self._last is None:
-            raise InvalidOperationError("BinaryCrossEntropy.backward: call the loss on predictions and targets first")
-        p, y = self._last
-        grad = L.bce_gradient(array_module(p), p, y) * (grad_output / p.size)
-        return grad.astype(p.dtype, copy=False)
-
-
 # --- cross-entropy: classes along one axis -------------------------------------------------------
 
 
@@ -175,7 +150,6 @@ class ClassLoss(Loss):
 
     op = L.SoftmaxCrossEntropy
     probabilities_allowed = True  # a target of the input's shape holds class probabilities (or one-hot rows)
-    lenient_dtypes = False  # PyTorch's rule: class indices are integers, class probabilities floats
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
@@ -219,9 +193,8 @@ class ClassLoss(Loss):
         return L.index_target(xp, indices, classes, axis, input.dtype, ignore_index=self.ignore_index, **options)
 
     def class_probabilities(self, xp, target):
-        """A target of the input's shape: probabilities in [0, 1] of a floating dtype (one-hot integer rows
-        too, for the lenient spellings of document 004)."""
-        if target.dtype.kind != "f" and not (self.lenient_dtypes and target.dtype.kind in "iub"):
+        """A target of the input's shape: probabilities in [0, 1] of a floating dtype (as PyTorch)."""
+        if target.dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}: expected class probabilities of a floating-point dtype for a target "
                             f"of the input's shape, got dtype {target.dtype} (class indices have one axis less)")
         self.check_unit_interval(xp, target, "class probabilities")
@@ -237,11 +210,8 @@ class ClassLoss(Loss):
     def class_indices(self, xp, target, classes):
         """The target as int64 class indices, each in [0, classes) or equal to ignore_index.
 
-        As PyTorch, indices are integers; document 004's spellings also read whole-number floats and booleans."""
-        if self.lenient_dtypes and target.dtype.kind == "f":
-            if not bool(xp.all(target == xp.round(target))):
-                raise self.error("whole-number class indices", f"fractional values in a target of shape {target.shape}")
-        elif target.dtype.kind not in ("iub" if self.lenient_dtypes else "iu"):
+        As PyTorch, indices are integers."""
+        if target.dtype.kind not in "iu":
             raise TypeError(f"{type(self).__name__}: expected class indices of an integer dtype (such as int64), got "
                             f"dtype {target.dtype}" + (" (use target.astype(int))" if target.dtype.kind in "fb" else ""))
         indices = target.astype("int64", copy=False)
@@ -284,27 +254,6 @@ class NLLLoss(ClassLoss):
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(weight, ignore_index, reduction)
-
-
-class SoftmaxCrossEntropyLoss(ClassLoss):
-    """Document 004's softmax cross-entropy: logits (..., C), classes on the LAST axis; targets class indices (...)
-    or one-hot rows (..., C). L = mean over all leading positions of -log softmax(z)_y; dL/dz = (softmax(z) - y) / N."""
-
-    lenient_dtypes = True  # whole-number float indices and integer one-hot rows are read too
-
-    def __init__(self):
-        super().__init__(ignore_index=None)
-
-    def class_axis(self, input):
-        """Classes on the last axis: (..., C)."""
-        if input.ndim == 0:
-            raise self.error("logits of shape (..., C), classes on the last axis", "a 0-d input")
-        return self.some_classes(input, input.ndim - 1)
-
-
-class CrossEntropy(SoftmaxCrossEntropyLoss):
-    """Document 004's cross-entropy: logits (N, C) and one-hot targets (N, C) (class indices (N,) work too);
-    L = -(1/N) sum_n sum_c y_nc log softmax(z_n)_c; dL/dz = (softmax(z) - y) / N."""
 
 
 # --- turning what users pass into arrays ---------------------------------------------------------

@@ -209,10 +209,6 @@ class ParameterList(list):
         return self
 
 
-BaseModel = Module  # reference document 004 names
-Base_Layer = Module
-
-
 def _open(name, value):
     if isinstance(value, (Module, Parameter, Buffer)):
         yield name, value

@@ -1,5 +1,5 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d (PyTorch's arguments) and
-MaxPool2D of reference document 004. They hold no parameters; the ops are in aino/ops/pool.py."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d (PyTorch's arguments; reference
+document 004's MaxPool2D is in aino/nn/aliases.py). They hold no parameters; the ops are in aino/ops/pool.py."""
 
 import numbers
 
@@ -70,13 +70,6 @@ class MaxPool3d(MaxPoolNd):
     """Max over windows of a volume: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
 
     dims = 3
-
-
-class MaxPool2D(MaxPool2d):
-    """MaxPool2d under reference document 004's name and defaults: MaxPool2D(kernel_size=2, stride=2)."""
-
-    def __init__(self, kernel_size=2, stride=2, padding=0, device=None):
-        super().__init__(kernel_size, stride, padding)
 
 
 class AvgPoolNd(PoolNd):
@@ -150,4 +143,3 @@ class AdaptiveAvgPool3d(AdaptiveAvgPoolNd):
     """Adaptive mean pooling of a volume: (N, C, D, H, W) -> (N, C, *output_size)."""
 
     dims = 3
-

@@ -107,4 +107,4 @@ def attention(query, key, value, mask=None, is_causal=False, scale=None, dropout
         query, key, value, mask=mask, is_causal=is_causal, scale=scale, dropout_p=dropout_p, rng=rng,
         weights_out=weights,
     )
-    return output, constant(weights[0])
+    return output, constant(weights[0], output)

@@ -24,10 +24,11 @@ class Broadcasting(Function):
 
 
 def compare(op, a, b):
-    """`op(a, b)` for a comparison such as operator.lt, on arrays, as a bool tensor outside the graph.
+    """`op(a, b)` for a comparison such as operator.lt, of tensor `a` with `b` (a tensor's array, an array or
+    a number), as a bool tensor outside the graph.
     A value that is not numbers (x < "a") or shapes that do not broadcast are refused by name."""
     try:
-        return constant(op(a, b))
+        return constant(op(a.data, b), a)
     except TypeError:
         raise TypeError(f"Tensor.{op.__name__}: cannot compare a tensor with {type(b).__name__} {b!r:.60} "
                         f"(expected a tensor, an array or a number)") from None
@@ -183,52 +184,29 @@ class Clip(Function):
         return grad * inside
 
 
-# --- activations (the formulas live in aino/activations.py, shared with the classic path) -------
-
-_SIGMOID = activations.Sigmoid()
-_SELU = activations.SELU()
-_GELU = activations.GELU()
-_SOFTPLUS = activations.Softplus()
+# --- activations --------------------------------------------------------------------------------
+# The maths of each lives in aino/activations.py, shared with the classic path: an op's docstring
+# states its formula, and the op calls that one implementation.
 
 
-class Tanh(Function):
-    """tanh(x); derivative 1 - tanh(x)**2."""
+class FromOutput(Function):
+    """Base of the activations whose derivative is written in their output y = f(x), which forward
+    keeps: backward multiplies by f'(x) without computing f again."""
+
+    activation = None  # the aino.activations object: f and df_from_output
 
     def forward(self, x):
-        self.y = self.xp.tanh(x)
+        self.y = self.activation.f(x)
         return self.y
 
     def backward(self, grad):
-        return grad * (1 - self.y * self.y)
+        return grad * self.activation.df_from_output(self.y)
 
 
-class Sigmoid(Function):
-    """s(x) = 1 / (1 + exp(-x)); derivative s(x) * (1 - s(x))."""
+class FromInput(Function):
+    """Base of the activations whose derivative is written in their input x: dL/dx = grad * f'(x)."""
 
-    def forward(self, x):
-        self.y = _SIGMOID.f(x)
-        return self.y
-
-    def backward(self, grad):
-        return grad * self.y * (1 - self.y)
-
-
-class ReLU(Function):
-    """max(x, 0); derivative 1 where x > 0, else 0."""
-
-    def forward(self, x):
-        self.y = self.xp.maximum(x, 0)
-        return self.y
-
-    def backward(self, grad):
-        return grad * (self.y > 0)
-
-
-class LeakyReLU(Function):
-    """x if x > 0 else slope * x; derivative 1 if x > 0 else slope."""
-
-    def __init__(self, slope=0.01):
-        self.activation = activations.LeakyReLU(check_real(slope, "negative_slope", "Tensor.leaky_relu"))
+    activation = None  # the aino.activations object: f and backprop
 
     def forward(self, x):
         self.x = x
@@ -238,32 +216,51 @@ class LeakyReLU(Function):
         return self.activation.backprop(self.x, grad)
 
 
-class ELU(LeakyReLU):
+class Tanh(FromOutput):
+    """y = tanh(x); derivative 1 - y**2."""
+
+    activation = activations.Tanh()
+
+
+class Sigmoid(FromOutput):
+    """y = 1 / (1 + exp(-x)); derivative y * (1 - y)."""
+
+    activation = activations.Sigmoid()
+
+
+class ReLU(FromOutput):
+    """y = max(x, 0); derivative 1 where y > 0, else 0."""
+
+    activation = activations.ReLU()
+
+
+class LeakyReLU(FromInput):
+    """x if x > 0 else negative_slope * x; derivative 1 if x > 0 else negative_slope."""
+
+    def __init__(self, negative_slope=0.01):
+        self.activation = activations.LeakyReLU(check_real(negative_slope, "negative_slope", "Tensor.leaky_relu"))
+
+
+class ELU(FromInput):
     """x if x > 0 else alpha * (exp(x) - 1); derivative 1 if x > 0 else alpha * exp(x)."""
 
     def __init__(self, alpha=1.0):
         self.activation = activations.ELU(check_real(alpha, "alpha", "Tensor.elu"))
 
 
-class SELU(LeakyReLU):
+class SELU(FromInput):
     """scale * elu(x, alpha) with the self-normalising constants; derivative scale * elu'(x)."""
 
-    def __init__(self):
-        self.activation = _SELU
+    activation = activations.SELU()
 
 
-class Softplus(Function):
+class Softplus(FromInput):
     """log(1 + exp(x)); derivative sigmoid(x)."""
 
-    def forward(self, x):
-        self.x = x
-        return _SOFTPLUS.f(x)
-
-    def backward(self, grad):
-        return grad * _SIGMOID.f(self.x)
+    activation = activations.Softplus()
 
 
-class GELU(Function):
+class GELU(FromInput):
     """x * Phi(x) (Phi: the normal distribution function); derivative Phi(x) + x * phi(x).
 
     approximate="tanh": 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x**3);
@@ -271,6 +268,7 @@ class GELU(Function):
     """
 
     C = math.sqrt(2 / math.pi)
+    activation = activations.GELU()
 
     def __init__(self, approximate="none"):
         if approximate not in ("none", "tanh"):
@@ -278,18 +276,17 @@ class GELU(Function):
         self.approximate = approximate
 
     def forward(self, x):
+        if self.approximate == "none":
+            return super().forward(x)
         self.x = x
-        if self.approximate == "tanh":
-            self.t = self.xp.tanh(self.C * (x + 0.044715 * x**3))
-            return 0.5 * x * (1 + self.t)
-        return _GELU.f(x).astype(x.dtype, copy=False)  # erf works in float64
+        self.t = self.xp.tanh(self.C * (x + 0.044715 * x**3))
+        return 0.5 * x * (1 + self.t)
 
     def backward(self, grad):
-        x = self.x
-        if self.approximate == "tanh":
-            t = self.t
-            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * self.C * (1 + 3 * 0.044715 * x * x))
-        return grad * _GELU.df(x).astype(x.dtype, copy=False)
+        if self.approximate == "none":
+            return super().backward(grad)
+        x, t = self.x, self.t
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * self.C * (1 + 3 * 0.044715 * x * x))
 
 
 # --- moving and casting ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The machinery every op shares: the `Function` base class, graph recording, grad mode, the op
-trace log, and `unbroadcast`.
+"""The machinery every op shares: the `Function` base class, the `Node` it reads and builds, graph
+recording, grad mode, the op trace log, `unbroadcast`, and the rules that make Python values op inputs.
 
 An op is a subclass of `Function` with two methods:
 
@@ -17,18 +17,33 @@ cupy) of the inputs and `self.needs_grad[i]` says whether input i wants a gradie
 Checks of the inputs are cheap (ints and shapes). Where NumPy itself finds the inputs wrong (shapes
 that do not broadcast, an index out of bounds), the op's `explain` turns its error into one that
 names the op, after the fact, so the common case pays nothing.
+
+The ops never name the Tensor class (it lives a layer above, and is built on them): they take Nodes,
+and build each result as an instance of the class its first input names in `_result_class`.
 """
 
-from aino import hooks
-from aino.backend import array_module
-from aino.validation import InvalidOperationError
+import functools
 
-Tensor = None  # the Tensor class; aino.tensor puts it here (this file cannot import it: tensor.py imports the ops)
+from aino import hooks
+from aino.backend import FLOAT32, INT64, array_module, as_array, device_of
+from aino.validation import InvalidOperationError
 
 _grad_enabled = True
 _trace_on = False
 _trace_log = []
 TRACE_VALUE_LIMIT = 16  # tensors with more elements are logged by shape
+
+
+class Node:
+    """What an op needs of a tensor: its array, its gradient, whether it wants one, and the op that made it.
+
+    aino.tensor.Tensor is a Node with the methods users call, and names itself in `_result_class`, the
+    class of what ops compute from it: a subclass (nn.Parameter) inherits it, so its results are plain
+    Tensors.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    _result_class = None  # aino.tensor sets Tensor._result_class = Tensor
 
 
 class Function:
@@ -59,10 +74,12 @@ class Function:
     def apply(cls, *tensors, **options):
         """Run the op on Tensors; the result is a Tensor that remembers this op when it needs a gradient."""
         fn = cls(**options)
-        fn.xp = array_module(tensors[0].data)
+        first = tensors[0]
+        fn.xp = array_module(first.data)
         if _trace_on:
             _record(fn, tensors)
-        out = Tensor.__new__(Tensor)
+        result = first._result_class
+        out = result.__new__(result)
         arrays = [t.data for t in tensors]
         try:
             out.data = fn.forward(*arrays)
@@ -98,14 +115,56 @@ class Freed(Function):
 FREED = Freed()
 
 
-def constant(data):
-    """A Tensor that needs no gradient, made straight from an array (the ops' internal shortcut)."""
-    out = Tensor.__new__(Tensor)
+def constant(data, like):
+    """A tensor that needs no gradient, made straight from an array (the ops' internal shortcut), of the
+    class that the Node `like` gives its op results."""
+    result = like._result_class
+    out = result.__new__(result)
     out.data = data
     out.grad = None
     out.requires_grad = False
     out._ctx = None
     return out
+
+
+# --- Python values as op inputs ----------------------------------------------------------------
+
+
+def raw(value):
+    """The array inside a Node; anything else unchanged."""
+    return value.data if isinstance(value, Node) else value
+
+
+def pair(a, b, true_division=False):
+    """(a, b) as Nodes, one of which they already are, with PyTorch's promotion: float32 with integers or
+    Python numbers stays float32; with true_division, int / int is a float, as in Python."""
+    if not isinstance(a, Node):
+        a = _scalar_like(a, b)
+    elif not isinstance(b, Node):
+        b = _scalar_like(b, a)
+    da, db = a.data.dtype, b.data.dtype
+    if da is not db and da != db:
+        fa, fb = da.kind in "fc", db.kind in "fc"
+        if fa and not fb:
+            b = constant(b.data.astype(da), b)
+        elif fb and not fa:
+            a = constant(a.data.astype(db), a)
+    if true_division and a.data.dtype.kind not in "fc":
+        a, b = constant(a.data.astype(FLOAT32), a), constant(b.data.astype(FLOAT32), b)
+    return a, b
+
+
+def _scalar_like(value, node):
+    """A Python number or an array as a constant, with the dtype it should have next to `node`."""
+    xp = array_module(node.data)
+    if isinstance(value, (bool, int, float)):
+        dtype = node.data.dtype
+        if dtype.kind not in "fc" and isinstance(value, float):
+            dtype = FLOAT32  # int tensor * 2.5 -> float32
+        elif dtype.kind == "b" and not isinstance(value, bool):
+            dtype = INT64  # bool tensor + 1 -> int64
+        return constant(xp.asarray(value, dtype=dtype), node)  # float32 * 2.5 stays float32
+    return constant(as_array(value, device=device_of(node.data)), node)
 
 
 def unbroadcast(grad, shape):
@@ -160,8 +219,6 @@ class no_grad:
         return False
 
     def __call__(self, func):
-        import functools
-
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with type(self)():

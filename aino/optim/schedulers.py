@@ -12,6 +12,7 @@ Call `scheduler.step()` once per epoch, after `optimizer.step()`. `last_epoch` c
 
 import math
 import numbers
+from functools import partial
 
 from aino.optim.optimizer import Optimizer
 from aino.validation import check_positive_int, check_positive_number, check_real
@@ -20,9 +21,11 @@ from aino.validation import check_positive_int, check_positive_number, check_rea
 class LRScheduler:
     """Base class: a subclass writes `get_lr()`, the learning rates of every group at `last_epoch`."""
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer, **settings):
+        """`settings`: the subclass's own (step_size=, gamma=, ...), kept as attributes of the same names."""
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an aino optimizer, got {type(optimizer).__name__}")
+        vars(self).update(settings)
         self._check_settings()
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
@@ -32,8 +35,12 @@ class LRScheduler:
     def get_lr(self):
         raise NotImplementedError
 
+    checks = {}  # setting -> its check(value, name, owner), run on construction and by load_state_dict
+
     def _check_settings(self):
         """Raise TypeError or ValueError naming a setting (step_size, gamma, ...) that is out of range."""
+        for name, check in self.checks.items():
+            check(getattr(self, name), name, type(self).__name__)
 
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -88,14 +95,10 @@ class StepLR(LRScheduler):
         lr = initial_lr * gamma ** (last_epoch // step_size)
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
-        self.step_size = step_size
-        self.gamma = gamma
-        super().__init__(optimizer)
+    checks = {"step_size": check_positive_int, "gamma": partial(check_real, minimum=0)}
 
-    def _check_settings(self):
-        check_positive_int(self.step_size, "step_size", type(self).__name__)
-        check_real(self.gamma, "gamma", type(self).__name__, minimum=0)
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        super().__init__(optimizer, step_size=step_size, gamma=gamma)
 
     def get_lr(self):
         # PyTorch's chained form: the current lr, times gamma at each multiple of step_size.
@@ -110,12 +113,10 @@ class ExponentialLR(LRScheduler):
         lr = initial_lr * gamma ** last_epoch
     """
 
-    def __init__(self, optimizer, gamma):
-        self.gamma = gamma
-        super().__init__(optimizer)
+    checks = {"gamma": partial(check_real, minimum=0)}
 
-    def _check_settings(self):
-        check_real(self.gamma, "gamma", type(self).__name__, minimum=0)
+    def __init__(self, optimizer, gamma):
+        super().__init__(optimizer, gamma=gamma)
 
     def get_lr(self):
         if self.last_epoch == 0:
@@ -131,14 +132,10 @@ class CosineAnnealingLR(LRScheduler):
     After T_max epochs the cosine carries on, so the learning rate climbs back up (as in PyTorch).
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0):
-        self.T_max = T_max
-        self.eta_min = eta_min
-        super().__init__(optimizer)
+    checks = {"T_max": check_positive_number, "eta_min": partial(check_real, minimum=0)}
 
-    def _check_settings(self):
-        check_positive_number(self.T_max, "T_max", type(self).__name__)
-        check_real(self.eta_min, "eta_min", type(self).__name__, minimum=0)
+    def __init__(self, optimizer, T_max, eta_min=0):
+        super().__init__(optimizer, T_max=T_max, eta_min=eta_min)
 
     def get_lr(self):
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2

@@ -143,22 +143,24 @@ def _vanishing(trace):
 
 
 def _dead(trace):
+    """A finding per ReLU-type layer with at least DEAD_FRACTION of its units dead over the latest steps."""
+    needed = min(DEAD_STEPS, trace.n_steps)
     findings = []
     for name in trace.layers:
-        streak = trace.dead_units(name)
-        if streak.size == 0:
-            continue
-        needed = min(DEAD_STEPS, trace.n_steps)
+        streak = trace.dead_units(name)  # per unit: the latest steps in a row it gave 0 for every sample
         dead = streak >= needed
-        if dead.sum() == 0 or dead.mean() < DEAD_FRACTION:
-            continue
-        since = trace.n_steps - int(streak[dead].min())
-        findings.append(Finding("dead_relu", since, name,
-                                f"Dead units: {int(dead.sum())} of {dead.size} units of layer {name!r} output 0 for "
-                                f"every sample in each of the last {int(streak[dead].min())} steps (since step "
-                                f"{since}). A dead ReLU gets no gradient, so it never recovers; a large negative "
-                                f"bias or a too-large learning rate causes it, LeakyReLU or a smaller rate helps."))
+        if streak.size and dead.any() and dead.mean() >= DEAD_FRACTION:
+            findings.append(_dead_units(trace, name, int(dead.sum()), dead.size, int(streak[dead].min())))
     return findings
+
+
+def _dead_units(trace, name, n_dead, n_units, steps):
+    since = trace.n_steps - steps
+    return Finding("dead_relu", since, name,
+                   f"Dead units: {n_dead} of {n_units} units of layer {name!r} output 0 for every sample in "
+                   f"each of the last {steps} steps (since step {since}). A dead ReLU gets no gradient, so it "
+                   f"never recovers; a large negative bias or a too-large learning rate causes it, LeakyReLU or "
+                   f"a smaller rate helps.")
 
 
 def _saturated(trace):

@@ -6,27 +6,19 @@ import pytest
 
 import aino
 from aino.gradcheck import numerical_gradient
-from aino.nn.attention import MultiHeadAttention, MultiheadAttention, scaled_dot_product_attention
+from aino.nn import MultiHeadAttention
+from aino.nn.attention import MultiheadAttention, scaled_dot_product_attention
 from aino.ops.attention import ScaledDotProductAttention
 from aino.tensor import Tensor
+
+from nn_helpers import assert_close, rand, torch_pair
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
-
-
-def normal(*shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape)
-
 
 def leaves(arrays, device="cpu"):
     return [Tensor(a, requires_grad=True, device=device) for a in arrays]
-
-
-def close(ours, theirs, rtol=1e-10, atol=1e-12):
-    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
-    np.testing.assert_allclose(ours.numpy() if hasattr(ours, "numpy") else ours, theirs, rtol=rtol, atol=atol)
 
 
 # --- scaled_dot_product_attention ----------------------------------------------------------------
@@ -36,18 +28,17 @@ SDPA_CASES = {
     "plain": dict(),
     "causal": dict(is_causal=True),
     "bool mask": dict(attn_mask=np.random.default_rng(9).random((2, 1, 4, 6)) > 0.3),
-    "float mask": dict(attn_mask=normal(4, 6, seed=10)),
+    "float mask": dict(attn_mask=rand((4, 6), 10)),
     "scale": dict(scale=0.3),
     "bool causal mask": dict(attn_mask=CAUSAL_BOOL),
 }
 
 
-@pytest.mark.parametrize("device", BACKENDS)
 @pytest.mark.parametrize("case", SDPA_CASES)
 def test_scaled_dot_product_attention_matches_pytorch(case, device):
     options = SDPA_CASES[case]
-    arrays = [normal(2, 3, 4, 5, seed=1), normal(2, 3, 6, 5, seed=2), normal(2, 3, 6, 7, seed=3)]
-    grad = normal(2, 3, 4, 7, seed=4)
+    arrays = [rand((2, 3, 4, 5), 1), rand((2, 3, 6, 5), 2), rand((2, 3, 6, 7), 3)]
+    grad = rand((2, 3, 4, 7), 4)
     q, k, v = leaves(arrays, device)
     out = scaled_dot_product_attention(q, k, v, **options)
     out.backward(grad)
@@ -55,26 +46,26 @@ def test_scaled_dot_product_attention_matches_pytorch(case, device):
     torch_options = {key: torch.tensor(value) if key == "attn_mask" else value for key, value in options.items()}
     expected = F.scaled_dot_product_attention(qt, kt, vt, **torch_options)
     expected.backward(torch.from_numpy(grad))
-    close(out, expected)
+    assert_close(out, expected)
     for ours, theirs in ((q, qt), (k, kt), (v, vt)):
-        close(ours.grad, theirs.grad)
+        assert_close(ours.grad, theirs.grad)
 
 
 def test_a_query_that_may_see_no_key_gets_zeros_as_in_pytorch():
-    q, k, v = leaves([normal(1, 2, 3, seed=1), normal(1, 3, 3, seed=2), normal(1, 3, 3, seed=3)])
+    q, k, v = leaves([rand((1, 2, 3), 1), rand((1, 3, 3), 2), rand((1, 3, 3), 3)])
     mask = np.array([[True, False, True], [False, False, False]])
     out = scaled_dot_product_attention(q, k, v, attn_mask=mask)
     out.sum().backward()
     expected = F.scaled_dot_product_attention(*(torch.tensor(t.numpy()) for t in (q, k, v)), attn_mask=torch.tensor(mask))
-    close(out, expected)
+    assert_close(out, expected)
     np.testing.assert_array_equal(out.numpy()[0, 1], 0)
     assert np.isfinite(q.grad.numpy()).all() and np.isfinite(k.grad.numpy()).all()
 
 
-@pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=normal(3, 4, seed=5))])
+@pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=rand((3, 4), 5))])
 def test_attention_op_matches_central_differences(options):
-    arrays = [normal(2, 3, 2, seed=1), normal(2, 4, 2, seed=2), normal(2, 4, 3, seed=3)]
-    weights = normal(2, 3, 3, seed=4)
+    arrays = [rand((2, 3, 2), 1), rand((2, 4, 2), 2), rand((2, 4, 3), 3)]
+    weights = rand((2, 3, 3), 4)
     q, k, v = leaves(arrays)
     (ScaledDotProductAttention.apply(q, k, v, **options) * Tensor(weights)).sum().backward()
     for i, tensor in enumerate((q, k, v)):
@@ -87,8 +78,8 @@ def test_attention_op_matches_central_differences(options):
 
 
 def test_attention_dropout_backward_matches_central_differences_with_the_same_draw():
-    arrays = [normal(2, 3, 2, seed=1), normal(2, 4, 2, seed=2), normal(2, 4, 3, seed=3)]
-    weights = normal(2, 3, 3, seed=4)
+    arrays = [rand((2, 3, 2), 1), rand((2, 4, 2), 2), rand((2, 4, 3), 3)]
+    weights = rand((2, 3, 3), 4)
 
     def run(inputs):
         return ScaledDotProductAttention.apply(*inputs, dropout_p=0.4, rng=np.random.default_rng(7))
@@ -108,7 +99,7 @@ def test_attention_dropout_backward_matches_central_differences_with_the_same_dr
 
 
 def test_scaled_dot_product_attention_rejects_mismatched_shapes():
-    q, k, v = (Tensor(normal(2, 3, 4)), Tensor(normal(2, 5, 3)), Tensor(normal(2, 5, 4)))
+    q, k, v = (Tensor(rand((2, 3, 4), 0)), Tensor(rand((2, 5, 3), 0)), Tensor(rand((2, 5, 4), 0)))
     with pytest.raises(ValueError, match=r"got \(2, 3, 4\), \(2, 5, 3\) and \(2, 5, 4\)"):
         scaled_dot_product_attention(q, k, v)
 
@@ -119,17 +110,14 @@ E, HEADS, N, L, S = 8, 2, 3, 4, 5
 
 
 def pair(batch_first=False, bias=True):
-    theirs = torch.nn.MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first).double()
-    ours = MultiheadAttention(E, HEADS, bias=bias, batch_first=batch_first, dtype="float64")
-    ours.load_state_dict(theirs.state_dict())
-    return ours, theirs
+    return torch_pair(MultiheadAttention, torch.nn.MultiheadAttention, E, HEADS, bias=bias, batch_first=batch_first)
 
 
 def padding_mask(kind):
     """(N, S): True (or -inf) at the keys to ignore; every row keeps some keys."""
     padded = np.zeros((N, S), dtype=bool)
     padded[0, 3:] = padded[2, 1] = True
-    return padded if kind == "bool" else np.where(padded, -np.inf, normal(N, S, seed=8))
+    return padded if kind == "bool" else np.where(padded, -np.inf, rand((N, S), 8))
 
 
 def causal(kind, length, source):
@@ -145,7 +133,7 @@ MHA_CASES = {
     "key_padding_mask float": dict(cross=True, key_padding_mask=padding_mask("float")),
     "attn_mask causal bool": dict(attn_mask=causal("bool", L, L)),
     "attn_mask causal float": dict(attn_mask=causal("float", L, L)),
-    "attn_mask per head": dict(cross=True, attn_mask=normal(N * HEADS, L, S, seed=11)),
+    "attn_mask per head": dict(cross=True, attn_mask=rand((N * HEADS, L, S), 11)),
     "both masks": dict(attn_mask=causal("bool", L, L), key_padding_mask=padding_mask("bool")[:, :L]),
     "is_causal": dict(attn_mask=causal("bool", L, L), is_causal=True),
     "weights per head": dict(cross=True, average_attn_weights=False),
@@ -160,10 +148,10 @@ def test_multihead_attention_matches_pytorch(case, batch_first):
     ours, theirs = pair(batch_first, options.pop("bias", True))
     source = S if options.pop("cross", False) else L
     layout = (lambda n, t: (n, t, E)) if batch_first else (lambda n, t: (t, n, E))
-    arrays = [normal(*layout(N, L), seed=1), normal(*layout(N, source), seed=2), normal(*layout(N, source), seed=3)]
+    arrays = [rand(layout(N, L), 1), rand(layout(N, source), 2), rand(layout(N, source), 3)]
     if source == L:  # self-attention: one tensor as query, key and value
         arrays[1] = arrays[2] = arrays[0]
-    grad = normal(*layout(N, L), seed=4)
+    grad = rand(layout(N, L), 4)
 
     q, k, v = leaves(arrays)
     out, weights = ours(q, k, v, **options)
@@ -173,30 +161,30 @@ def test_multihead_attention_matches_pytorch(case, batch_first):
     out_t, weights_t = theirs(qt, kt, vt, **torch_options)
     (out_t * torch.from_numpy(grad)).sum().backward()
 
-    close(out, out_t)
+    assert_close(out, out_t)
     assert (weights is None) == (weights_t is None)
     if weights is not None:
-        close(weights, weights_t)
+        assert_close(weights, weights_t)
     for ours_input, theirs_input in ((q, qt), (k, kt), (v, vt)):
-        close(ours_input.grad, theirs_input.grad)
+        assert_close(ours_input.grad, theirs_input.grad)
     torch_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
-        close(param.grad, torch_params[name].grad)
+        assert_close(param.grad, torch_params[name].grad)
 
 
 def test_multihead_attention_takes_one_unbatched_sequence_like_pytorch():
     ours, theirs = pair()
-    x = normal(L, E, seed=1)
+    x = rand((L, E), 1)
     out, weights = ours(Tensor(x), Tensor(x), Tensor(x))
     out_t, weights_t = theirs(*(torch.tensor(x),) * 3)
-    close(out, out_t)
-    close(weights, weights_t)
+    assert_close(out, out_t)
+    assert_close(weights, weights_t)
     assert out.shape == (L, E) and weights.shape == (L, L)
 
 
 def test_multihead_attention_dropout_drops_in_training_only():
     layer = MultiheadAttention(E, HEADS, dropout=0.5, batch_first=True)
-    x = Tensor(normal(N, L, E).astype(np.float32))
+    x = Tensor(rand((N, L, E), 0).astype(np.float32))
     _, weights = layer(x, x, x, average_attn_weights=False)
     assert (weights.numpy() == 0).any()  # dropped weights
     layer.eval()
@@ -221,10 +209,10 @@ def test_multihead_attention_gives_clear_errors():
     with pytest.raises(ValueError, match="kdim/vdim"):
         MultiheadAttention(8, 2, kdim=4)
     layer = MultiheadAttention(8, 2, batch_first=True)
-    x = Tensor(normal(2, 3, 6))
+    x = Tensor(rand((2, 3, 6), 0))
     with pytest.raises(ValueError, match=r"expected query, key and value of shape \(N, L, E\) with E = 8.*got \(2, 3, 6\)"):
         layer(x, x, x)
-    x = Tensor(normal(2, 3, 8))
+    x = Tensor(rand((2, 3, 8), 0))
     with pytest.raises(ValueError, match=r"key_padding_mask must have shape \(2, 3\), got \(3, 2\)"):
         layer(x, x, x, key_padding_mask=np.zeros((3, 2), dtype=bool))
     with pytest.raises(ValueError, match=r"attn_mask must have shape \(3, 3\) or \(4, 3, 3\), got \(2, 3\)"):
@@ -257,7 +245,7 @@ def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
         "padding (N, 1, 1, S)": ~padding_mask("bool")[:, None, None, :],
         "per sample (N, L, S)": np.random.default_rng(3).random((N, L, S)) > 0.2,
     }[mask_kind]
-    arrays = [normal(N, L, E, seed=1), normal(N, S, E, seed=2), normal(N, S, E, seed=3)]
+    arrays = [rand((N, L, E), 1), rand((N, S, E), 2), rand((N, S, E), 3)]
     q, k, v = leaves(arrays)
     out = ours(q, k, v, mask=allowed)
     out.sum().backward()
@@ -269,19 +257,19 @@ def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
         torch_mask = torch.tensor(forbidden.reshape(N * HEADS, L, S))
     out_t, _ = theirs(qt, kt, vt, attn_mask=torch_mask)
     out_t.sum().backward()
-    close(out, out_t)
+    assert_close(out, out_t)
     for ours_input, theirs_input in ((q, qt), (k, kt), (v, vt)):
-        close(ours_input.grad, theirs_input.grad)
-    close(ours.w_q.weight.grad, theirs.in_proj_weight.grad[:E])
-    close(ours.w_o.weight.grad, theirs.out_proj.weight.grad)
+        assert_close(ours_input.grad, theirs_input.grad)
+    assert_close(ours.w_q.weight.grad, theirs.in_proj_weight.grad[:E])
+    assert_close(ours.w_o.weight.grad, theirs.out_proj.weight.grad)
 
 
 def test_document_004_attention_example_runs():
     attention = MultiHeadAttention(d_model=512, num_heads=8)
-    query = key = value = Tensor(normal(2, 10, 512).astype(np.float32))
+    query = key = value = Tensor(rand((2, 10, 512), 0).astype(np.float32))
     output = attention(query, key, value, mask=None)
     assert output.shape == (2, 10, 512) and output.dtype == np.float32
     assert [name for name, _ in attention.named_parameters()][:2] == ["w_q.weight", "w_q.bias"]
     with pytest.raises(ValueError, match=r"MultiHeadAttention\(d_model=512, num_heads=8\) expected"):
-        attention(Tensor(normal(2, 10, 16)), key, value)
+        attention(Tensor(rand((2, 10, 16), 0)), key, value)
 

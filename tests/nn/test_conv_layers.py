@@ -5,13 +5,14 @@ import pytest
 
 import aino
 from aino.gradcheck import numerical_gradient
-from aino.nn import Sequential
-from aino.nn.conv import Conv1d, Conv2d, Conv2D, Conv3d
+from aino.nn import Conv2D, Sequential
+from aino.nn.conv import Conv1d, Conv2d, Conv3d
 from aino.tensor import Tensor
+
+from nn_helpers import assert_close, rand, torch_pair
 
 torch = pytest.importorskip("torch")
 
-BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
 LAYERS = {1: (Conv1d, torch.nn.Conv1d), 2: (Conv2d, torch.nn.Conv2d), 3: (Conv3d, torch.nn.Conv3d)}
 SPATIAL = {1: (11,), 2: (9, 8), 3: (6, 5, 7)}
 
@@ -41,29 +42,11 @@ CASES = {
 }
 
 
-def rand(shape, seed):
-    return np.random.default_rng(seed).normal(size=shape)
-
-
-def pair(dims, cin, cout, kernel, options, device="cpu"):
-    """Our layer and torch's, both float64, ours loaded with torch's weights."""
-    ours_class, theirs_class = LAYERS[dims]
-    theirs = theirs_class(cin, cout, kernel, **options).double()
-    ours = ours_class(cin, cout, kernel, **options, dtype="float64", device=device)
-    ours.load_state_dict(theirs.state_dict())
-    return ours, theirs
-
-
-def assert_close(ours, theirs):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's note on its own speed
-@pytest.mark.parametrize("device", BACKENDS)
 @pytest.mark.parametrize("case", CASES)
 def test_conv_layers_match_pytorch(case, device):
     dims, cin, cout, kernel, options = CASES[case]
-    ours, theirs = pair(dims, cin, cout, kernel, options, device)
+    ours, theirs = torch_pair(*LAYERS[dims], cin, cout, kernel, device=device, **options)
     x = rand((2, cin, *SPATIAL[dims]), 1)
     xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     ya, yt = ours(xa), theirs(xt)
@@ -82,7 +65,7 @@ def test_conv_layers_match_pytorch(case, device):
 
 
 def test_unbatched_input_matches_pytorch():
-    ours, theirs = pair(2, 3, 4, 3, dict(padding=1))
+    ours, theirs = torch_pair(Conv2d, torch.nn.Conv2d, 3, 4, 3, padding=1)
     x = rand((3, 7, 6), 3)
     xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ya, yt = ours(xa), theirs(xt)
@@ -119,7 +102,6 @@ def test_conv_gradients_match_central_differences(case):
     np.testing.assert_allclose(layer.weight.grad.numpy(), numeric_w, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("device", BACKENDS)
 def test_float32_stays_float32(device):
     layer = Conv2d(3, 8, 3, padding=1, device=device)
     x = Tensor(rand((2, 3, 6, 6), 6).astype(np.float32), requires_grad=True, device=device)

@@ -6,22 +6,19 @@ import math
 import numpy as np
 import pytest
 
-import aino
-from aino.nn.embedding import Embedding, PositionalEncoding
+from aino.nn import Embedding
+from aino.nn.embedding import PositionalEncoding
 from aino.tensor import Tensor
+
+from nn_helpers import torch_pair
 
 torch = pytest.importorskip("torch")
 
-BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
 
-
-@pytest.mark.parametrize("device", BACKENDS)
 @pytest.mark.parametrize("padding_idx", [None, 0, 3, -1])
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4)])
 def test_embedding_matches_pytorch(shape, padding_idx, device):
-    theirs = torch.nn.Embedding(10, 4, padding_idx=padding_idx).double()
-    ours = Embedding(10, 4, padding_idx=padding_idx, dtype="float64", device=device)
-    ours.load_state_dict(theirs.state_dict())
+    ours, theirs = torch_pair(Embedding, torch.nn.Embedding, 10, 4, padding_idx=padding_idx, device=device)
     rng = np.random.default_rng(0)
     indices = rng.integers(0, 10, size=shape)
     indices.flat[:3] = [3, 3, 9]  # repeated tokens, and the padding rows 3 and 9 (= -1) for sure

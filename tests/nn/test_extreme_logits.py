@@ -14,7 +14,6 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's notes on -max - max = -inf: the very cases
 
 DTYPES = ["float32", "float64"]
-DEVICES = ["cpu"] + (["cuda"] if backend.has_cupy else [])
 INF = float("inf")
 
 
@@ -64,7 +63,6 @@ def assert_like_torch(ours, theirs, dtype, only_where_torch_is_finite=False):
 # --- cross-entropy: every row, every target class, with and without label smoothing, all three reductions ---
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", ["none", "sum"])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
@@ -113,7 +111,6 @@ def test_cross_entropy_with_class_probabilities_and_weights_of_extreme_logits_is
 # --- log-softmax, softmax and NLL on log-probabilities -------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["log_softmax", "softmax"])
 def test_log_softmax_and_softmax_of_extreme_logits_are_pytorchs(device, dtype, name):
@@ -148,7 +145,6 @@ def test_softmax_over_an_empty_axis_is_empty_as_pytorch(dtype):
 # --- binary cross-entropy on logits --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("pos_weight", [None, 3.0])
 @pytest.mark.parametrize("target", [0.0, 0.5, 1.0])

@@ -7,6 +7,8 @@ from aino import nn
 from aino.gradcheck import numerical_gradient
 from aino.tensor import Tensor
 
+from nn_helpers import forward_backward, torch_pair
+
 torch = pytest.importorskip("torch")
 
 ACTIVATIONS = [
@@ -42,22 +44,12 @@ def inputs(shape, seed=0):
     return np.where(np.abs(x) < 1e-3, 0.5, x)
 
 
-def run_both(ours, theirs, x, grad_out):
-    xa = Tensor(x, requires_grad=True)
-    ya = ours(xa)
-    ya.backward(grad_out)
-    xt = torch.tensor(x, requires_grad=True)
-    yt = theirs(xt)
-    yt.backward(torch.from_numpy(grad_out))
-    return ya.numpy(), xa.grad.numpy(), yt.detach().numpy(), xt.grad.numpy()
-
-
 @pytest.mark.parametrize("ours, theirs", ACTIVATIONS, ids=lambda m: repr(m))
 def test_activation_layers_match_pytorch(ours, theirs):
     x = inputs((3, 4, 2))
     expected_shape = tuple(theirs(torch.from_numpy(x)).shape)
     grad_out = np.random.default_rng(1).normal(size=expected_shape)
-    y, gx, yt, gxt = run_both(ours, theirs, x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out)
     np.testing.assert_allclose(y, yt, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gx, gxt, rtol=1e-10, atol=1e-12)
 
@@ -75,12 +67,10 @@ def test_activation_layers_match_central_differences(ours, theirs):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(6, 3), (2, 5, 3), (3,)])
 def test_linear_matches_pytorch(bias, shape):
-    ours = nn.Linear(3, 4, bias=bias, dtype="float64")
-    theirs = torch.nn.Linear(3, 4, bias=bias).double()
-    ours.load_state_dict(theirs.state_dict())
+    ours, theirs = torch_pair(nn.Linear, torch.nn.Linear, 3, 4, bias=bias)
     x = np.random.default_rng(3).normal(size=shape)
     grad_out = np.random.default_rng(4).normal(size=shape[:-1] + (4,))
-    y, gx, yt, gxt = run_both(ours, theirs, x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out)
     np.testing.assert_allclose(y, yt, rtol=1e-12)
     np.testing.assert_allclose(gx, gxt, rtol=1e-12)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
@@ -94,7 +84,7 @@ def test_linear_with_fused_activation_matches_pytorch():
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).normal(size=(5, 3))
     grad_out = np.ones((5, 4))
-    y, gx, yt, gxt = run_both(ours, lambda t: torch.tanh(theirs(t)), x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, lambda t: torch.tanh(theirs(t)), x, grad_out)
     np.testing.assert_allclose(y, yt, rtol=1e-12)
     np.testing.assert_allclose(gx, gxt, rtol=1e-12)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)

@@ -9,9 +9,9 @@ from aino.gradcheck import numerical_gradient
 from aino.nn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from aino.tensor import Tensor
 
-torch = pytest.importorskip("torch")
+from nn_helpers import assert_close, rand, torch_pair
 
-BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
+torch = pytest.importorskip("torch")
 
 # (our class, torch's class, extra constructor options)
 LAYERS = {
@@ -29,17 +29,10 @@ CELLS = {
 INPUT, HIDDEN, STEPS, BATCH = 3, 4, 5, 2
 
 
-def rand(shape, seed):
-    return np.random.default_rng(seed).normal(size=shape)
-
-
 def pair(kind, table=LAYERS, device="cpu", **options):
     """Our layer and torch's, both float64, ours loaded with torch's weights."""
     ours_class, theirs_class, extra = table[kind]
-    theirs = theirs_class(INPUT, HIDDEN, **extra, **options).double()
-    ours = ours_class(INPUT, HIDDEN, **extra, **options, dtype="float64", device=device)
-    ours.load_state_dict(theirs.state_dict())
-    return ours, theirs
+    return torch_pair(ours_class, theirs_class, INPUT, HIDDEN, device=device, **extra, **options)
 
 
 def initial_states(kind, shape, device):
@@ -66,17 +59,22 @@ def weighted_sum(outputs, seed, library):
     return total
 
 
-def assert_close(ours, theirs, rtol=1e-10, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(ours.numpy()), theirs.detach().numpy(), rtol=rtol, atol=atol)
-
-
 def check_parameter_grads(ours, theirs):
     ours_grads = dict((name, p.grad) for name, p in ours.named_parameters())
     for name, p in theirs.named_parameters():
         assert_close(ours_grads[name], p.grad)
 
 
-@pytest.mark.parametrize("device", BACKENDS)
+def assert_same_gradients(ours, theirs, our_outputs, their_outputs, seed, input_pairs):
+    """Send the same weighted_sum loss back through both layers, then compare the gradients of each
+    (our input, torch's input) pair and of every parameter."""
+    weighted_sum(our_outputs, seed, "aino").backward()
+    weighted_sum(their_outputs, seed, "torch").backward()
+    for ours_input, theirs_input in input_pairs:
+        assert_close(ours_input.grad, theirs_input.grad)
+    check_parameter_grads(ours, theirs)
+
+
 @pytest.mark.parametrize("given_state", [False, True], ids=["no_hx", "hx"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
 @pytest.mark.parametrize("batch_first", [False, True], ids=["time_first", "batch_first"])
@@ -99,12 +97,7 @@ def test_layers_match_pytorch(kind, num_layers, bidirectional, batch_first, bias
         assert ours_state.shape == tuple(theirs_state.shape)
         assert_close(ours_state, theirs_state)
 
-    weighted_sum((out_a, final_a), 20, "aino").backward()
-    weighted_sum((out_t, final_t), 20, "torch").backward()
-    assert_close(xa.grad, xt.grad)
-    for ours_state, theirs_state in state_pairs:
-        assert_close(ours_state.grad, theirs_state.grad)
-    check_parameter_grads(ours, theirs)
+    assert_same_gradients(ours, theirs, (out_a, final_a), (out_t, final_t), 20, [(xa, xt), *state_pairs])
 
 
 @pytest.mark.parametrize("given_state", [False, True], ids=["no_hx", "hx"])
@@ -118,15 +111,9 @@ def test_unbatched_input_matches_pytorch(kind, given_state):
     out_t, final_t = theirs(xt, hx_theirs)
     assert out_a.shape == (STEPS, 2 * HIDDEN)
     assert_close(out_a, out_t)
-    weighted_sum((out_a, final_a), 30, "aino").backward()
-    weighted_sum((out_t, final_t), 30, "torch").backward()
-    assert_close(xa.grad, xt.grad)
-    for ours_state, theirs_state in state_pairs:
-        assert_close(ours_state.grad, theirs_state.grad)
-    check_parameter_grads(ours, theirs)
+    assert_same_gradients(ours, theirs, (out_a, final_a), (out_t, final_t), 30, [(xa, xt), *state_pairs])
 
 
-@pytest.mark.parametrize("device", BACKENDS)
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
 @pytest.mark.parametrize("given_state", [False, True], ids=["no_hx", "hx"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
@@ -142,12 +129,7 @@ def test_cells_match_pytorch(kind, bias, given_state, batched, device):
     for a, t in zip(*(o if isinstance(o, tuple) else (o,) for o in (out_a, out_t))):
         assert a.shape == tuple(t.shape)
         assert_close(a, t)
-    weighted_sum((out_a,), 40, "aino").backward()
-    weighted_sum((out_t,), 40, "torch").backward()
-    assert_close(xa.grad, xt.grad)
-    for ours_state, theirs_state in state_pairs:
-        assert_close(ours_state.grad, theirs_state.grad)
-    check_parameter_grads(ours, theirs)
+    assert_same_gradients(ours, theirs, (out_a,), (out_t,), 40, [(xa, xt), *state_pairs])
 
 
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["one_way", "bidirectional"])

@@ -8,28 +8,14 @@ import aino
 from aino import Adam, SoftmaxCrossEntropyLoss
 from aino.gradcheck import numerical_gradient
 from aino.nn.layernorm import LayerNorm
-from aino.nn.transformer import (
-    Decoder,
-    Encoder,
-    Transformer,
-    TransformerDecoderLayer,
-    TransformerEncoderLayer,
-    generate_square_subsequent_mask,
-)
+from aino.nn import Decoder, Encoder, Transformer
+from aino.nn.transformer import TransformerDecoderLayer, TransformerEncoderLayer, generate_square_subsequent_mask
 from aino.ops.norm import layer_norm
 from aino.tensor import Tensor
 
+from nn_helpers import assert_close, forward_backward, rand
+
 torch = pytest.importorskip("torch")
-
-BACKENDS = ["cpu"] + (["cuda"] if aino.backend.has_cupy else [])
-
-
-def normal(*shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape)
-
-
-def close(ours, theirs, rtol=1e-10, atol=1e-12):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
 
 
 def check_gradients(ours, theirs):
@@ -37,7 +23,7 @@ def check_gradients(ours, theirs):
     names = [name for name, _ in ours.named_parameters()]
     assert names == list(torch_params)
     for name, param in ours.named_parameters():
-        close(param.grad, torch_params[name].grad)
+        assert_close(param.grad, torch_params[name].grad)
 
 
 # --- LayerNorm -----------------------------------------------------------------------------------
@@ -51,30 +37,24 @@ LAYER_NORMS = {
 }
 
 
-@pytest.mark.parametrize("device", BACKENDS)
 @pytest.mark.parametrize("case", LAYER_NORMS)
 def test_layer_norm_matches_pytorch(case, device):
     theirs = torch.nn.LayerNorm(**LAYER_NORMS[case]).double()
     with torch.no_grad():  # weights other than the initial 1 and 0
         for param in theirs.parameters():
-            param.copy_(torch.from_numpy(normal(*param.shape, seed=5)))
+            param.copy_(torch.from_numpy(rand(param.shape, 5)))
     ours = LayerNorm(**LAYER_NORMS[case], dtype="float64", device=device)
     ours.load_state_dict(theirs.state_dict())
-    x, grad = normal(2, 3, 4, 5, seed=1) * 3 + 1, normal(2, 3, 4, 5, seed=2)
-    xa = Tensor(x, requires_grad=True, device=device)
-    out = ours(xa)
-    out.backward(Tensor(grad, device=device))
-    xt = torch.tensor(x, requires_grad=True)
-    out_t = theirs(xt)
-    out_t.backward(torch.from_numpy(grad))
-    close(out, out_t)
-    close(xa.grad, xt.grad)
+    x, grad = rand((2, 3, 4, 5), 1) * 3 + 1, rand((2, 3, 4, 5), 2)
+    out, x_grad, out_t, x_grad_t = forward_backward(ours, theirs, x, grad, device)
+    assert_close(out, out_t)
+    assert_close(x_grad, x_grad_t)
     check_gradients(ours, theirs)
 
 
 def test_layer_norm_matches_central_differences():
-    x, weights = normal(3, 4, seed=1), normal(3, 4, seed=2)
-    w, b = Tensor(normal(4, seed=3), requires_grad=True), Tensor(normal(4, seed=4), requires_grad=True)
+    x, weights = rand((3, 4), 1), rand((3, 4), 2)
+    w, b = Tensor(rand((4,), 3), requires_grad=True), Tensor(rand((4,), 4), requires_grad=True)
     xa = Tensor(x, requires_grad=True)
     (layer_norm(xa, 4, w, b) * Tensor(weights)).sum().backward()
 
@@ -109,7 +89,7 @@ def layer_pair(kind, batch_first, norm_first, activation):
     with torch.no_grad():  # random LayerNorm and attention biases (torch starts them at 1 and 0)
         for name, param in theirs.named_parameters():
             if "norm" in name or "bias" in name:
-                param.copy_(torch.from_numpy(normal(*param.shape, seed=len(name)) * 0.5 + ("weight" in name)))
+                param.copy_(torch.from_numpy(rand(param.shape, len(name)) * 0.5 + ("weight" in name)))
     ours = aino_class(D, HEADS, **options, dtype="float64")
     ours.load_state_dict(theirs.state_dict())
     return ours, theirs
@@ -142,23 +122,23 @@ ENCODER_MASKS = {
 def test_encoder_layer_matches_pytorch(batch_first, norm_first, activation, masks):
     ours, theirs = layer_pair("encoder", batch_first, norm_first, activation)
     shape = (N, T, D) if batch_first else (T, N, D)
-    x, grad = normal(*shape, seed=1), normal(*shape, seed=2)
+    x, grad = rand(shape, 1), rand(shape, 2)
     options = ENCODER_MASKS[masks]
     xa = Tensor(x, requires_grad=True)
     ours(xa, **options).backward(grad)
     xt = torch.tensor(x, requires_grad=True)
     out_t = theirs(xt, **as_torch(options))
     out_t.backward(torch.from_numpy(grad))
-    close(ours(Tensor(x), **options), out_t)
-    close(xa.grad, xt.grad)
+    assert_close(ours(Tensor(x), **options), out_t)
+    assert_close(xa.grad, xt.grad)
     check_gradients(ours, theirs)
 
 
 DECODER_MASKS = {
     "none": dict(),
     "causal": dict(tgt_mask=CAUSAL, tgt_is_causal=True),
-    "all masks": dict(tgt_mask=CAUSAL_BOOL, tgt_key_padding_mask=padding(N, T), memory_mask=normal(T, M, seed=9),
-                      memory_key_padding_mask=np.where(padding(N, M), -np.inf, normal(N, M, seed=10))),
+    "all masks": dict(tgt_mask=CAUSAL_BOOL, tgt_key_padding_mask=padding(N, T), memory_mask=rand((T, M), 9),
+                      memory_key_padding_mask=np.where(padding(N, M), -np.inf, rand((N, M), 10))),
 }
 
 
@@ -169,7 +149,7 @@ DECODER_MASKS = {
 def test_decoder_layer_matches_pytorch(batch_first, norm_first, activation, masks):
     ours, theirs = layer_pair("decoder", batch_first, norm_first, activation)
     tgt_shape, memory_shape = ((N, T, D), (N, M, D)) if batch_first else ((T, N, D), (M, N, D))
-    tgt, memory, grad = normal(*tgt_shape, seed=1), normal(*memory_shape, seed=2), normal(*tgt_shape, seed=3)
+    tgt, memory, grad = rand(tgt_shape, 1), rand(memory_shape, 2), rand(tgt_shape, 3)
     options = DECODER_MASKS[masks]
     tgt_a, memory_a = Tensor(tgt, requires_grad=True), Tensor(memory, requires_grad=True)
     out = ours(tgt_a, memory_a, **options)
@@ -177,9 +157,9 @@ def test_decoder_layer_matches_pytorch(batch_first, norm_first, activation, mask
     tgt_t, memory_t = torch.tensor(tgt, requires_grad=True), torch.tensor(memory, requires_grad=True)
     out_t = theirs(tgt_t, memory_t, **as_torch(options))
     out_t.backward(torch.from_numpy(grad))
-    close(out, out_t)
-    close(tgt_a.grad, tgt_t.grad)
-    close(memory_a.grad, memory_t.grad)
+    assert_close(out, out_t)
+    assert_close(tgt_a.grad, tgt_t.grad)
+    assert_close(memory_a.grad, memory_t.grad)
     check_gradients(ours, theirs)
 
 
@@ -190,8 +170,8 @@ def test_layers_have_pytorchs_state_dict_and_take_a_callable_activation():
     layer = TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=lambda x: x.tanh(), dtype="float64")
     theirs = torch.nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=torch.tanh).double()
     layer.load_state_dict(theirs.state_dict())
-    x = normal(T, N, D, seed=4)
-    close(layer(Tensor(x)), theirs(torch.tensor(x)))
+    x = rand((T, N, D), 4)
+    assert_close(layer(Tensor(x)), theirs(torch.tensor(x)))
 
 
 def test_causal_mask_and_layer_errors():
@@ -202,19 +182,19 @@ def test_causal_mask_and_layer_errors():
     layer = TransformerDecoderLayer(8, 2, batch_first=True)
     with pytest.raises(ValueError, match=r"TransformerDecoderLayer\(d_model=8\) expected memory of shape \(N, L, E\) "
                                          r"with E = 8, got \(2, 5, 6\)"):
-        layer(Tensor(normal(2, 3, 8)), Tensor(normal(2, 5, 6)))
+        layer(Tensor(rand((2, 3, 8), 0)), Tensor(rand((2, 5, 6), 0)))
 
 
 def test_is_causal_without_a_mask_builds_the_causal_mask():
     ours, _ = layer_pair("encoder", True, False, "relu")
-    x = Tensor(normal(N, T, D, seed=6))
+    x = Tensor(rand((N, T, D), 6))
     np.testing.assert_allclose(ours(x, is_causal=True).numpy(), ours(x, src_mask=CAUSAL).numpy(), rtol=1e-12)
     assert not np.allclose(ours(x, is_causal=True).numpy(), ours(x).numpy())
 
 
 def test_encoder_layer_with_dropout_differs_in_training_and_not_in_eval():
     layer = TransformerEncoderLayer(D, HEADS, FF, dropout=0.5, batch_first=True)
-    x = Tensor(normal(N, T, D).astype(np.float32))
+    x = Tensor(rand((N, T, D), 0).astype(np.float32))
     assert not np.allclose(layer(x).numpy(), layer(x).numpy())
     layer.eval()
     np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())
@@ -227,7 +207,7 @@ def test_decoder_position_sees_only_earlier_targets():
     aino.manual_seed(0)
     decoder = Decoder(vocab_size=20, d_model=16, num_heads=2)
     decoder.eval()
-    memory = Tensor(normal(2, 5, 16).astype(np.float32))
+    memory = Tensor(rand((2, 5, 16), 0).astype(np.float32))
     tgt = np.random.default_rng(1).integers(0, 20, size=(2, 6))
     changed = tgt.copy()
     changed[:, 4:] = (changed[:, 4:] + 1) % 20  # other tokens from position 4 on

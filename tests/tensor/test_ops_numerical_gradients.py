@@ -7,12 +7,9 @@ For an op y = f(x1, x2, ...) and a random upstream gradient v, backward must giv
 import numpy as np
 import pytest
 
-from aino import backend
 from aino.gradcheck import numerical_gradient
 from aino.ops import cat, gather, linear, stack, where
 from aino.tensor import Tensor
-
-backends = ["cpu"] + (["cuda"] if backend.has_cupy else [])
 
 POSITIVE = "positive"
 MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
@@ -74,7 +71,6 @@ def _inputs(shapes, kind, rng):
     return [rng.standard_normal(s) for s in shapes]
 
 
-@pytest.mark.parametrize("device", backends)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_backward_matches_central_differences(name, device):
     shapes, fn, *kind = CASES[name]

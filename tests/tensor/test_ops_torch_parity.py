@@ -10,11 +10,8 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from aino import backend  # noqa: E402
 from aino.ops import cat, gather, linear, stack, where  # noqa: E402
 from aino.tensor import Tensor  # noqa: E402
-
-backends = ["cpu"] + (["cuda"] if backend.has_cupy else [])
 
 POSITIVE = "positive"  # inputs drawn from [0.5, 2): for log, sqrt, pow bases
 TIES = "ties"  # inputs rounded so that maxima repeat
@@ -162,7 +159,6 @@ def _both(name, device, seed=0):
     return ours, out, theirs, expected
 
 
-@pytest.mark.parametrize("device", backends)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_forward_and_gradient_match_torch(name, device):
     ours, out, theirs, expected = _both(name, device)
@@ -174,7 +170,6 @@ def test_forward_and_gradient_match_torch(name, device):
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"input {i}")
 
 
-@pytest.mark.parametrize("device", backends)
 def test_one_hot_and_comparisons_match_torch(device):
     labels = np.array([2, 0, 1, 2])
     ours = Tensor(labels, device=device).one_hot(4)

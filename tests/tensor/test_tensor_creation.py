@@ -6,10 +6,7 @@ import pytest
 from aino import backend
 from aino.tensor import DOtensor, Tensor, manual_seed
 
-backends = ["cpu"] + (["cuda"] if backend.has_cupy else [])
 
-
-@pytest.mark.parametrize("device", backends)
 def test_numpy_arrays_keep_their_dtype_and_python_numbers_follow_torch(device):
     assert Tensor(np.zeros(3, dtype=np.float64), device=device).dtype == np.float64
     assert Tensor(np.zeros(3, dtype=np.int32), device=device).dtype == np.int32
@@ -22,7 +19,6 @@ def test_numpy_arrays_keep_their_dtype_and_python_numbers_follow_torch(device):
     assert Tensor([1, 2], dtype=np.float32, device=device).dtype == np.float32
 
 
-@pytest.mark.parametrize("device", backends)
 def test_promotion_follows_torch(device):
     f32 = Tensor([1.0, 2.0], device=device)
     f64 = Tensor(np.array([1.0, 2.0]), device=device)

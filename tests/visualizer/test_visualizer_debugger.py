@@ -49,14 +49,21 @@ def test_it_is_a_widget_that_displays_with_play_linked_in_the_browser(debugger):
     assert debugger.play_link.target == (debugger.slider, "index")
 
 
-def test_a_recorder_debugger_refreshes_to_new_steps():
+def xor_network():
+    """(X, y, network): the four XOR points and a small seeded classic network to train on them."""
     numpy = pytest.importorskip("numpy")
     from aino.classic.network import NeuralNetwork
-    from aino.trace import Recorder
 
     X = numpy.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = numpy.array([0.0, 1.0, 1.0, 0.0])
     network = NeuralNetwork([2, 3, 1], activation_type="tanh", output_activation="sigmoid", loss="bce", seed=1)
+    return X, y, network
+
+
+def test_a_recorder_debugger_refreshes_to_new_steps():
+    from aino.trace import Recorder
+
+    X, y, network = xor_network()
     with Recorder(network, probe=X) as recorder:
         network.fit(X, y, epochs=2, n=0.5)
         view = Debugger(recorder)
@@ -68,13 +75,9 @@ def test_a_recorder_debugger_refreshes_to_new_steps():
 
 
 def test_a_recorder_debugger_follows_training_live_without_refresh():
-    numpy = pytest.importorskip("numpy")
-    from aino.classic.network import NeuralNetwork
     from aino.trace import Recorder
 
-    X = numpy.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    y = numpy.array([0.0, 1.0, 1.0, 0.0])
-    network = NeuralNetwork([2, 3, 1], activation_type="tanh", output_activation="sigmoid", loss="bce", seed=1)
+    X, y, network = xor_network()
     with Recorder(network, probe=X) as recorder:
         network.fit(X, y, epochs=1, n=0.5)
         view = Debugger(recorder, live_every=0.0)
