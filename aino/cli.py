@@ -1,4 +1,5 @@
-"""The `aino` command: `aino demo` trains a classic network on iris and saves it."""
+"""The `aino` command: `aino demo` trains a classic network on iris and saves it; `aino check NOTEBOOK`
+runs an exercise notebook and prints every exercise's result."""
 
 import argparse
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from aino import __version__
 from aino.demo import train_iris
+from aino.exercises.notebook import run_notebook
 
 
 def main(argv=None):
@@ -43,6 +45,18 @@ def build_parser():
     demo.add_argument("--no-report", action="store_true",
                       help="skip the HTML report of training (written beside the model when matplotlib is installed)")
     demo.set_defaults(run=run_demo)
+    check = commands.add_parser(
+        "check",
+        help="run an exercise notebook and print every exercise's result",
+        description=(
+            "Run the code cells of an exercise notebook (lessons/exercises/) in order, without Jupyter, "
+            "and print the result of every check() it made: pass, or the failing case and a hint. "
+            "The exit status is 0 only when every check passed and no cell raised."
+        ),
+    )
+    check.add_argument("notebook", type=Path, help="the .ipynb file to run")
+    check.add_argument("--verbose", "-v", action="store_true", help="also print what the cells printed")
+    check.set_defaults(run=run_check)
     return parser
 
 
@@ -74,3 +88,30 @@ def run_demo(args):
     elif result.report_note:
         print(result.report_note)
     return 0
+
+
+def run_check(args):
+    """Run the notebook, print its checks' results and a summary; 0 when all passed, 1 if not, 2 for a bad file."""
+    try:
+        run = run_notebook(args.notebook)
+    except (ValueError, OSError) as error:
+        print(f"aino check: {error}", file=sys.stderr)
+        return 2
+    if args.verbose and run.output:
+        print(f"--- what the cells printed ---\n{run.output.rstrip()}\n---")
+    if run.results:
+        print("\n\n".join(str(result) for result in run.results))
+    for number in run.skipped:
+        print(f"note: cell {number} was skipped: a cell magic (%%) needs IPython")
+    if run.error is not None:
+        print(f"\naino check: {run.error}; the cells after it did not run.\n{run.error.traceback.rstrip()}",
+              file=sys.stderr)
+    failed = sum(not result for result in run.results)
+    stopped = f"; stopped by an error in cell {run.error.cell}" if run.error is not None else ""
+    if not run.results:
+        print(f"no check() ran in {run.path.name}: nothing was checked{stopped}")
+    else:
+        passed = len(run.results) - failed
+        counts = f"{passed} of {len(run.results)} checks passed" + (f", {failed} failed" if failed else "")
+        print(f"\n{counts} ({run.path.name}, {run.cells_run} code cells run{stopped})")
+    return 0 if run.passed else 1

@@ -96,6 +96,8 @@ def _kind_of_error(failure, case):
 def _generic_hint(failure):
     if failure.got is None and failure.expected is not None:
         return "Your code returns nothing: end it with `return` and the result."
+    if failure.what.startswith("your code raised NotImplementedError"):
+        return "Not written yet: replace `raise NotImplementedError()` with your code."
     if failure.what.startswith("your code raised"):
         return "Run it on the case above by hand: the error message says which line fails."
     return "Work the small case above by hand, one step at a time, and compare each step with your code."
