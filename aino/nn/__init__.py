@@ -1,23 +1,15 @@
 """aino.nn: layers and models for the fast path, with PyTorch's names, shapes and state_dict keys.
 
 The reference documents' spellings come from aino/nn/aliases.py (table: docs/aliases.md): where a document
-calls a PyTorch name with more arguments (Sequential([...], device="cpu"), Embedding(vocab_size=, d_model=)),
-that name here is the adapter, a subclass of the canonical class in its own module."""
+calls a PyTorch name with more arguments (Softmax(axis=), LeakyReLU(alpha=), Dropout(rate=), device= on the
+activations, Sequential([...], device="cpu"), Embedding(vocab_size=, d_model=)), that name here is the
+adapter, a subclass of the canonical class in its own module that counts every canonical instance as its own."""
 
-from aino.nn.activation import (
+from aino.nn.activation import Identity
+from aino.nn.aliases import (  # the reference documents' spellings; the adapters of PyTorch's names take more
     ELU,
     GELU,
     SELU,
-    Identity,
-    LeakyReLU,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Softplus,
-    Tanh,
-)
-from aino.nn.aliases import (  # the reference documents' spellings; Sequential and Embedding take more arguments
     Activation,
     Base_Layer,
     BaseModel,
@@ -25,20 +17,28 @@ from aino.nn.aliases import (  # the reference documents' spellings; Sequential 
     Conv2D,
     CrossEntropy,
     Dense,
+    Dropout,
     Embedding,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
     MaxPool2D,
     MultiHeadAttention,
+    ReLU,
     Sequential,
+    Sigmoid,
+    Softmax,
     SoftmaxCrossEntropyLoss,
+    Softplus,
+    Tanh,
 )
 from aino.nn.attention import MultiheadAttention, scaled_dot_product_attention
-from aino.nn.basic import Dropout, Flatten
+from aino.nn.basic import Flatten
 from aino.nn.conv import Conv1d, Conv2d, Conv3d
 from aino.nn.custom_model import CustomAIModel
 from aino.nn.document_models import Decoder, Encoder, Transformer
 from aino.nn.embedding import PositionalEncoding
 from aino.nn.layernorm import LayerNorm
-from aino.nn.linear import Linear
 from aino.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from aino.nn.metrics import Accuracy, accuracy
 from aino.nn.module import Module

@@ -1,10 +1,8 @@
 """Activation layers: each applies one elementwise (or softmax) op from aino/ops to its input.
 
-They take PyTorch's arguments and also the spellings of the reference documents (`LeakyReLU(alpha=0.01)`,
-`Softmax(axis=-1)`, `GELU(approximate=False)`, and `device=`: activations hold no parameters, so the device
-is accepted and ignored). These stay on the classes themselves, not in adapters in aino/nn/aliases.py: the
-trace (aino/trace/layout.py) knows an activation layer by the module that defines its class, and
-CustomAIModel.save_model by its exact class, so `nn.ReLU` must be this class. docs/aliases.md has the table.
+They take PyTorch's arguments. The reference documents' spellings (`LeakyReLU(alpha=0.01)`,
+`Softmax(axis=-1)`, `GELU(approximate=False)`, `device=`) are adapters in aino/nn/aliases.py, which
+aino.nn exports under these names; `activation_kind` names the kind of either.
 """
 
 from aino.nn import checks
@@ -16,7 +14,7 @@ from aino.validation import check_dim, check_int, check_real
 class ReLU(Module):
     """max(0, x)."""
 
-    def __init__(self, inplace=False, device=None):
+    def __init__(self, inplace=False):
         super().__init__()
 
     def forward(self, x):
@@ -26,7 +24,7 @@ class ReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
-    def __init__(self, device=None):
+    def __init__(self):
         super().__init__()
 
     def forward(self, x):
@@ -36,7 +34,7 @@ class Sigmoid(Module):
 class Tanh(Module):
     """tanh(x)."""
 
-    def __init__(self, device=None):
+    def __init__(self):
         super().__init__()
 
     def forward(self, x):
@@ -44,11 +42,11 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x (document 004 calls the slope alpha; alpha, when given, wins)."""
+    """x if x > 0 else negative_slope * x."""
 
-    def __init__(self, negative_slope=0.01, inplace=False, alpha=None, device=None):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = check_real(negative_slope if alpha is None else alpha, "negative_slope", "LeakyReLU")
+        self.negative_slope = check_real(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
         return checks.tensor_input(self, x).leaky_relu(self.negative_slope)
@@ -60,7 +58,7 @@ class LeakyReLU(Module):
 class ELU(Module):
     """x if x > 0 else alpha * (exp(x) - 1)."""
 
-    def __init__(self, alpha=1.0, inplace=False, device=None):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = check_real(alpha, "alpha", "ELU")
 
@@ -74,7 +72,7 @@ class ELU(Module):
 class SELU(Module):
     """scale * elu(x, alpha) with PyTorch's self-normalising constants."""
 
-    def __init__(self, inplace=False, device=None):
+    def __init__(self, inplace=False):
         super().__init__()
 
     def forward(self, x):
@@ -84,10 +82,8 @@ class SELU(Module):
 class GELU(Module):
     """x * Phi(x) (approximate="none") or its tanh approximation (approximate="tanh")."""
 
-    def __init__(self, approximate="none", device=None):
+    def __init__(self, approximate="none"):
         super().__init__()
-        if isinstance(approximate, bool):  # reference document 002 writes GELU(approximate=False)
-            approximate = "tanh" if approximate else "none"
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
@@ -102,7 +98,7 @@ class GELU(Module):
 class Softplus(Module):
     """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold (as PyTorch)."""
 
-    def __init__(self, beta=1.0, threshold=20.0, device=None):
+    def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta, self.threshold = check_real(beta, "beta", "Softplus"), check_real(threshold, "threshold", "Softplus")
         if self.beta == 0:
@@ -118,11 +114,11 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """exp(x_i) / sum_j exp(x_j) along `dim`, the last axis when None (document 004 calls it `axis`)."""
+    """exp(x_i) / sum_j exp(x_j) along `dim`, the last axis when None (PyTorch guesses one and warns)."""
 
-    def __init__(self, dim=None, axis=None, device=None):
+    def __init__(self, dim=None):
         super().__init__()
-        self.dim = _pick_axis(dim, axis)
+        self.dim = -1 if dim is None else check_int(dim, "dim", type(self).__name__)
 
     def forward(self, x):
         return checks.tensor_input(self, x).softmax(self._checked_dim(x))
@@ -159,9 +155,8 @@ ACTIVATION_MODULES = {
 }
 
 
-def _pick_axis(dim, axis):
-    """Softmax's axis from dim (PyTorch) or axis (document 004): an integer, -1 when neither is given."""
-    if dim is not None and axis is not None and dim != axis:
-        raise ValueError(f"Softmax: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")
-    chosen = dim if dim is not None else axis
-    return -1 if chosen is None else check_int(chosen, "dim", "Softmax")
+def activation_kind(module):
+    """The ACTIVATION_MODULES name of `module`'s activation ("relu", "log_softmax", ...), or None: the first
+    class in its lineage that is one of them (an adapter of aliases.py counts as its canonical class)."""
+    kinds = {module_class: kind for kind, module_class in reversed(ACTIVATION_MODULES.items())}
+    return next((kinds[c] for c in type(module).__mro__ if c in kinds), None)

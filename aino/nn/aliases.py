@@ -1,38 +1,113 @@
 """The reference documents' spellings of aino.nn, in one place. docs/aliases.md has the table.
 
-aino's canonical classes are PyTorch's and take PyTorch's arguments. Each spelling here is a one-line alias
-where the behaviour is the same, or else a small adapter: mostly a subclass of the canonical class that takes
-the document's arguments and hands PyTorch's on, so a layer built by it is an instance of the canonical class.
+aino's canonical classes are PyTorch's and take PyTorch's arguments only. Each spelling here is a one-line
+alias where the behaviour is the same, or else a small adapter: a subclass of the canonical class that
+takes the document's arguments and hands PyTorch's on.
 
-Where a document calls a PyTorch name with arguments PyTorch lacks (`Sequential([...], device="cpu")`,
-`Embedding(vocab_size=, d_model=)`), `aino.nn` (and so `aino`) exports the adapter under that name; code
-inside aino builds the canonical class. Three groups of spellings live elsewhere, for reasons given in
-docs/aliases.md: the activations' (`Softmax(axis=)`, `LeakyReLU(alpha=)`, `device=`, in activation.py),
-document 003's `Linear(3, 4, ReLU())` (linear.py), and document 004's whole models Encoder, Decoder and
-Transformer (document_models.py).
+Where a document calls a PyTorch name with arguments PyTorch lacks (`Softmax(axis=-1, device="cpu")`,
+`LeakyReLU(alpha=)`, `Dropout(rate=)`, `Sequential([...], device="cpu")`, `Embedding(vocab_size=,
+d_model=)`), aino.nn (and so aino) exports the adapter under that name, and code inside aino builds the
+canonical class. Such an adapter's metaclass, `Spelling`, makes every instance of the canonical class an
+instance of the adapter too (a spelling built on an adapter, such as Dense, is an ordinary subclass), so `isinstance(layer, nn.Dropout)` holds for a transformer's own dropout.
+Document 004's whole models Encoder, Decoder and Transformer are in document_models.py.
 """
 
 from collections import OrderedDict
 
 from aino.backend import array_module
-from aino.nn import checks, container, conv, embedding, loss, pooling
+from aino.nn import activation, basic, checks, container, conv, embedding, linear, loss, pooling
 from aino.nn.activation import ACTIVATION_MODULES
 from aino.nn.attention import check_heads, check_lengths, mask_array, merge_heads, split_heads
-from aino.nn.linear import Linear
 from aino.nn.module import Module
 from aino.ops import loss as loss_ops
 from aino.ops.attention import attention
-from aino.tensor import get_rng
+from aino.tensor import Tensor, get_rng
 from aino.validation import InvalidOperationError
 
 BaseModel = Module  # document 004: the base class of a custom model
 Base_Layer = Module  # document 004: the base class of a layer
 
 
+class Spelling(type):
+    """The metaclass of an adapter exported under its canonical class's own name: an instance of the
+    canonical class (built inside aino) is an instance of the adapter too, as the user expects. (A user's
+    subclass of an adapter is an ordinary class again.)"""
+
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        own = namespace.get("__module__") == __name__ and not isinstance(bases[0], Spelling)  # not Dense(Linear)
+        cls._spelled = bases[0] if own else None
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, cls._spelled) if cls._spelled else type.__instancecheck__(cls, instance)
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, cls._spelled) if cls._spelled else type.__subclasscheck__(cls, subclass)
+
+
+# --- activations and dropout: document 004 passes device= (ignored: they hold no parameters) --------
+
+
+def _accepting_device(canonical):
+    """`canonical` (an activation class) taking document 004's `device=` too, which it ignores."""
+
+    def __init__(self, *args, device=None, **kwargs):
+        canonical.__init__(self, *args, **kwargs)
+
+    return Spelling(canonical.__name__, (canonical,), {
+        "__init__": __init__, "__module__": __name__, "__qualname__": canonical.__name__,
+        "__doc__": f"{canonical.__doc__} Also {canonical.__name__}(..., device=...) (document 004; ignored)."})
+
+
+ReLU, Sigmoid, Tanh = (_accepting_device(c) for c in (activation.ReLU, activation.Sigmoid, activation.Tanh))
+ELU, SELU, Softplus = (_accepting_device(c) for c in (activation.ELU, activation.SELU, activation.Softplus))
+
+
+class LeakyReLU(activation.LeakyReLU, metaclass=Spelling):
+    """LeakyReLU(negative_slope), also LeakyReLU(alpha=0.01, device=) (document 004: alpha is the slope)."""
+
+    def __init__(self, negative_slope=0.01, inplace=False, alpha=None, device=None):
+        super().__init__(negative_slope if alpha is None else alpha, inplace)
+
+
+class GELU(activation.GELU, metaclass=Spelling):
+    """GELU(approximate="none" or "tanh"), also GELU(approximate=False or True) (document 002)."""
+
+    def __init__(self, approximate="none", device=None):
+        if isinstance(approximate, bool):
+            approximate = "tanh" if approximate else "none"
+        super().__init__(approximate)
+
+
+def _with_axis(canonical):
+    """`canonical` (Softmax or LogSoftmax) taking document 004's `axis=` for dim, and `device=`."""
+
+    def __init__(self, dim=None, axis=None, device=None):
+        if dim is not None and axis is not None and dim != axis:
+            raise ValueError(f"{canonical.__name__}: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")
+        canonical.__init__(self, dim if dim is not None else axis)
+
+    return Spelling(canonical.__name__, (canonical,), {
+        "__init__": __init__, "__module__": __name__, "__qualname__": canonical.__name__,
+        "__doc__": f"{canonical.__doc__} Also {canonical.__name__}(axis=-1, device=) (document 004)."})
+
+
+Softmax, LogSoftmax = _with_axis(activation.Softmax), _with_axis(activation.LogSoftmax)
+_ADAPTED = {cls._spelled: cls for cls in (ReLU, Sigmoid, Tanh, ELU, SELU, Softplus, LeakyReLU, GELU, Softmax,
+                                            LogSoftmax)}
+
+
+class Dropout(basic.Dropout, metaclass=Spelling):
+    """Dropout(p), also Dropout(rate=0.3) (document 000 calls p the rate)."""
+
+    def __init__(self, p=0.5, inplace=False, rate=None):
+        super().__init__(p if rate is None else rate, inplace)
+
+
 # --- containers and layers --------------------------------------------------------------------------
 
 
-class Sequential(container.Sequential):
+class Sequential(container.Sequential, metaclass=Spelling):
     """Sequential(*layers) or Sequential(OrderedDict), as PyTorch; also one list of layers with device=
     (document 004: Sequential([Dense(2, 8), ReLU()], device="cpu")) and a plain dict of named layers
     (document 002: Sequential({"fc1": Linear(10, 20), ...}))."""
@@ -45,6 +120,43 @@ class Sequential(container.Sequential):
         super().__init__(*layers)
         if device is not None:
             self.to(device)
+
+
+class Linear(linear.Linear, metaclass=Spelling):
+    """Linear(in_features, out_features, bias=True), also with an activation applied to the output, in third
+    place or as `activation=` (document 003: Linear(3, 4, ReLU())), and document 003's `grad_weights` and
+    `grad_biases`, the gradients as arrays that its manual style reads and zeroes."""
+
+    def __init__(self, in_features, out_features, bias=True, activation=None, device=None, dtype=None,
+                 initialization="pytorch"):
+        if isinstance(bias, Module):  # Linear(3, 4, ReLU()): the third argument is the activation
+            bias, activation = True, bias
+        if activation is not None and not callable(activation):
+            raise TypeError(f"{type(self).__name__}: activation must be a layer such as ReLU() (or None), "
+                            f"got {type(activation).__name__}")
+        super().__init__(in_features, out_features, bias, device, dtype, initialization)
+        self.activation = activation
+
+    def forward(self, x):
+        y = super().forward(x)
+        return self.activation(y) if self.activation is not None else y
+
+    grad_weights = property(lambda self: _grad_array(self.weight),
+                            doc="dL/dW as an array (created as zeros if no backward has run yet).")
+    grad_biases = property(lambda self: _grad_array(self.bias),
+                           doc="dL/db as an array (created as zeros if no backward has run yet).")
+
+    def extra_repr(self):
+        extra = "" if self.activation is None else f", activation={self.activation!r}"
+        return super().extra_repr() + extra
+
+
+def _grad_array(param):
+    if param is None:
+        return None
+    if param.grad is None:
+        param.grad = Tensor(param.xp.zeros_like(param.data))
+    return param.grad.data
 
 
 class Dense(Linear):
@@ -72,10 +184,11 @@ def Activation(kind, **options):
     key = kind.lower()
     if key not in ACTIVATION_MODULES:
         raise ValueError(f"Activation: unknown activation {kind!r}; expected one of {sorted(ACTIVATION_MODULES)}")
-    return ACTIVATION_MODULES[key](**options)
+    canonical = ACTIVATION_MODULES[key]
+    return _ADAPTED.get(canonical, canonical)(**options)
 
 
-class Embedding(embedding.Embedding):
+class Embedding(embedding.Embedding, metaclass=Spelling):
     """Embedding(num_embeddings, embedding_dim, padding_idx=None), as PyTorch; document 004 spells the sizes
     Embedding(vocab_size=10000, d_model=512). The PyTorch names, when given, win."""
 
@@ -212,6 +325,7 @@ class CrossEntropy(SoftmaxCrossEntropyLoss):
 
 
 __all__ = [
-    "Activation", "BaseModel", "Base_Layer", "BinaryCrossEntropy", "Conv2D", "CrossEntropy", "Dense", "Embedding",
-    "MaxPool2D", "MultiHeadAttention", "Sequential", "SoftmaxCrossEntropyLoss",
+    "Activation", "BaseModel", "Base_Layer", "BinaryCrossEntropy", "Conv2D", "CrossEntropy", "Dense", "Dropout",
+    "ELU", "Embedding", "GELU", "LeakyReLU", "Linear", "LogSoftmax", "MaxPool2D", "MultiHeadAttention", "ReLU", "SELU",
+    "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropyLoss", "Softplus", "Spelling", "Tanh",
 ]

@@ -27,13 +27,11 @@ class Flatten(Module):
 class Dropout(Module):
     """In training, zeroes each element with probability p and scales the rest by 1 / (1 - p); identity in eval.
 
-    p = 1 zeroes everything (as PyTorch); p = 0 is the identity. Reference document 000 calls p the rate,
-    Dropout(rate), and passes it in first place, Dropout(0.3).
+    p = 1 zeroes everything (as PyTorch); p = 0 is the identity.
     """
 
-    def __init__(self, p=0.5, inplace=False, rate=None):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        p = p if rate is None else rate  # reference document 000's name (docs/aliases.md)
         self.p = checks.probability(p, "p (the probability of an element to be zeroed)", "Dropout")
 
     def forward(self, x):

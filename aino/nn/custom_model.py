@@ -8,7 +8,7 @@ import numpy
 
 from aino.files import read_json
 from aino.files.pair import digest, read_matching, write_pair
-from aino.nn.activation import ACTIVATION_MODULES
+from aino.nn.activation import ACTIVATION_MODULES, activation_kind
 from aino.nn.aliases import Activation, Dense
 from aino.nn.basic import Dropout
 from aino.nn.linear import Linear
@@ -140,9 +140,9 @@ def _spec_of(layer):
         return {"type": "dense", "input_dim": layer.in_features, "output_dim": layer.out_features}
     if isinstance(layer, Dropout):
         return {"type": "dropout", "rate": layer.p}
-    for kind, module_class in ACTIVATION_MODULES.items():
-        if type(layer) is module_class:
-            return {"type": "activation", "kind": kind}
+    kind = activation_kind(layer)
+    if kind is not None:
+        return {"type": "activation", "kind": kind}
     return {"type": "module", "class": type(layer).__name__}
 
 

@@ -3,7 +3,7 @@ weighted sums and activations), its parameters, and per layer its role, activati
 The visualizer reads this to draw the network; a Recorder writes it when it is made."""
 
 from aino.classic.network import NeuralNetwork
-from aino.nn.activation import ACTIVATION_MODULES
+from aino.nn.activation import ACTIVATION_MODULES, activation_kind
 from aino.nn.loss import Loss
 from aino.nn.module import Module
 
@@ -39,11 +39,6 @@ def leaf_modules(model):
     return leaves
 
 
-ACTIVATION_NAMES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "LeakyReLU": "leaky_relu", "ELU": "elu",
-                    "SELU": "selu", "GELU": "gelu", "Softplus": "softplus", "Softmax": "softmax",
-                    "LogSoftmax": "log_softmax", "Identity": "identity"}
-
-
 def module_layout(model, leaves):
     params = [name for name, _ in model.named_parameters()]
     own = {id(p): name for name, p in model.named_parameters()}
@@ -51,9 +46,10 @@ def module_layout(model, leaves):
     for name, module in leaves:
         kind = type(module).__name__
         info = {"name": name, "type": kind, "role": "other", "activation": None}
-        if kind in ACTIVATION_NAMES and type(module).__module__ == "aino.nn.activation":
-            info.update(role="activation", activation=ACTIVATION_NAMES[kind])
-            if kind == "LeakyReLU":
+        activation = activation_kind(module)
+        if activation is not None:
+            info.update(role="activation", activation=activation)
+            if activation == "leaky_relu":
                 info["negative_slope"] = float(module.negative_slope)
         weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
         info["weight"] = own.get(id(weight)) if weight is not None else None
