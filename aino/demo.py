@@ -3,13 +3,8 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy
-
 from aino.classic import NeuralNetwork
 from aino.datasets import StandardScaler, load_iris, train_test_split
-
-
-REPORT_STEPS = 8  # figures in the HTML report (each takes about a second to draw)
 
 
 @dataclass
@@ -41,9 +36,7 @@ def train_iris(epochs=200, hidden=8, activation="tanh", lr=0.1, batch_size=16, t
     path = Path(network.save(output))
     result = DemoResult(network, accuracy, len(X_train), len(X_test), path, report_note=note)
     if export_html is not None:
-        trace = network.trace_
-        steps = sorted({int(s) for s in numpy.linspace(0, trace.n_steps - 1, REPORT_STEPS)})
-        result.report = Path(export_html(trace, path.with_suffix(".html"), steps=steps, progress=progress))
+        result.report = Path(export_html(network.trace_, path.with_suffix(".html"), progress=progress))
     return result
 
 

@@ -1,42 +1,51 @@
 """One offline HTML file for a trace: a student opens it in any browser, with no server and no network.
 
-Each exported step's figure is embedded as a base64 PNG; a plain <input type="range"> and a few lines
-of inline JavaScript show one of them at a time. The findings are listed as text. The file links to
-nothing outside itself.
+The file holds the browser renderer (the ES modules of visualizer/web/, inlined as one
+<script type="module">) and the trace's data once (visualizer/payload.py: JSON, the arrays as base64
+buffers, quantised). Every recorded step can be scrubbed: the summaries of all steps are there, the
+full arrays of the kept steps. The file links to nothing outside itself.
 """
 
-import base64
 import html
+import json
 import os
-import struct
-import zlib
+import re
+from pathlib import Path
 
 import numpy
 
 from aino.files import atomic_write
 from aino.validation import check_bool
 from visualizer import common
-from visualizer.figure import figure_png, plot_step
+from visualizer.payload import build_payload, to_json_with_base64
 
-MAX_STEPS = 60  # figures embedded at most (about 100-200 kB each)
+WEB = Path(__file__).with_name("web")
+# The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
+MAX_ARRAY_STEPS = 1000  # kept steps whose arrays go in by default (the demo's iris run: about 4.5 MB)
+WEB_FILES = ("decode.js", "colors.js", "charts.js", "network.js", "debugger.js")
+_LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w.-]+\.js";\s*$', re.MULTILINE)
+_EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE)
 
 
-def export_steps(trace, steps=None, limit=MAX_STEPS):
-    """The steps to export: `steps`, or the kept steps (trace.steps), at most `limit` of them evenly
-    spread, always the first and the last. Returns (steps, note about any left out)."""
+def export_steps(trace, steps=None, limit=None):
+    """The kept steps whose arrays go in the file: those nearest to `steps` (default: every kept step),
+    at most `limit` of them evenly spread, always the first and the last. Returns (steps, note)."""
     common.check_trace(trace)
     if steps is None:
-        steps = trace.steps or list(range(trace.n_steps))
+        steps = list(trace.steps)
     elif isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
         raise TypeError(f"export_html: steps must be a list of step numbers, got {type(steps).__name__}")
-    steps = sorted({common.check_step(trace, s) for s in steps})
-    if not steps:
-        raise ValueError("export_html: no steps to export")
+    else:
+        steps = [common.check_step(trace, s) for s in steps]
+        if not steps:
+            raise ValueError("export_html: no steps to export")
+        steps = [common.kept_step(trace, s) for s in steps]
+    steps = sorted({int(s) for s in steps if s is not None})
     note = ""
-    if len(steps) > limit:
+    if limit is not None and len(steps) > limit:
         picks = numpy.unique(numpy.round(numpy.linspace(0, len(steps) - 1, limit)).astype(int))
-        note = (f"{len(picks)} of the {len(steps)} recorded steps are shown, evenly spread (always the "
-                f"first and the last); use the Debugger, or export_html(..., steps=[...]), for others.")
+        note = (f"Full arrays for {len(picks)} of the {len(steps)} kept steps, evenly spread (always the first "
+                f"and the last); every step's summaries are there.")
         steps = [steps[i] for i in picks]
     return steps, note
 
@@ -44,26 +53,33 @@ def export_steps(trace, steps=None, limit=MAX_STEPS):
 def export_html(trace, path, steps=None, layer=None, progress=False):
     """Write one self-contained HTML file showing `trace` step by step; returns the path.
 
-    `steps`: which steps (default: the steps with full arrays, at most 60 of them, evenly spread);
-    `layer`: the layer the panels look at; `progress=True` shows a progress bar while the figures are
-    drawn (about a second each). The file is written to a temporary name, then renamed.
+    Every recorded step can be scrubbed (its loss, gradient norms, update ratios and histograms); the
+    full arrays (the network's neurons and weights) are there for the kept steps nearest to `steps`
+    (default: every kept step, trace.steps). `layer`: the layer selected when the file opens.
+    `progress=True` shows a progress bar. The file is written to a temporary name, then renamed.
     """
     from tqdm.auto import tqdm
 
+    common.check_trace(trace)
     path = _check_path(path)
     layer = common.check_layer(trace, layer)
-    steps, note = export_steps(trace, steps)
+    steps, note = export_steps(trace, steps, limit=MAX_ARRAY_STEPS if steps is None else None)
     progress = check_bool(progress, "progress", "export_html")
-    drawing = tqdm(steps, desc="drawing the report", unit="step", disable=not progress)
-    images = [_base64_png(figure_png(plot_step(trace, step, layer))) for step in drawing]
-    page = _page(trace, steps, layer, images, note)
-    with atomic_write(path) as file:
-        file.write(page.encode("utf-8"))
+    with tqdm(total=3, desc="drawing the report", unit="part", disable=not progress) as bar:
+        data, buffers = build_payload(trace, steps=steps)
+        bar.update()
+        payload = to_json_with_base64(data, buffers)
+        bar.update()
+        title = f"aino trace: {trace.meta.get('model_type') or 'model'}, {trace.n_steps} steps"
+        page = html_page(payload, title, str(trace.meta.get("model") or ""), layer, note)
+        with atomic_write(path) as file:
+            file.write(page.encode("utf-8"))
+        bar.update()
     return path
 
 
 def _check_path(path):
-    """The file name to write, refused before any figure is drawn: not a name, a folder, or in a missing folder."""
+    """The file name to write, refused before anything is built: not a name, a folder, or in a missing folder."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"export_html: path must be a file name (str or os.PathLike), got {type(path).__name__}")
     path = os.fspath(path)
@@ -72,24 +88,27 @@ def _check_path(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"export_html: the folder {folder!r} to write {os.path.basename(path)!r} in "
-                                f"does not exist")
+                                f"does not exist; create it first (os.makedirs) or write somewhere else")
     return path
 
 
-def _base64_png(png):
-    """The PNG as base64 text that does not contain "http" even by chance (so a plain search of the
-    file finds no such word): if it does, a small text chunk is added after the header, which shifts
-    the encoding of everything after it, until it does not. The image itself is unchanged."""
-    for pad in range(16):
-        data = png if pad == 0 else png[:33] + _png_chunk(b"tEXt", b"pad\0" + b"." * pad) + png[33:]
-        text = base64.b64encode(data).decode("ascii")
-        if "http" not in text.lower():
-            return text
-    return text
+def renderer_script():
+    """The renderer's modules as the text of one inline module: their imports of each other removed,
+    their `export` keywords dropped (the names share one scope; the files use distinct top-level names)."""
+    parts = []
+    for name in WEB_FILES:
+        text = (WEB / name).read_text(encoding="utf-8")
+        text = _EXPORT.sub("", _LOCAL_IMPORT.sub("", text))
+        parts.append(f"// ---- visualizer/web/{name} ----\n{text}")
+    return "\n".join(parts)
 
 
-def _png_chunk(kind, payload):
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+def _safe_json(text):
+    """JSON text that is safe inside <script> and cannot read as a link: "<" as \\u003c (no "</script>"),
+    and the "h" of any "http" (in any case, base64 included) as a \\u escape. JSON.parse gives the same data;
+    every letter of a JSON text outside true/false/null sits inside a string, so the escapes are valid."""
+    text = text.replace("<", "\\u003c")
+    return re.sub(r"[hH](?=[tT][tT][pP])", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _text(value):
@@ -97,60 +116,31 @@ def _text(value):
     return html.escape(str(value)).replace("http", "h&#116;tp").replace("//", "/&#47;")
 
 
-def _page(trace, steps, layer, images, note):
+def html_page(payload_json, title, subtitle="", layer=None, note=""):
+    """The whole page: a heading, the payload (JSON text as to_json_with_base64 writes it) and the renderer."""
     e = _text
-    title = f"aino trace: {trace.meta.get('model_type', 'model')}, {trace.n_steps} steps"
-    figures = "\n".join(
-        f'<img class="step" data-step="{step}" alt="step {step}" {"" if i == 0 else "hidden "}'
-        f'src="data:image/png;base64,{data}">' for i, (step, data) in enumerate(zip(steps, images)))
-    found = common.findings(trace)
-    if found:
-        items = "\n".join(
-            f"<li><b>{e(f.kind.replace('_', ' '))}</b>"
-            f"{e(f' in {f.layer}' if f.layer else '')}, from step {f.step}: {e(f.message)}</li>" for f in found)
-        findings = f"<ul>\n{items}\n</ul>"
-    else:
-        findings = "<p>diagnose() found nothing wrong in this run.</p>"
-    loss = trace.loss
-    final = f"{loss[-1]:.4g}" if numpy.isfinite(loss[-1]) else str(loss[-1])
+    options = _safe_json(json.dumps({"layer": layer}))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>{e(title)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 1em 2em; color: #222; }}
-.controls {{ position: sticky; top: 0; background: #fff; padding: 0.5em 0; display: flex; gap: 1em;
-  align-items: center; }}
-input[type=range] {{ flex: 1; max-width: 60em; }}
-img.step {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}
-.note {{ color: #666; }}
-</style>
+<style>body {{ font-family: sans-serif; margin: 1em 2em; color: #222; }} .note {{ color: #666; }}</style>
 </head>
 <body>
 <h1>{e(title)}</h1>
-<p>{e(trace.meta.get('model', ''))[:300]}</p>
-<p>Layer shown: <b>{e(layer)}</b>. Final loss: {final}. Drag the slider, or use the arrow keys on it, to
-move through the steps.</p>
-{f'<p class="note">{e(note)}</p>' if note else ''}
-<div class="controls">
-<label for="scrub">Step <b id="label">{steps[0]}</b></label>
-<input type="range" id="scrub" min="0" max="{len(steps) - 1}" value="0" step="1">
-<span class="note">{len(steps)} step(s) exported</span>
-</div>
-{figures}
-<h2>Findings</h2>
-{findings}
-<script>
-var images = document.querySelectorAll("img.step");
-var scrub = document.getElementById("scrub");
-var label = document.getElementById("label");
-function show(index) {{
-  for (var i = 0; i < images.length; i++) images[i].hidden = (i !== index);
-  label.textContent = images[index].getAttribute("data-step");
-}}
-scrub.addEventListener("input", function () {{ show(parseInt(scrub.value, 10)); }});
+<p class="note">{e(subtitle[:300])}</p>
+<p>Drag the slider (or use the arrow keys on it), or press Play, to move through every step of the run;
+pick a layer; click a finding to jump to it.{f' {e(note)}' if note else ''}</p>
+<div id="aino-debugger"><noscript>This report draws with JavaScript; please enable it.</noscript></div>
+<script type="application/json" id="aino-data">{_safe_json(payload_json)}</script>
+<script type="module">
+{renderer_script()}
+// ---- the report ----
+render(document.getElementById("aino-debugger"),
+       JSON.parse(document.getElementById("aino-data").textContent), {options});
 </script>
 </body>
 </html>
 """
+
