@@ -147,11 +147,7 @@ export function lineChart(canvas, width, height, opts) {
   }
 
   function drawAt(step) {
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(back, 0, 0);
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    restore(ctx, canvas, back);
     const x = map.x(step);
     ctx.strokeStyle = MARKER; ctx.lineWidth = 1; ctx.setLineDash([3, 2]);
     ctx.beginPath(); ctx.moveTo(x, MARGIN.top); ctx.lineTo(x, MARGIN.top + map.h); ctx.stroke();
@@ -165,6 +161,15 @@ export function lineChart(canvas, width, height, opts) {
     }
   }
   return { drawAt };
+}
+
+// Start a frame: the static background drawn once (axes, curves), in device pixels, then CSS pixels again.
+function restore(ctx, canvas, back) {
+  const ratio = window.devicePixelRatio || 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(back, 0, 0);
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
 }
 
 // The distribution of one layer's values over time: column s is step s's histogram (counts per bin,
@@ -202,11 +207,7 @@ export function histogramChart(canvas, width, height, opts) {
   bctx.drawImage(image, MARGIN.left + 1, MARGIN.top + 1, map.w - 2, map.h - 2);
 
   function drawAt(step) {
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(back, 0, 0);
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    restore(ctx, canvas, back);
     const x = map.x(step);
     ctx.strokeStyle = MARKER; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(x, MARGIN.top); ctx.lineTo(x, MARGIN.top + map.h); ctx.stroke();
