@@ -15,8 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 
-from aino.trace.trace import Trace
 from visualizer import network as net
+from visualizer.checks import check_trace
 
 BLUE, ORANGE, RED, GREY = "#0877bd", "#f59322", "#c62828", "#888888"
 DIVERGING = LinearSegmentedColormap.from_list("aino_diverging", [ORANGE, "#ffffff", BLUE])
@@ -35,14 +35,6 @@ def new_axes(ax=None, figsize=(7, 4.5)):
     figure = Figure(figsize=figsize, dpi=100)
     FigureCanvasAgg(figure)
     return figure.add_subplot()
-
-
-def check_trace(trace):
-    """`trace`, when it is an aino Trace; a Recorder gets a hint to pass its trace."""
-    if not isinstance(trace, Trace):
-        hint = " (pass recorder.trace)" if isinstance(getattr(trace, "trace", None), Trace) else ""
-        raise TypeError(f"visualizer: expected an aino Trace{hint}, got {type(trace).__name__}")
-    return trace
 
 
 def check_step(trace, step):

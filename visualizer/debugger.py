@@ -26,6 +26,7 @@ import numpy
 from aino.trace.trace import Trace
 from aino.validation import check_real
 from visualizer import common
+from visualizer.checks import RECORD_ONE
 from visualizer.figure import figure_png, plot_step
 
 CACHE = 24  # rendered views kept, so scrubbing back is instant
@@ -41,7 +42,7 @@ class Debugger(widgets.VBox):
         elif isinstance(getattr(source, "trace", None), Trace):
             self.recorder, self.trace = source, source.trace
         else:
-            raise TypeError(f"Debugger: expected an aino Trace or a Recorder, got {type(source).__name__}")
+            raise TypeError(f"Debugger: expected an aino Trace or a Recorder, got {type(source).__name__}; {RECORD_ONE}")
         self.live_every = check_real(live_every, "live_every (seconds between refreshes)", "Debugger", minimum=0)
         self._pngs = OrderedDict()
         self._last_live = 0.0

@@ -34,8 +34,8 @@ import math
 
 import numpy
 
-from aino.trace.trace import Trace
 from visualizer import network as net
+from visualizer.checks import check_trace
 from visualizer.payload_arrays import Buffers
 from visualizer.payload_layers import layer_entries, param_entries
 
@@ -53,9 +53,7 @@ def build_payload(trace, steps=None, quantize=True, stacked=False):
     place of "steps", data["stacks"]: {kind: {name: [{steps, buffer, dtype, shape [k, ...], scale,
     offset}]}}, one reference for each run of same-shaped arrays (its k rows are the steps listed, scale
     and offset lists of k numbers when quantised), which keeps the JSON of a long run small."""
-    if not isinstance(trace, Trace):
-        hint = " (pass recorder.trace)" if isinstance(getattr(trace, "trace", None), Trace) else ""
-        raise TypeError(f"build_payload: expected an aino Trace{hint}, got {type(trace).__name__}")
+    check_trace(trace, "build_payload")
     for flag, value in (("quantize", quantize), ("stacked", stacked)):
         if not isinstance(value, bool):
             raise TypeError(f"build_payload: {flag} must be True or False, got {type(value).__name__}")
