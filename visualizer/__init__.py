@@ -26,8 +26,12 @@ def __getattr__(name):
         from visualizer.debugger import Debugger
 
         return Debugger
+    if name == "BrowserDebugger":  # the browser renderer as a widget: needs anywidget
+        from visualizer.widget import BrowserDebugger
+
+        return BrowserDebugger
     raise AttributeError(f"module 'visualizer' has no attribute {name!r}")
 
 
-__all__ = ["Debugger", "export_html", "figure_png", "plot_activations", "plot_findings", "plot_gradients",
-           "plot_loss", "plot_network", "plot_ops", "plot_step", "plot_updates"]
+__all__ = ["BrowserDebugger", "Debugger", "export_html", "figure_png", "plot_activations", "plot_findings",
+           "plot_gradients", "plot_loss", "plot_network", "plot_ops", "plot_step", "plot_updates"]

@@ -76,12 +76,16 @@ class Recorder(hooks.Listener):
         self._ops_was_on = None
         self._params = None
         self._previous = {}  # parameter -> its weights at the end of the latest step recorded
-        self._step_callbacks = []
+        self._step_callbacks, self._exit_callbacks = [], []
         self._reset_step()
 
     def add_step_callback(self, callback):
         """Call `callback(trace)` after each recorded step (the Debugger uses it to refresh while training runs)."""
         self._step_callbacks.append(callback)
+
+    def add_exit_callback(self, callback):
+        """Call `callback(trace)` when the `with` block ends (a live view's last refresh)."""
+        self._exit_callbacks.append(callback)
 
     # --- attaching ----------------------------------------------------------------------------------
 
@@ -103,6 +107,8 @@ class Recorder(hooks.Listener):
             if not self._ops_was_on:
                 function.disable_trace()
         self._reset_step()
+        for callback in self._exit_callbacks:
+            callback(self.trace)
         return False
 
     def end_step(self):
