@@ -155,8 +155,10 @@ ACTIVATION_MODULES = {
 }
 
 
+_KINDS = {module_class: kind for kind, module_class in reversed(ACTIVATION_MODULES.items())}  # Identity: "identity"
+
+
 def activation_kind(module):
     """The ACTIVATION_MODULES name of `module`'s activation ("relu", "log_softmax", ...), or None: the first
     class in its lineage that is one of them (an adapter of aliases.py counts as its canonical class)."""
-    kinds = {module_class: kind for kind, module_class in reversed(ACTIVATION_MODULES.items())}
-    return next((kinds[c] for c in type(module).__mro__ if c in kinds), None)
+    return next((_KINDS[c] for c in type(module).__mro__ if c in _KINDS), None)
