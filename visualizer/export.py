@@ -16,13 +16,14 @@ import numpy
 
 from aino.files import atomic_write
 from aino.validation import check_bool
-from visualizer import common
+from visualizer import arguments
+from visualizer.checks import check_trace
 from visualizer.payload import build_payload, to_json_with_base64
 
 WEB = Path(__file__).with_name("web")
 # The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
 MAX_ARRAY_STEPS = 1000  # kept steps whose arrays go in by default (the demo's iris run: about 4.5 MB)
-WEB_FILES = ("decode.js", "colors.js", "charts.js", "network.js", "debugger.js")
+WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "debugger.js")
 _LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w.-]+\.js";\s*$', re.MULTILINE)
 _EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE)
 
@@ -30,16 +31,16 @@ _EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE
 def export_steps(trace, steps=None, limit=None):
     """The kept steps whose arrays go in the file: those nearest to `steps` (default: every kept step),
     at most `limit` of them evenly spread, always the first and the last. Returns (steps, note)."""
-    common.check_trace(trace)
+    check_trace(trace)
     if steps is None:
         steps = list(trace.steps)
     elif isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
         raise TypeError(f"export_html: steps must be a list of step numbers, got {type(steps).__name__}")
     else:
-        steps = [common.check_step(trace, s) for s in steps]
+        steps = [arguments.check_step(trace, s) for s in steps]
         if not steps:
             raise ValueError("export_html: no steps to export")
-        steps = [common.kept_step(trace, s) for s in steps]
+        steps = [arguments.kept_step(trace, s) for s in steps]
     steps = sorted({int(s) for s in steps if s is not None})
     note = ""
     if limit is not None and len(steps) > limit:
@@ -60,9 +61,9 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     """
     from tqdm.auto import tqdm
 
-    common.check_trace(trace)
+    check_trace(trace)
     path = _check_path(path)
-    layer = common.check_layer(trace, layer)
+    layer = arguments.check_layer(trace, layer)
     steps, note = export_steps(trace, steps, limit=MAX_ARRAY_STEPS if steps is None else None)
     progress = check_bool(progress, "progress", "export_html")
     with tqdm(total=3, desc="drawing the report", unit="part", disable=not progress) as bar:

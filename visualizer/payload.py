@@ -14,11 +14,13 @@ arrays. Keys:
   series       float32 over all steps, NaN where absent: loss; grad_norm, act_mean, act_std, act_min,
                act_max, saturated, dead per layer; update_ratio, weight_norm per parameter; hist
                {layer: {counts (n_steps x 32), edges [low, high]}} of activations (and gradients under
-               "grad_hist" when the trace has them)
+               "grad_hist" when the trace has them); metrics {name: values} logged per step (val_loss,
+               val_accuracy: NaN at the steps that logged none)
   steps        {str(step): {activations, gradients, weights, updates: {name: ref}}}; or, with
                stacked=True, stacks {kind: {name: [stacked ref with its "steps"]}} in its place
-  probe        {inputs, labels, recovered} or None: the trace keeps no probe inputs; for an MLP they
-               are solved back from the first linear layer (visualizer/network.py), labels are None
+  probe        {inputs, labels, recovered} or None: the probe batch and its labels (None when not given)
+               as the trace keeps them; for an older trace without them, an MLP's inputs solved back from
+               its first linear layer (visualizer/network.py, "recovered": True)
   names        {features, classes}, only when the trace's meta names them
   findings     [{kind, step, layer, message}] of trace.diagnose()
   ops          {str(step): [op, ...]} of the kept steps, only when the trace recorded them
@@ -160,6 +162,7 @@ def _series(trace, buffers, quantize):
             grad_hist[name] = _hist(trace, "gradients", name, stats["gradients"], buffers, quantize)
     if grad_hist:
         series["grad_hist"] = grad_hist
+    series["metrics"] = {name: buffers.add(values) for name, values in getattr(trace, "metrics", {}).items()}
     series["update_ratio"], series["weight_norm"] = {}, {}
     for name in trace.params:
         stats = trace.summary("weights", name)
@@ -176,10 +179,16 @@ def _hist(trace, kind, name, stats, buffers, quantize):
 
 
 def _probe(trace, steps, buffers):
-    """The probe's inputs where they can be recovered (an MLP's first linear layer), else None."""
-    if not trace.meta.get("probe") or not steps:
+    """The probe's inputs and labels as the trace keeps them (trace.probe_inputs, trace.probe_labels);
+    for a trace without them, the inputs where they can be solved back from an MLP's first linear layer
+    ("recovered": True, no labels); else None."""
+    if not trace.meta.get("probe"):
         return None
-    inputs = net.recover_inputs(trace, net.mlp_columns(trace), steps[0])
+    inputs, labels = getattr(trace, "probe_inputs", None), getattr(trace, "probe_labels", None)
+    if inputs is not None:
+        return {"inputs": buffers.add(inputs), "labels": None if labels is None else buffers.add(labels),
+                "recovered": False}
+    inputs = net.recover_inputs(trace, net.mlp_columns(trace), steps[0]) if steps else None
     if inputs is None:
         return None
     return {"inputs": buffers.add(inputs), "labels": None, "recovered": True}

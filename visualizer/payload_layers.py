@@ -12,6 +12,7 @@ DENSE = ("Linear", "Dense")
 CONV = ("Conv1d", "Conv2d", "Conv3d", "Conv2D")
 RECURRENT = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
 NORM = ("BatchNorm1d", "BatchNorm2d", "LayerNorm")
+_COMMON = ("name", "type", "role", "activation", "weight", "bias")  # keys every layer's meta entry has
 
 
 def layer_kind(info, params):
@@ -45,7 +46,7 @@ def param_owners(trace):
 
 
 def layer_entries(trace, shapes):
-    """One dict per trace layer: name, label, type, kind, activation, units, weight, bias, params, shape.
+    """One dict per trace layer: name, label, type, kind, activation, options, units, weight, bias, params, shape.
     `shapes` maps a layer to the shape of its activations at a kept step (absent when none kept them)."""
     infos = {info.get("name"): info for info in trace.meta.get("layers", ())}
     owners = param_owners(trace)
@@ -59,7 +60,8 @@ def layer_entries(trace, shapes):
         bias = info.get("bias") or next((p for p in own if len(param_shapes.get(p, ())) == 1 and p != weight), None)
         entries.append({"name": name, "label": _label(name, info, classic), "type": info.get("type"),
                         "kind": layer_kind(info, trace.params), "activation": info.get("activation"),
-                        "units": None, "weight": weight, "bias": bias, "params": own, "shape": shapes.get(name)})
+                        "options": _options(info), "units": None, "weight": weight, "bias": bias, "params": own,
+                        "shape": shapes.get(name)})
     feeding = None  # the kind of the nearest earlier layer that is not an activation
     for i, entry in enumerate(entries):
         following = entries[i + 1]["kind"] if i + 1 < len(entries) else None
@@ -69,6 +71,14 @@ def layer_entries(trace, shapes):
             feeding = entry["kind"]
         entry["units"] = _units(entry, infos.get(entry["name"], {}), feeding, param_shapes)
     return entries
+
+
+def _options(info):
+    """The layer's own numbers beyond what every entry has (negative_slope of a LeakyReLU, alpha of an
+    ELU, batch_first of an LSTM, ...): what the browser needs to run or read the layer."""
+    return {key: value for key, value in info.items() if key not in _COMMON
+            and (isinstance(value, (bool, int, float, str)) or (isinstance(value, list) and
+                                                                 all(isinstance(v, (int, float)) for v in value)))}
 
 
 def _label(name, info, classic):

@@ -13,7 +13,6 @@ page is measured and checked against the trace's numbers:
 Set AINO_BROWSER_ARTIFACTS=/some/dir to keep a screenshot and the measured times there.
 """
 
-import importlib.util
 import json
 import os
 import random
@@ -23,11 +22,10 @@ from pathlib import Path
 import numpy
 import pytest
 
+from offline_page import launched_browser, open_offline, require_browser_pieces
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("AINO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = "#aino-debugger"
 FRAME_P95_MS = 50
 LAYER_CHANGE_MS = 100
@@ -35,24 +33,10 @@ MIN_PLAY_RATE = 20           # steps per second
 NEGATIVE, POSITIVE = (245, 147, 34), (8, 119, 189)   # visualizer/web/colors.js
 
 
-def _require_browser_pieces():
-    missing = []
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        missing.append(f"chromium ({CHROMIUM} not found; apt-get install chromium)")
-    for module in ("playwright", "matplotlib"):
-        if importlib.util.find_spec(module) is None:
-            missing.append(f"{module} (pip install -e \".[test]\")")
-    if missing:
-        reason = "the export's browser test needs " + ", ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " -- CI=true, so this is a failure, not a skip", pytrace=False)
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """(trace, path of the exported file, seconds export_html took) for the demo's iris run."""
-    _require_browser_pieces()
+    require_browser_pieces(("playwright", "matplotlib"))
     from aino.demo import train_iris
     from visualizer import export_html
 
@@ -65,13 +49,7 @@ def report(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser_pieces()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="module")
@@ -80,23 +58,7 @@ def page(browser, report):
 
 
 def _open(browser, path):
-    """Yield a page showing `path` from file:// with networking off (any other request is refused and
-    noted in page.outside); page.errors collects the page's errors."""
-    context = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000})
-    outside = []
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                  else (outside.append(route.request.url), route.abort()))
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{ROOT}[data-step]", timeout=15000)
-    page.errors, page.outside = errors, outside
-    try:
-        yield page
-    finally:
-        context.close()
+    return open_offline(browser, path, f"{ROOT}[data-step]")
 
 
 def _artifacts():
@@ -222,7 +184,7 @@ def test_a_step_without_arrays_names_the_nearest_kept_step(report, page):
 def nn_report(tmp_path_factory):
     """An aino.nn Sequential on moons, trained too fast (diagnose() finds problems), exported with
     the arrays of only every fifth kept step."""
-    _require_browser_pieces()
+    require_browser_pieces(("playwright", "matplotlib"))
     from aino import fit, nn
     from aino.datasets import moons
     from visualizer import export_html

@@ -62,9 +62,8 @@ function axes(ctx, width, height, map, nSteps, lo, hi, logY, title, yLabel) {
   ctx.strokeRect(MARGIN.left, MARGIN.top, map.w, map.h);
   ctx.fillStyle = "#555";
   ctx.textAlign = "center";
-  for (const s of niceTicks(0, nSteps - 1, 6, true)) {        // steps are whole numbers
-    ctx.fillText(String(s), map.x(s), height - MARGIN.bottom + 13);
-  }
+  const stepTicks = niceTicks(0, nSteps - 1, 6, true);        // steps are whole numbers
+  for (const s of stepTicks) ctx.fillText(String(s), map.x(s), height - MARGIN.bottom + 13);
   ctx.fillText("step", MARGIN.left + map.w / 2, height - 3);
   ctx.textAlign = "right";
   let ticks;
@@ -82,6 +81,7 @@ function axes(ctx, width, height, map, nSteps, lo, hi, logY, title, yLabel) {
     ctx.save(); ctx.translate(10, MARGIN.top + map.h / 2); ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center"; ctx.fillText(yLabel, 0, 0); ctx.restore();
   }
+  return stepTicks;
 }
 
 // The finite (positive, for a log axis) range of some series, padded a little.
@@ -112,7 +112,17 @@ function polyline(ctx, map, values, logY) {
   ctx.stroke();
 }
 
-// A line chart: series [{values, color, width, label}], optional horizontal `line` {value, label}.
+// Dots at every finite value: for a sparse series (a validation loss logged once an epoch).
+function dots(ctx, map, values, logY) {
+  for (let s = 0; s < values.length; s++) {
+    const v = values[s];
+    if (!Number.isFinite(v) || (logY && v <= 0)) continue;
+    ctx.beginPath(); ctx.arc(map.x(s), map.y(v), 2.5, 0, 2 * Math.PI); ctx.fill();
+  }
+}
+
+// A line chart: series [{values, color, width, label, dots}], optional horizontal `line` {value, label}.
+// The series' labels are drawn top right unless `legend` is false (the caller then shows seriesLegend).
 // Returns {drawAt(step)}: the static picture plus the marker and the series' values at `step`.
 export function lineChart(canvas, width, height, opts) {
   const { series, logY, line, title, yLabel, nSteps } = opts;
@@ -122,7 +132,7 @@ export function lineChart(canvas, width, height, opts) {
   let [lo, hi] = range(series, logY);
   if (line && logY) { lo = Math.min(lo, line.value / 3); hi = Math.max(hi, line.value * 3); }
   const map = frame(width, height, nSteps, lo, hi, logY);
-  axes(bctx, width, height, map, nSteps, lo, hi, logY, title, yLabel);
+  canvas.setAttribute("data-step-ticks", axes(bctx, width, height, map, nSteps, lo, hi, logY, title, yLabel).join(","));
   bctx.save();
   bctx.beginPath(); bctx.rect(MARGIN.left, MARGIN.top, map.w, map.h); bctx.clip();
   if (line) {
@@ -133,14 +143,14 @@ export function lineChart(canvas, width, height, opts) {
     bctx.fillText(line.label, MARGIN.left + 4, y - 3);
   }
   for (const s of series) {
-    bctx.strokeStyle = s.color; bctx.lineWidth = s.width || 1.2; bctx.globalAlpha = s.alpha || 1;
-    polyline(bctx, map, s.values, logY);
+    bctx.strokeStyle = s.color; bctx.fillStyle = s.color; bctx.lineWidth = s.width || 1.2; bctx.globalAlpha = s.alpha || 1;
+    if (s.dots) dots(bctx, map, s.values, logY); else polyline(bctx, map, s.values, logY);
   }
   bctx.restore();
   // legend, top right
   bctx.font = FONT; bctx.textAlign = "right";
   let lx = width - MARGIN.right;
-  for (const s of series.slice().reverse()) {
+  for (const s of opts.legend === false ? [] : series.slice().reverse()) {
     if (!s.label) continue;
     bctx.fillStyle = s.color; bctx.fillText(s.label, lx, 14);
     lx -= bctx.measureText(s.label).width + 12;
@@ -183,7 +193,7 @@ export function histogramChart(canvas, width, height, opts) {
   const bctx = setupCanvas(back, width, height);
   const plotW = width - strip;
   const map = frame(plotW, height, nSteps, edges[0], edges[1], false);
-  axes(bctx, plotW, height, map, nSteps, edges[0], edges[1], false, title, "value");
+  canvas.setAttribute("data-step-ticks", axes(bctx, plotW, height, map, nSteps, edges[0], edges[1], false, title, "value").join(","));
   // the heatmap at one pixel per (step, bin), scaled into the plot box
   const image = document.createElement("canvas");
   image.width = Math.max(nSteps, 1); image.height = bins;

@@ -1,46 +1,31 @@
 // debugger.js: aino's debugger in the browser. `render(root, data, options)` draws a recorded training
 // run (the payload of visualizer/payload.py, format "aino.debugger/1") into the element `root`:
 //
-//   controls   Play/Pause, a step slider and label, a layer selector, the colour legend
+//   controls   Play/Pause, a step slider and label, a layer selector, the colour scale, the legend
 //   network    the dense layers as in TensorFlow Playground (neurons by activation, links by weight)
-//   loss       per step, raw and smoothed, with a marker at the current step
+//   panels     the input plane for 2-D inputs (plane.js); convolution, recurrent, attention and
+//              normalisation layers (layers.js)
+//   loss       per step, raw and smoothed (and the validation loss and accuracy when logged)
 //   gradients  gradient norm per layer;  updates: update-to-weight ratio with the 1e-3 line
-//   histogram  the selected layer's activations over time;  findings: diagnose()'s list, clickable
+//   histograms the selected layer's activations (and gradients) over time, as TensorBoard draws them
+//   findings   diagnose()'s list, clickable;  ops: the op log of the kept step, when recorded
 //
-// One state variable (state.step, state.layer) drives everything: inputs only change the state and ask
-// for a frame; the one draw() in requestAnimationFrame sets the slider, the label and the pictures
-// together, so they always show the same step. Per-layer pictures are built once per layer and cached.
+// One state variable (state.step, state.layer, state.scale) drives everything: inputs only change the
+// state and ask for a frame; the one draw() in requestAnimationFrame sets the slider, the label and the
+// pictures together, so they always show the same step. Per-layer pictures are built once and cached.
 
 import { makeDecoder } from "./decode.js";
 import { NEGATIVE, POSITIVE } from "./colors.js";
 import { histogramChart, lineChart } from "./charts.js";
+import { STYLE, h, seriesLegend } from "./dom.js";
+import { findingsPanel, opsPanel } from "./lists.js";
 import { networkColumns, networkView } from "./network.js";
 
 const PLAY_RATE = 25;          // steps per second while playing (at least 20)
-const LINE_COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const STYLE = `
-.aino-debugger { font-family: sans-serif; color: #222; font-size: 13px; }
-.aino-debugger .aino-controls { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; padding: 6px 0;
-  position: sticky; top: 0; background: #fff; z-index: 1; }
-.aino-debugger input[type=range] { flex: 1; min-width: 200px; max-width: 640px; }
-.aino-debugger .aino-label { min-width: 8em; font-weight: bold; }
-.aino-debugger .aino-grid { display: flex; flex-wrap: wrap; gap: 12px; }
-.aino-debugger .aino-panel { border: 1px solid #ddd; border-radius: 4px; padding: 4px; }
-.aino-debugger .aino-note { color: #8a5a00; min-height: 1.2em; }
-.aino-debugger .aino-legend span { display: inline-block; width: 12px; height: 12px; vertical-align: middle;
-  border: 1px solid #999; margin: 0 3px; }
-.aino-debugger .aino-findings button { border: none; background: none; color: #0b5cad; cursor: pointer;
-  text-align: left; padding: 2px 0; font: inherit; }
-.aino-debugger .aino-findings li.current button { font-weight: bold; }
-`;
-
-function h(tag, attrs, parent, text) {
-  const node = document.createElement(tag);
-  for (const k in attrs || {}) node.setAttribute(k, attrs[k]);
-  if (text !== undefined) node.textContent = text;
-  if (parent) parent.appendChild(node);
-  return node;
-}
+const LINE_COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#ff7f0e", "#393b79", "#637939", "#8c6d31"];
+const SELECTED = "#d62728";    // the selected layer's line
+const PANEL_MAKERS = [];       // (data, decoder) -> null | {element, update(view)}: the panels of plane.js, layers.js
 
 // TensorBoard's smoothing: an exponential moving average, debiased, skipping absent (NaN) values.
 export function smooth(values, weight) {
@@ -56,8 +41,8 @@ export function smooth(values, weight) {
   return out;
 }
 
-// The kept step nearest to `step` (the earlier on a tie), or null when no step kept arrays.
-function nearestKept(kept, step) {
+// The value in the sorted list `kept` nearest to `step` (the earlier on a tie), or null when it is empty.
+export function nearestKept(kept, step) {
   if (!kept.length) return null;
   let lo = 0, hi = kept.length;
   while (lo < hi) { const mid = (lo + hi) >> 1; if (kept[mid] < step) lo = mid + 1; else hi = mid; }
@@ -84,6 +69,7 @@ export function render(root, data, options) {
   const state = {
     step: Math.min(Math.max(options.step | 0, 0), nSteps - 1),
     layer: options.layer && labelOf[options.layer] !== undefined ? options.layer : defaultLayer,
+    scale: options.scale === "step" ? "step" : "run",
     playing: false, playFrom: 0, playStart: 0,
   };
 
@@ -100,41 +86,63 @@ export function render(root, data, options) {
   const select = h("select", { class: "aino-layer" }, controls);
   for (const l of layers) h("option", { value: l.name }, select, labelOf[l.name] + (l.type ? " (" + l.type + ")" : ""));
   if (state.layer) select.value = state.layer;
+  h("label", {}, controls, "Colour scale ");
+  const scaleSelect = h("select", { class: "aino-scale" }, controls);
+  h("option", { value: "run" }, scaleSelect, "fixed over the run");
+  h("option", { value: "step" }, scaleSelect, "for this step");
+  scaleSelect.value = state.scale;
   const legend = h("span", { class: "aino-legend" }, controls);
   legend.innerHTML = 'colours: negative <span style="background: rgb(' + NEGATIVE.join(",") +
     ')"></span> zero <span style="background: #fff"></span> positive <span style="background: rgb(' +
-    POSITIVE.join(",") + ')"></span> (fixed per layer over the run)';
+    POSITIVE.join(",") + ')"></span>';
   const note = h("div", { class: "aino-note" }, root);
   const grid = h("div", { class: "aino-grid" }, root);
 
   const netPanel = h("div", { class: "aino-panel aino-network-panel" }, grid);
-  h("div", {}, netPanel, "Network at the step: neurons by mean activation over the probe, links by weight");
+  h("div", { class: "aino-panel-title" }, netPanel, "Network at the step: neurons by mean activation over the probe, links by weight");
   const columns = networkColumns(data);
   const network = columns ? networkView(data, decoder, columns) : null;
   if (network) netPanel.appendChild(network.svg);
   else h("div", {}, netPanel, "(no dense layers to draw)");
+  const extraPanels = [];
+  for (const make of PANEL_MAKERS) {
+    const made = make(data, decoder);
+    if (made) { grid.appendChild(made.element); extraPanels.push(made); }
+  }
 
-  const panel = (cls) => h("canvas", { class: "aino-chart " + cls }, h("div", { class: "aino-panel" }, grid));
-  const lossCanvas = panel("aino-loss");
-  const gradCanvas = panel("aino-grad");
-  const ratioCanvas = panel("aino-ratio");
-  const histCanvas = panel("aino-hist");
-  const findingsPanel = h("div", { class: "aino-panel aino-findings" }, grid);
-  h("div", {}, findingsPanel, "Findings of diagnose() (click: go to its step and layer)");
-  const findingsList = h("ul", {}, findingsPanel);
+  const panel = (cls) => {
+    const box = h("div", { class: "aino-panel " + cls + "-panel" }, grid);
+    return { box, canvas: h("canvas", { class: "aino-chart " + cls }, box) };
+  };
+  const lossBox = panel("aino-loss"), gradBox = panel("aino-grad"), ratioBox = panel("aino-ratio");
+  const histBox = panel("aino-hist"), gradHistBox = panel("aino-grad-hist");
+  const findings = findingsPanel(grid, data.findings, labelOf, (step, layer) => {
+    pause();
+    if (Number.isFinite(step)) state.step = Math.min(Math.max(step | 0, 0), nSteps - 1);
+    if (layer && labelOf[layer] !== undefined) state.layer = layer;
+    request();
+  });
+  const ops = opsPanel(grid, data.ops, nearestKept);
 
   // --- the step-independent pictures -------------------------------------------------------------
   const W = 460, H = 200;
+  const metrics = series.metrics || {};
   const loss = decoder.array(series.loss) || new Float32Array(nSteps).fill(NaN);
-  const lossChart = lineChart(lossCanvas, W, H, { nSteps, title: "loss per step", series: [
-    { values: loss, color: "#9ecae1", width: 1, label: "raw" },
-    { values: smooth(loss, 0.9), color: "#08519c", width: 2, label: "smoothed", mark: true }] });
-  const perLayer = {};   // layer -> {grad, ratio, hist}: built the first time the layer is shown
+  const lossSeries = [{ values: loss, color: "#9ecae1", width: 1, label: "training (raw)" },
+    { values: smooth(loss, 0.9), color: "#08519c", width: 2, label: "smoothed", mark: true }];
+  if (metrics.val_loss) lossSeries.push({ values: decoder.array(metrics.val_loss), color: "#e6550d", dots: true,
+    label: "validation", mark: true });
+  const lossChart = lineChart(lossBox.canvas, W, H, { nSteps, title: "loss per step", series: lossSeries });
+  const stepCharts = [lossChart];
+  if (metrics.val_accuracy) {
+    const box = panel("aino-accuracy");
+    stepCharts.push(lineChart(box.canvas, W, H, { nSteps, title: "validation accuracy", series: [
+      { values: decoder.array(metrics.val_accuracy), color: "#e6550d", dots: true, mark: true, label: "validation" }] }));
+  }
+  const perLayer = {};   // layer -> {grad, ratio, hist, gradHist, legends}: built the first time it is shown
 
   function paramsOf(name) {
-    const own = (data.params || []).filter((p) => p.layer === name).map((p) => p.name);
-    if (own.length) return own;
-    // an activation has no parameters: those of the nearest earlier layer that has some
+    // a layer's own parameters; an activation has none: those of the nearest earlier layer that has some
     const i = layers.findIndex((l) => l.name === name);
     for (let j = i; j >= 0; j--) {
       const ps = (data.params || []).filter((p) => p.layer === layers[j].name).map((p) => p.name);
@@ -143,46 +151,35 @@ export function render(root, data, options) {
     return [];
   }
 
+  function histogramOf(box, hist, what, name) {
+    const counts = hist ? decoder.array(hist.counts) : null;
+    return counts && hist.edges ? histogramChart(box.canvas, W, H, { counts, nSteps, bins: hist.counts.shape[1],
+      edges: hist.edges, title: what + " of " + (labelOf[name] || name) + " over time" })
+      : lineChart(box.canvas, W, H, { nSteps, series: [], title: "no " + what + " histogram recorded for " + (labelOf[name] || name) });
+  }
+
   function layerCharts(name) {
     if (perLayer[name]) return perLayer[name];
     const grads = series.grad_norm || {};
-    const gradSeries = Object.keys(grads).map((l, k) => ({ values: decoder.array(grads[l]),
-      color: l === name ? "#d62728" : LINE_COLORS[k % LINE_COLORS.length], width: l === name ? 2.2 : 1,
+    const gradSeries = Object.keys(grads).map((l, k) => ({ values: decoder.array(grads[l]), label: labelOf[l] || l,
+      color: l === name ? SELECTED : LINE_COLORS[k % LINE_COLORS.length], width: l === name ? 2.2 : 1,
       alpha: l === name ? 1 : 0.6, mark: l === name }));
     const ratios = series.update_ratio || {};
     const ratioSeries = paramsOf(name).filter((p) => ratios[p]).map((p, k) => ({ values: decoder.array(ratios[p]),
       color: LINE_COLORS[k % LINE_COLORS.length], width: 1.5, label: p, mark: true }));
     const charts = {
-      grad: lineChart(gradCanvas, W, H, { nSteps, logY: true, series: gradSeries,
+      grad: lineChart(gradBox.canvas, W, H, { nSteps, logY: true, series: gradSeries, legend: false,
         title: "gradient norm per layer (" + (labelOf[name] || name) + " in red)" }),
-      ratio: lineChart(ratioCanvas, W, H, { nSteps, logY: true, series: ratioSeries,
+      ratio: lineChart(ratioBox.canvas, W, H, { nSteps, logY: true, series: ratioSeries, legend: false,
         line: { value: 1e-3, label: "1e-3" },
         title: ratioSeries.length ? "update / weight ratio" : "update / weight ratio (no parameters)" }),
+      hist: histogramOf(histBox, (series.hist || {})[name], "activations", name),
+      gradHist: histogramOf(gradHistBox, (series.grad_hist || {})[name], "gradients", name),
+      legends: [[gradBox, seriesLegend(null, gradSeries)], [ratioBox, seriesLegend(null, ratioSeries)]],
     };
-    const hist = (series.hist || {})[name];
-    const counts = hist ? decoder.array(hist.counts) : null;
-    charts.hist = counts && hist.edges ? histogramChart(histCanvas, W, H, { counts, nSteps, bins: hist.counts.shape[1],
-      edges: hist.edges, title: "activations of " + (labelOf[name] || name) + " over time" })
-      : lineChart(histCanvas, W, H, { nSteps, series: [], title: "no histogram recorded for " + name });
     perLayer[name] = charts;
     return charts;
   }
-
-  // --- findings ----------------------------------------------------------------------------------
-  const findingItems = [];
-  for (const f of data.findings || []) {
-    const li = h("li", {}, findingsList);
-    const b = h("button", { type: "button" }, li, (f.kind || "").replace(/_/g, " ") +
-      (f.layer ? " in " + (labelOf[f.layer] || f.layer) : "") + (Number.isFinite(f.step) ? ", step " + f.step : "") + ": " + (f.message || ""));
-    b.addEventListener("click", () => {
-      pause();
-      if (Number.isFinite(f.step)) state.step = Math.min(Math.max(f.step | 0, 0), nSteps - 1);
-      if (f.layer && labelOf[f.layer] !== undefined) state.layer = f.layer;
-      request();
-    });
-    findingItems.push({ li, f });
-  }
-  if (!findingItems.length) h("li", {}, findingsList, "diagnose() found nothing wrong in this run.");
 
   // --- the one draw ------------------------------------------------------------------------------
   let pending = 0, requestedAt = 0, shownLayer = null;
@@ -209,20 +206,30 @@ export function render(root, data, options) {
     slider.value = String(step);
     label.textContent = "Step " + step + " of " + (nSteps - 1);
     if (state.layer && select.value !== state.layer) select.value = state.layer;
+    if (scaleSelect.value !== state.scale) scaleSelect.value = state.scale;
     const charts = state.layer ? layerCharts(state.layer) : null;
-    if (shownLayer !== state.layer) shownLayer = state.layer;
+    if (charts && shownLayer !== state.layer) {   // the chosen layer's legends replace the last one's
+      for (const [box, node] of charts.legends) {
+        for (const old of box.box.querySelectorAll(".aino-series-legend")) old.remove();
+        box.box.appendChild(node);
+      }
+    }
+    shownLayer = state.layer;
     const arrayStep = nearestKept(kept, step);
     const arrays = arrayStep === null ? null : (data.steps || {})[String(arrayStep)] || null;
     note.textContent = arrayStep === step ? "" : arrayStep === null ? "no arrays kept in this run: summaries only"
-      : "no arrays kept at this step; nearest kept: " + arrayStep + " (the network shows step " + arrayStep + ")";
+      : "no arrays kept at this step; nearest kept: " + arrayStep + " (the pictures of arrays show step " + arrayStep + ")";
     if (network) {
-      network.update(arrays, state.layer);
+      network.update(arrays, state.layer, state.scale);
       network.svg.style.opacity = arrayStep === step ? "1" : "0.55";
       network.svg.setAttribute("data-array-step", arrayStep === null ? "" : String(arrayStep));
     }
-    lossChart.drawAt(step);
-    if (charts) { charts.grad.drawAt(step); charts.ratio.drawAt(step); charts.hist.drawAt(step); }
-    for (const { li, f } of findingItems) li.classList.toggle("current", f.step === step && f.layer === state.layer);
+    const view = { step, arrayStep, arrays, layer: state.layer, scale: state.scale };
+    for (const p of extraPanels) p.update(view);
+    for (const chart of stepCharts) chart.drawAt(step);
+    if (charts) { charts.grad.drawAt(step); charts.ratio.drawAt(step); charts.hist.drawAt(step); charts.gradHist.drawAt(step); }
+    findings.update(step, state.layer);
+    if (ops) ops.update(step);
     root.setAttribute("data-step", String(step));
     root.setAttribute("data-layer", state.layer || "");
     timings.push([step, performance.now() - started]);
@@ -241,12 +248,14 @@ export function render(root, data, options) {
   });
   slider.addEventListener("input", () => { pause(); state.step = parseInt(slider.value, 10) || 0; request(); });
   select.addEventListener("change", () => { state.layer = select.value; request(); });
+  scaleSelect.addEventListener("change", () => { state.scale = scaleSelect.value; request(); });
 
   draw();
   const api = {
     state, timings, draw, pause,
     setStep(step) { pause(); state.step = Math.min(Math.max(step | 0, 0), nSteps - 1); request(); },
     setLayer(name) { state.layer = name; request(); },
+    setScale(scale) { state.scale = scale === "step" ? "step" : "run"; request(); },
     play() { if (!state.playing) play.click(); },
   };
   root.aino = api;

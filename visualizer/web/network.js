@@ -7,7 +7,7 @@ import { diverging, symmetricTop } from "./colors.js";
 
 const SVG_NS = ["ht", "tp://www.w3.org/2000/svg"].join("");  // a namespace name, not a link
 const MAX_UNITS = 16;
-const COLUMN = 130, ROW = 26, RADIUS = 9, TOP = 34, SIDE = 70;
+const COLUMN = 130, ROW = 26, RADIUS = 9, TOP = 34, SIDE = 100;
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(SVG_NS, name);
@@ -16,9 +16,17 @@ function el(name, attrs, parent) {
   return node;
 }
 
-function short(text, n) {
+const measure = document.createElement("canvas").getContext("2d");
+
+// `text`, cut with an ellipsis until it is at most `width` pixels wide in `size`px sans-serif, so that
+// neighbouring labels never overlap (a test checks their bounding boxes).
+export function fitText(text, width, size) {
+  measure.font = size + "px sans-serif";
   text = String(text);
-  return text.length > n ? text.slice(0, n - 1) + "\u2026" : text;
+  if (measure.measureText(text).width <= width) return text;
+  let n = text.length;
+  while (n > 1 && measure.measureText(text.slice(0, n - 1) + "\u2026").width > width) n--;
+  return text.slice(0, n - 1) + "\u2026";
 }
 
 // The columns of the network from the payload's layers: [{layer, valueLayer, units, weight, label}].
@@ -108,10 +116,12 @@ export function networkView(data, decoder, columns) {
     }
     const label = el("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 11,
       "font-family": "sans-serif", fill: "#222" }, svg);
-    label.textContent = short(col.label, 20);
-    const extra = el("text", { x: x(c), y: TOP + rows * ROW + 4, "text-anchor": "middle", "font-size": 10,
+    label.textContent = fitText(col.label, COLUMN - 10, 11);
+    el("title", {}, label).textContent = col.label;
+    const extra = el("text", { x: x(c), y: TOP + rows * ROW + 14, "text-anchor": "middle", "font-size": 10,
       "font-family": "sans-serif", fill: "#666" }, svg);
-    extra.textContent = col.units > shown[c] ? "+" + (col.units - shown[c]) + " more" : col.units + " units";
+    extra.textContent = fitText(col.units > shown[c] ? "+" + (col.units - shown[c]) + " more" : col.units + " units",
+      COLUMN - 10, 10);
     return list;
   });
   // feature names left of the inputs, class names right of the outputs
@@ -122,7 +132,8 @@ export function networkView(data, decoder, columns) {
     for (let u = 0; u < shown[c] && u < list.length; u++) {
       const t = el("text", { x: x(c) + dx, y: y(c, u) + 4, "text-anchor": anchor, "font-size": 10,
         "font-family": "sans-serif", fill: "#333" }, svg);
-      t.textContent = short(list[u], 10);
+      t.textContent = fitText(list[u], SIDE - RADIUS - 10, 10);
+      el("title", {}, t).textContent = list[u];
     }
   }
 
@@ -145,8 +156,10 @@ export function networkView(data, decoder, columns) {
   });
   const inputMeans = probeInputs ? unitMeans(probeInputs, data.probe.inputs, columns[0].units) : null;
 
-  // Colour every neuron and link from one kept step's arrays (null: no arrays, all grey).
-  function update(stepArrays, selected) {
+  // Colour every neuron and link from one kept step's arrays (null: no arrays, all grey). `scale`:
+  // "run" keeps each column's colour scale fixed over the run; "step" fits it to this step's values.
+  function update(stepArrays, selected, scale) {
+    const perStep = scale === "step";
     columns.forEach((col, c) => {
       highlight[c].setAttribute("visibility", selected && (col.layer === selected || col.valueLayer === selected)
         ? "visible" : "hidden");
@@ -156,22 +169,24 @@ export function networkView(data, decoder, columns) {
         const ref = stepArrays.activations[col.valueLayer];
         means = ref ? unitMeans(decoder.array(ref), ref, col.units) : null;
       }
+      const top = perStep && means ? symmetricTop(means, null) : actTop[c];
       neurons[c].forEach((n, u) => {
         const v = means ? means[u] : NaN;
-        n.circle.setAttribute("fill", diverging(v, actTop[c]));
+        n.circle.setAttribute("fill", diverging(v, top));
         n.circle.setAttribute("data-value", Number.isFinite(v) ? v.toPrecision(6) : "NaN");
-        n.circle.setAttribute("data-scale", actTop[c].toPrecision(6));
+        n.circle.setAttribute("data-scale", top.toPrecision(6));
         n.title.textContent = (c === 0 ? "input " : col.label + " unit ") + u + ": " +
           (Number.isFinite(v) ? v.toPrecision(3) : "not recorded") + (c === 0 ? " (probe mean)" : " (mean over the probe)");
       });
       if (c === 0) return;
       const W = stepArrays && stepArrays.weights ? decoder.array(stepArrays.weights[col.weight]) : null;
       const nIn = columns[c - 1].units, nOut = col.units;
+      const wTop = perStep && W ? symmetricTop(W, null) : weightTop[c];
       for (const link of links[c - 1]) {
         if (!W || !col.shape) { link.node.setAttribute("stroke", "#ddd"); link.node.setAttribute("stroke-width", 1); continue; }
         const w = weightAt(W, col.shape, link.i, link.j, nIn, nOut, data.path);
-        link.node.setAttribute("stroke", diverging(w, weightTop[c]));
-        link.node.setAttribute("stroke-width", (0.5 + 3.5 * Math.min(1, Math.abs(w) / weightTop[c])).toFixed(2));
+        link.node.setAttribute("stroke", diverging(w, wTop));
+        link.node.setAttribute("stroke-width", (0.5 + 3.5 * Math.min(1, Math.abs(w) / wTop)).toFixed(2));
       }
     });
   }

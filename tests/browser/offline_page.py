@@ -1,0 +1,61 @@
+"""What the real-browser tests of offline pages share: the pieces they need, Chromium launched as the
+machine allows it, and a page opened from file:// with networking off.
+
+Outside CI a missing chromium or Playwright skips a test with the reason; with CI=true (as .ci/run sets
+it) it fails, so CI cannot pass without running them.
+"""
+
+import importlib.util
+import os
+
+import pytest
+
+CHROMIUM = os.environ.get("AINO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def require_browser_pieces(modules=("playwright",)):
+    """Skip (outside CI) or fail (CI=true) when chromium or one of `modules` is missing."""
+    missing = []
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"chromium ({CHROMIUM} not found; apt-get install chromium)")
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            missing.append(f"{module} (pip install -e \".[test]\")")
+    if missing:
+        reason = "this browser test needs " + ", ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " -- CI=true, so this is a failure, not a skip", pytrace=False)
+        pytest.skip(reason)
+
+
+def launched_browser():
+    """Yield Chromium, launched through Playwright's sync API (a generator for a pytest fixture)."""
+    require_browser_pieces()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, path, ready, viewport=(1300, 1000)):
+    """Yield a page showing `path` from file:// with networking off, once the selector `ready` shows (any
+    other request is refused and noted in page.outside); page.errors collects the page's errors."""
+    context = browser.new_context(offline=True, viewport={"width": viewport[0], "height": viewport[1]})
+    outside = []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                  else (outside.append(route.request.url), route.abort()))
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(path.as_uri())
+    page.wait_for_selector(ready, timeout=15000)
+    page.errors, page.outside = errors, outside
+    try:
+        yield page
+    finally:
+        context.close()
