@@ -2,7 +2,7 @@
 
 The file holds the browser renderer (the ES modules of visualizer/web/, inlined as one
 <script type="module">) and the trace's data once (visualizer/payload.py: JSON, the arrays as base64
-buffers, quantised). Every recorded step can be scrubbed: the summaries of all steps are there, the
+buffers, quantised, one buffer per array name and shape holding all its steps: stacked=True). Every recorded step can be scrubbed: the summaries of all steps are there, the
 full arrays of the kept steps. The file links to nothing outside itself.
 """
 
@@ -22,7 +22,7 @@ from visualizer.payload import build_payload, to_json_with_base64
 
 WEB = Path(__file__).with_name("web")
 # The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
-MAX_ARRAY_STEPS = 1000  # kept steps whose arrays go in by default (the demo's iris run: about 4.5 MB)
+MAX_ARRAY_STEPS = 2000  # kept steps whose arrays go in by default (the demo's iris run keeps 1,400: 3.8 MB)
 WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "debugger.js")
 _LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w.-]+\.js";\s*$', re.MULTILINE)
 _EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE)
@@ -67,7 +67,7 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     steps, note = export_steps(trace, steps, limit=MAX_ARRAY_STEPS if steps is None else None)
     progress = check_bool(progress, "progress", "export_html")
     with tqdm(total=3, desc="drawing the report", unit="part", disable=not progress) as bar:
-        data, buffers = build_payload(trace, steps=steps)
+        data, buffers = build_payload(trace, steps=steps, stacked=True)
         bar.update()
         payload = to_json_with_base64(data, buffers)
         bar.update()

@@ -84,9 +84,11 @@ def _diverging(value, top):
 
 
 def test_the_file_opens_offline_and_is_small_and_quick(report, page):
-    _, path, seconds = report
+    trace, path, seconds = report
     assert page.errors == [] and page.outside == []
     assert path.stat().st_size <= 5 * 2**20, f"{path.stat().st_size} bytes"
+    kept = page.evaluate("() => JSON.parse(document.getElementById('aino-data').textContent).kept_steps")
+    assert kept == list(trace.steps) and len(kept) == trace.n_steps == 1400  # every step's arrays are in
     assert seconds < 3, f"export_html took {seconds:.2f} s"
 
 
@@ -166,20 +168,6 @@ def test_a_neuron_has_the_colour_of_its_recorded_activation(report, page):
         page.screenshot(path=str(_artifacts() / "export.png"), full_page=True)
 
 
-def test_a_step_without_arrays_names_the_nearest_kept_step(report, page):
-    trace, _, _ = report
-    kept = page.evaluate("() => JSON.parse(document.getElementById('aino-data').textContent).kept_steps")
-    missing = [s for s in range(trace.n_steps) if s not in set(kept)]
-    if not missing:
-        pytest.skip("every step of this run kept its arrays")
-    step = missing[len(missing) // 2]
-    page.evaluate(f"""(step) => document.querySelector("{ROOT}").aino.setStep(step)""", step)
-    page.wait_for_function(f"""(step) => document.querySelector("{ROOT}").getAttribute("data-step") === String(step)""",
-                           arg=step)
-    nearest = min(kept, key=lambda s: (abs(s - step), s))
-    assert f"no arrays kept at this step; nearest kept: {nearest}" in _shown(page)["note"]
-
-
 @pytest.fixture(scope="module")
 def nn_report(tmp_path_factory):
     """An aino.nn Sequential on moons, trained too fast (diagnose() finds problems), exported with
@@ -214,3 +202,18 @@ def test_nn_export_draws_the_network_and_findings_jump_to_their_step_and_layer(b
             shown = _shown(page)
             assert shown["slider"] == shown["drawn"] == str(finding.step)
             assert shown["layer"] == finding.layer
+
+
+def test_a_step_without_arrays_names_the_nearest_kept_step(browser, nn_report):
+    trace, path = nn_report  # exported with the arrays of every fifth kept step only
+    for page in _open(browser, path):
+        kept = page.evaluate("() => JSON.parse(document.getElementById('aino-data').textContent).kept_steps")
+        assert kept == list(trace.steps[::5])
+        step = next(s for s in range(trace.n_steps) if s not in set(kept) and s > kept[1])
+        page.evaluate(f"""(step) => document.querySelector("{ROOT}").aino.setStep(step)""", step)
+        page.wait_for_function(f"""(step) => document.querySelector("{ROOT}").getAttribute("data-step") === String(step)""",
+                               arg=step)
+        nearest = min(kept, key=lambda s: (abs(s - step), s))
+        assert f"no arrays kept at this step; nearest kept: {nearest}" in _shown(page)["note"]
+        drawn = page.get_attribute(f"{ROOT} svg.aino-network", "data-array-step")
+        assert drawn == str(nearest)

@@ -34,7 +34,10 @@ def test_export_html_is_one_offline_file(trace, tmp_path):
     # every step scrubbable: the summaries cover all steps, the arrays are there for the kept steps
     assert data["series"]["loss"]["shape"] == [trace.n_steps]
     assert data["kept_steps"] == list(trace.steps)
-    assert sorted(data["steps"], key=int) == [str(s) for s in trace.steps]
+    assert "steps" not in data  # one stacked reference per array name and shape holds all the kept steps
+    for kind, named in data["stacks"].items():
+        for name, stacks in named.items():
+            assert sorted(s for stack in stacks for s in stack["steps"]) == list(trace.steps), (kind, name)
     assert len(data["buffers_b64"]) > max(ref["buffer"] for ref in _refs(data))
 
 

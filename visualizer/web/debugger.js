@@ -14,7 +14,7 @@
 // state and ask for a frame; the one draw() in requestAnimationFrame sets the slider, the label and the
 // pictures together, so they always show the same step. Per-layer pictures are built once and cached.
 
-import { makeDecoder } from "./decode.js";
+import { makeDecoder, stepsFromStacks } from "./decode.js";
 import { NEGATIVE, POSITIVE } from "./colors.js";
 import { histogramChart, lineChart } from "./charts.js";
 import { STYLE, h, seriesLegend } from "./dom.js";
@@ -58,6 +58,7 @@ export function render(root, data, options) {
     root.textContent = "aino debugger: this is not an aino.debugger/1 payload";
     return null;
   }
+  if (data.stacks && !data.steps) data.steps = stepsFromStacks(data.stacks);
   const decoder = makeDecoder(data, options.buffers);
   const nSteps = Math.max(1, data.n_steps | 0);
   const kept = (data.kept_steps || []).slice().sort((a, b) => a - b);
