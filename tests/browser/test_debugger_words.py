@@ -1,7 +1,7 @@
 """The debugger's words and pictures in a real browser (Chromium, from file://, networking off): layer
 names from the model, feature and class names beside the network, labels that never overlap (their
 bounding boxes are compared), a legend naming every layer of the gradient chart, whole-number step
-ticks, and the colour scale switched from the run's to this step's.
+ticks, the colour scale switched from the run's to this step's, and the op log of the step.
 """
 
 import numpy
@@ -46,7 +46,7 @@ def named_run(tmp_path_factory):
     data = moons(60, noise=0.1, seed=1)
     model = Classifier()
     trace = fit(model, data.data, data.target.astype(numpy.int64), epochs=8, batch_size=20, lr=0.05, seed=0,
-                trace=True, probe=data.data, verbose=False).trace
+                trace={"record_ops": True}, probe=data.data, verbose=False).trace
     trace.meta.update(feature_names=FEATURES, class_names=CLASSES)
     path = export_html(trace, tmp_path_factory.mktemp("words") / "named.html")
     return trace, path
@@ -114,3 +114,13 @@ def test_the_colour_scale_is_the_runs_or_this_steps(named_run, page):
     step_top = float(numpy.abs(numpy.asarray(trace.activations(layer, step)).mean(axis=0)).max())
     assert float(page.get_attribute(neuron, "data-scale")) == pytest.approx(step_top, abs=0.01 * run_top)
     page.select_option(f"{ROOT} select.aino-scale", "run")
+
+
+def test_the_op_log_lists_the_steps_ops(named_run, page):
+    trace, _ = named_run
+    step = trace.steps[3]
+    page.evaluate(f"(step) => document.querySelector('{ROOT}').aino.setStep(step)", step)
+    page.wait_for_function(f"(s) => document.querySelector('{ROOT}').getAttribute('data-step') === String(s)", arg=step)
+    shown = page.locator(f"{ROOT} .aino-ops li").all_inner_texts()
+    assert shown == list(trace.ops[step]) and len(shown) > 10
+    assert page.inner_text(f"{ROOT} .aino-ops-panel .aino-panel-title").startswith(f"Op log of step {step} (")
