@@ -85,8 +85,6 @@ def run_demo(args):
     print(f"load it again with: aino.NeuralNetwork.load({str(result.path)!r})")
     if result.report is not None:
         print(f"training report:    {result.report.resolve()} (open it in a browser)")
-    elif result.report_note:
-        print(result.report_note)
     return 0
 
 

@@ -37,6 +37,11 @@ class Listener:
         """The backward of op `fn` (a Function) has turned dL/d(its output) `grad` into `input_grads`, a tuple
         with one gradient per input (None for an input that needs none), before they are passed on."""
 
+    def attention_weights(self, module, weights):
+        """A MultiheadAttention `module` has computed its attention weights softmax(Q K^T / sqrt(d) + mask), per
+        head and before any averaging: a Tensor (N, heads, L, S), row l of head h saying how much query l
+        attends to each of the S keys. Reported whether or not the caller asked for the weights."""
+
     def before_step(self, optimizer):
         """`optimizer.step()` is about to change the parameters."""
 
@@ -60,11 +65,12 @@ def provide_recorder(recorder_class):
     _recorder_class = recorder_class
 
 
-def recording(model, probe=None):
-    """A Recorder of `model` (a context manager that attaches on entering), as aino.trace provides it."""
+def recording(model, probe=None, **options):
+    """A Recorder of `model` (a context manager that attaches on entering), as aino.trace provides it;
+    `options` (probe_labels=, feature_names=, ...) are passed on to it."""
     if _recorder_class is None:
         raise RuntimeError("recording a trace needs aino.trace: `import aino` (or aino.trace) first")
-    return _recorder_class(model, probe=probe)
+    return _recorder_class(model, probe=probe, **options)
 
 
 def attach(listener):
@@ -112,6 +118,11 @@ def node_gradient(node, grad):
 def op_backward(fn, grad, input_grads):
     for listener in _listeners:
         listener.op_backward(fn, grad, input_grads)
+
+
+def attention_weights(module, weights):
+    for listener in _listeners:
+        listener.attention_weights(module, weights)
 
 
 def before_step(optimizer):

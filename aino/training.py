@@ -4,9 +4,13 @@
     history = fit(model, X, y, epochs=50, lr=0.01, trace=True)
     history.loss       # mean loss of each epoch
     history.trace      # an aino.trace.Trace (or None), ready for visualizer.Debugger
+
+    history = fit(model, X, y, validation_data=(X_val, y_val))
+    history.val_loss, history.val_accuracy   # after each epoch, on the held-out samples
 """
 
 import warnings
+from contextlib import nullcontext
 
 import numpy
 from tqdm.auto import tqdm
@@ -14,31 +18,41 @@ from tqdm.auto import tqdm
 from aino import nn, optim
 from aino.backend import move_array
 from aino.nn.module import Module
-from aino.tensor import Tensor, get_rng
+from aino.tensor import Tensor, get_rng, no_grad
 from aino.trace import Recorder
 from aino.validation import check_positive_int, check_real, random_generator
 
 
+VALIDATION_CHUNK = 1024  # samples per forward pass of the validation
+
+
 class History:
-    """What fit() returns: `loss` (mean loss per epoch), `trace` (a Trace, or None), and the model."""
+    """What fit() returns: `loss` (mean loss per epoch), `val_loss` and `val_accuracy` (per epoch, with
+    validation_data; the accuracy NaN unless the labels are integer classes), `trace` (a Trace, or None),
+    and the model."""
 
     def __init__(self, model):
         self.model = model
         self.loss = []
+        self.val_loss, self.val_accuracy = [], []
         self.trace = None
 
     def __repr__(self):
         last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""
+        last += f", last val_loss {self.val_loss[-1]:.4g}" if self.val_loss else ""
         return f"History({len(self.loss)} epochs{last}, trace={'yes' if self.trace is not None else 'no'})"
 
 
 def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=0.01, shuffle=True, seed=None,
-        trace=False, probe=None, verbose=True):
+        trace=False, probe=None, verbose=True, validation_data=None, probe_labels=None):
     """Train `model` on (X, y) with mini-batches; returns a History.
 
     `loss_fn` defaults to CrossEntropyLoss for integer labels and MSELoss otherwise; `optimizer` to
     Adam(model.parameters(), lr=lr). `seed` fixes the shuffling (by default aino's generator, seeded by aino.manual_seed). `trace=True` records a Trace (a dict
-    is passed on to Recorder as options, e.g. {"every": 5}); `probe` is the Recorder's probe batch.
+    is passed on to Recorder as options, e.g. {"every": 5}); `probe` is the Recorder's probe batch and
+    `probe_labels` its labels. `validation_data=(X_val, y_val)`: after each epoch the model, in eval mode
+    and without gradients, is scored there with loss_fn (and, for integer labels, the accuracy), into
+    history.val_loss / val_accuracy and, when tracing, the trace's metrics "val_loss" / "val_accuracy".
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an aino.nn Module, got {type(model).__name__} "
@@ -65,6 +79,7 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     X = X.astype(dtype) if X.dtype.kind in "fiub" else X
     labels = y.dtype.kind in "iub" and y.ndim == 1
     y = y.astype(numpy.int64) if labels else y.astype(dtype)
+    validation = None if validation_data is None else _validation(validation_data, X, y, labels)
     if loss_fn is None:
         loss_fn = nn.CrossEntropyLoss() if labels else nn.MSELoss()
     if optimizer is None:
@@ -74,6 +89,8 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     recorder = None
     if trace:
         options = dict(trace) if isinstance(trace, dict) else {}
+        if probe_labels is not None:
+            options["probe_labels"] = probe_labels
         recorder = Recorder(model, optimizer, probe=probe, **options).__enter__()
     try:
         progress = tqdm(range(epochs), desc="training", unit="epoch", disable=not verbose)
@@ -88,6 +105,8 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
                 optimizer.step()
                 total += float(loss.item()) * len(rows)
             history.loss.append(total / len(X))
+            if validation is not None:
+                _validate(model, loss_fn, validation, labels, history, recorder)
             progress.set_postfix(loss=f"{history.loss[-1]:.4f}", refresh=False)
             if not numpy.isfinite(history.loss[-1]):
                 warnings.warn(f"fit: the loss became {history.loss[-1]} in epoch {epoch + 1}; training stopped. "
@@ -99,6 +118,62 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
             recorder.__exit__(None, None, None)
             history.trace = recorder.trace
     return history
+
+
+def _validation(validation_data, X, y, labels):
+    """(X_val, y_val) from validation_data, as host arrays shaped and typed like the training's X and y."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise TypeError(f"fit: validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}"
+                        + (f" of {len(validation_data)} items" if isinstance(validation_data, (tuple, list)) else ""))
+    X_val, y_val = _host(validation_data[0], "X_val"), _host(validation_data[1], "y_val")
+    if len(X_val) != len(y_val):
+        raise ValueError(f"fit: validation_data has {len(X_val)} samples in X_val but {len(y_val)} in y_val")
+    if not len(X_val):
+        raise ValueError("fit: validation_data is empty (0 samples); expected at least one sample to score on")
+    if X_val.shape[1:] != X.shape[1:] or y_val.shape[1:] != y.shape[1:]:
+        raise ValueError(f"fit: validation_data must have samples shaped like X's {X.shape[1:]} and targets like "
+                         f"y's {y.shape[1:]}, got {X_val.shape[1:]} and {y_val.shape[1:]}")
+    if labels and y_val.dtype.kind not in "iub":
+        raise ValueError(f"fit: y holds integer labels, so y_val must too, got dtype {y_val.dtype}")
+    X_val = X_val.astype(X.dtype) if X_val.dtype.kind in "fiub" else X_val
+    return X_val, y_val.astype(y.dtype)
+
+
+def _validate(model, loss_fn, validation, labels, history, recorder):
+    """Score the model on the validation data after an epoch: into the history and (tracing) the trace."""
+    with recorder.paused() if recorder is not None else nullcontext():  # no part of the next step's trace
+        loss, accuracy = evaluate(model, loss_fn, *validation, labels)
+    history.val_loss.append(loss)
+    history.val_accuracy.append(accuracy)
+    if recorder is not None and recorder.trace.n_steps:
+        recorder.log_metric("val_loss", loss)
+        if labels:
+            recorder.log_metric("val_accuracy", accuracy)
+
+
+def evaluate(model, loss_fn, X, y, labels):
+    """(loss, accuracy) of `model` on host arrays (X, y), in eval mode under no_grad (each module's mode is
+    restored after). The loss is loss_fn's, over chunks of VALIDATION_CHUNK samples weighted by their size
+    (for a mean-reduced loss, the mean over all samples); the accuracy is the fraction of samples whose
+    largest output is their label (NaN unless `labels`, integer classes, with one output per class)."""
+    modes = [(module, module.training) for module in model.modules()]
+    total, correct = 0.0, 0
+    try:
+        model.eval()
+        with no_grad():
+            for start in range(0, len(X), VALIDATION_CHUNK):
+                rows = slice(start, start + VALIDATION_CHUNK)
+                output = model(Tensor(X[rows]))
+                total += float(loss_fn(output, Tensor(y[rows])).item()) * len(y[rows])
+                scores = move_array(output.data, "cpu")
+                if labels and scores.shape[:-1] == y[rows].shape and scores.shape[-1] > 1:
+                    correct += int(numpy.count_nonzero(scores.argmax(axis=-1) == y[rows]))
+                else:
+                    labels = False
+    finally:
+        for module, mode in modes:
+            module.training = mode
+    return total / len(X), (correct / len(X) if labels else float("nan"))
 
 
 def _host(values, name):

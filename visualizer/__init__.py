@@ -1,36 +1,50 @@
-"""The visual debugger for aino traces (needs the `viz` extra: pip install "aino[viz]").
+"""The visual debugger for aino traces (the `viz` extra: pip install "aino[viz]").
 
     from visualizer import Debugger, plot_step, export_html
 
-    Debugger(trace)                       # in Jupyter: scrub through the steps, pick a layer
+    Debugger(trace)                       # in Jupyter: scrub through the steps, play, pick a layer
     plot_step(trace, step=10).savefig("step10.png")
     export_html(trace, "report.html")     # one offline file with every step, to open anywhere
 
-The panels are plain functions in visualizer.plots (plot_network, plot_loss, ...), each drawing one
-view on a matplotlib Axes. Only the Debugger needs ipywidgets; plots and the HTML export do not.
+The Debugger (anywidget) and export_html draw in the browser and need no matplotlib. The static
+pictures do: plot_step, figure_png and the panels of visualizer.plots (plot_network, plot_loss, ...),
+each drawing one view on a matplotlib Axes. Every name is imported on first use, so importing the
+visualizer needs neither matplotlib nor anywidget.
 """
 
-try:
-    import matplotlib  # noqa: F401
-except ImportError as error:  # pragma: no cover - depends on the installation
-    raise ImportError('the visualizer needs matplotlib: pip install "aino[viz]"', name="matplotlib") from error
+import importlib
 
-from visualizer.export import export_html
-from visualizer.figure import figure_png, plot_step
-from visualizer.plots import (plot_activations, plot_findings, plot_gradients, plot_loss, plot_network,
-                              plot_ops, plot_updates)
+_NAMES = {
+    "Debugger": "visualizer.widget",
+    "BrowserDebugger": "visualizer.widget",  # the Debugger's former name
+    "export_html": "visualizer.export",
+    "figure_png": "visualizer.figure",
+    "plot_step": "visualizer.figure",
+    **{name: "visualizer.plots" for name in ("plot_activations", "plot_findings", "plot_gradients", "plot_loss",
+                                            "plot_network", "plot_ops", "plot_updates")},
+}
+_MATPLOTLIB = 'the visualizer needs matplotlib for plot_step: pip install "aino[viz]"'
 
 
 def __getattr__(name):
-    if name == "Debugger":  # imported on first use, so plots and export work without ipywidgets
-        from visualizer.debugger import Debugger
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'visualizer' has no attribute {name!r}")
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except ImportError as error:
+        if error.name == "matplotlib" or (error.name or "").startswith("matplotlib."):
+            raise ImportError(_MATPLOTLIB, name="matplotlib") from error
+        if error.name == "anywidget":
+            raise ImportError(f'the visualizer needs anywidget for {name}: pip install "aino[viz]"',
+                              name="anywidget") from error
+        raise
+    globals()[name] = value  # the next look-up finds it at once
+    return value
 
-        return Debugger
-    if name == "BrowserDebugger":  # the browser renderer as a widget: needs anywidget
-        from visualizer.widget import BrowserDebugger
 
-        return BrowserDebugger
-    raise AttributeError(f"module 'visualizer' has no attribute {name!r}")
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES))
 
 
 __all__ = ["BrowserDebugger", "Debugger", "export_html", "figure_png", "plot_activations", "plot_findings",

@@ -23,7 +23,8 @@ from visualizer.payload import build_payload, to_json_with_base64
 WEB = Path(__file__).with_name("web")
 # The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
 MAX_ARRAY_STEPS = 2000  # kept steps whose arrays go in by default (the demo's iris run keeps 1,400: 3.8 MB)
-WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "debugger.js")
+WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "plane.js",
+             "layers_conv.js", "layers_sequence.js", "layers.js", "debugger.js")
 _LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w.-]+\.js";\s*$', re.MULTILINE)
 _EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE)
 

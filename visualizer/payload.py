@@ -9,14 +9,16 @@ arrays. Keys:
   format       "aino.debugger/1"
   n_steps, kept_steps (the steps whose arrays are in `steps`), path ("nn" or "classic"),
   model        {"model_type", "repr"}
-  layers       [{name, label, type, kind, activation, units, weight, bias, params, shape}] (payload_layers.py)
+  layers       [{name, label, type, kind, activation, options, units, weight, bias, params, shape, and
+               for conv, recurrent, attention and norm layers a "detail"}] (payload_layers.py, payload_panels.py)
   params       [{name, shape, layer}]
   series       float32 over all steps, NaN where absent: loss; grad_norm, act_mean, act_std, act_min,
                act_max, saturated, dead per layer; update_ratio, weight_norm per parameter; hist
                {layer: {counts (n_steps x 32), edges [low, high]}} of activations (and gradients under
                "grad_hist" when the trace has them); metrics {name: values} logged per step (val_loss,
                val_accuracy: NaN at the steps that logged none)
-  steps        {str(step): {activations, gradients, weights, updates: {name: ref}}}; or, with
+  steps        {str(step): {activations, gradients, weights, updates: {name: ref}, and where recorded
+               attention {module: ref (N, heads, L, S)} and buffers {running stats: ref}}}; or, with
                stacked=True, stacks {kind: {name: [stacked ref with its "steps"]}} in its place
   probe        {inputs, labels, recovered} or None: the probe batch and its labels (None when not given)
                as the trace keeps them; for an older trace without them, an MLP's inputs solved back from
@@ -40,6 +42,7 @@ from visualizer import network as net
 from visualizer.checks import check_trace
 from visualizer.payload_arrays import Buffers
 from visualizer.payload_layers import layer_entries, param_entries
+from visualizer.payload_panels import extra_groups, layer_details
 
 FORMAT = "aino.debugger/1"
 STEP_KINDS = (("activations", "layers"), ("gradients", "layers"), ("weights", "params"), ("updates", "params"))
@@ -61,12 +64,12 @@ def build_payload(trace, steps=None, quantize=True, stacked=False):
             raise TypeError(f"build_payload: {flag} must be True or False, got {type(value).__name__}")
     steps = _check_steps(trace, steps)
     buffers = Buffers()
-    groups = _step_groups(trace, steps)
+    groups = dict(_step_groups(trace, steps), **extra_groups(trace, steps))
     shapes = {name: [int(n) for n in stack.shape[1:]] for name, runs in groups["activations"].items()
               for run, stack in runs if run[-1] == steps[-1]}
     data = {"format": FORMAT, "n_steps": trace.n_steps, "kept_steps": steps, "path": trace.meta.get("path"),
             "model": {"model_type": trace.meta.get("model_type"), "repr": trace.meta.get("model")},
-            "layers": layer_entries(trace, shapes), "params": param_entries(trace),
+            "layers": _with_details(layer_entries(trace, shapes), layer_details(trace)), "params": param_entries(trace),
             "series": _series(trace, buffers, quantize)}
     if stacked:
         data["stacks"] = {kind: {name: [dict(buffers.add_stack(stack, quantize), steps=run)
@@ -144,8 +147,16 @@ def _per_step(steps, groups, buffers, quantize):
         for name, runs in named.items():
             for run, stack in runs:
                 for step, ref in zip(run, buffers.add_rows(stack, quantize)):
-                    out[str(step)][kind][name] = ref
+                    out[str(step)].setdefault(kind, {})[name] = ref
     return out
+
+
+def _with_details(entries, details):
+    """Each layer entry with what its kind's panel needs (visualizer/payload_panels.py) as "detail"."""
+    for entry in entries:
+        if entry["name"] in details:
+            entry["detail"] = details[entry["name"]]
+    return entries
 
 
 def _series(trace, buffers, quantize):

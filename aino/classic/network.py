@@ -86,7 +86,8 @@ class NeuralNetwork:
 
     # ---- the scikit-learn style interface ------------------------------------------------------
 
-    def fit(self, X, y, epochs=100, n=0.1, batch_size=None, shuffle=True, verbose=False, trace=False, probe=None):
+    def fit(self, X, y, epochs=100, n=0.1, batch_size=None, shuffle=True, verbose=False, trace=False, probe=None,
+            probe_labels=None, feature_names=None, class_names=None):
         """Train with gradient descent, learning rate `n`, for `epochs` passes over the data.
 
         y holds one row of targets per sample; 1-D integer labels are one-hot encoded when the
@@ -94,12 +95,14 @@ class NeuralNetwork:
         loss of each epoch is appended to `history_`. Returns the network.
 
         `trace=True` records every update into `self.trace_` (an aino.trace.Trace; `probe=X` records
-        the activations on a fixed batch). Its names map to those of `to_module()`'s trace as
+        the activations on a fixed batch, `probe_labels` its labels; `feature_names` and `class_names`
+        name the inputs and classes in the trace's meta). Its names map to those of `to_module()`'s trace as
         `aino.trace.classic_names(network)` says: `layers.i.z` -> `2i` (the weighted sums),
         `layers.i` -> `2i+1` (the activations), `layers.i.weight` -> `2i.weight` (n_out, n_in).
         """
         if check_bool(trace, "trace", "NeuralNetwork.fit"):
-            with hooks.recording(self, probe=probe) as recorder:  # an aino.trace Recorder, through the seam
+            with hooks.recording(self, probe=probe, probe_labels=probe_labels, feature_names=feature_names,
+                                 class_names=class_names) as recorder:  # an aino.trace Recorder, through the seam
                 try:
                     return self.fit(X, y, epochs, n, batch_size, shuffle, verbose)
                 finally:

@@ -11,6 +11,7 @@ Mask conventions (PyTorch's, which differ between the two functions):
 
 import numpy
 
+from aino import hooks
 from aino.functional import linear
 from aino.nn import checks
 from aino.nn.init import initial_weight
@@ -118,6 +119,7 @@ class MultiheadAttention(Module):
         dropout_p = self.dropout if self.training else 0.0
         heads, weights = attention(q, k, v, mask=mask, is_causal=is_causal and attn_mask is None, dropout_p=dropout_p,
                                    rng=get_rng())
+        if hooks.active: hooks.attention_weights(self, weights)  # noqa: E701  (aino.trace: (N, heads, L, S))
         output = self.out_proj(merge_heads(heads, self.batch_first))
         if unbatched:
             output = output.squeeze(1 - int(self.batch_first))

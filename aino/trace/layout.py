@@ -2,10 +2,19 @@
 weighted sums and activations), its parameters, and per layer its role, activation and weight names.
 The visualizer reads this to draw the network; a Recorder writes it when it is made."""
 
+import numpy
+
 from aino.classic.network import NeuralNetwork
 from aino.nn.activation import ACTIVATION_MODULES, activation_kind
+from aino.nn.attention import MultiheadAttention
 from aino.nn.loss import Loss
 from aino.nn.module import Module
+
+# what the visualizer may want to know of a layer beyond its role, read where the layer has it: recurrent
+# layers and cells, convolutions, and normalisations (num_features; LayerNorm's normalized_shape)
+LAYER_ATTRIBUTES = ("batch_first", "hidden_size", "num_layers", "bidirectional",
+                    "in_channels", "out_channels", "kernel_size", "num_features", "normalized_shape")
+RUNNING_STATS = ("running_mean", "running_var")  # the running statistics of a BatchNorm
 
 
 def classic_names(network):
@@ -56,11 +65,61 @@ def module_layout(model, leaves):
         info["bias"] = own.get(id(bias)) if bias is not None else None
         if hasattr(module, "in_features") and hasattr(module, "out_features"):
             info.update(role="linear", in_features=int(module.in_features), out_features=int(module.out_features))
+        info.update(layer_attributes(module))
         layers.append(name)
         infos.append(info)
     meta = {"path": "nn", "model": repr(model), "model_type": type(model).__name__, "layers": infos,
             "param_shapes": {name: list(p.shape) for name, p in model.named_parameters()}}
     return layers, params, meta
+
+
+def layer_attributes(module):
+    """{attribute: value} of the LAYER_ATTRIBUTES `module` has, as JSON values: a bool, an int, or a list of
+    ints (kernel_size, normalized_shape); an attribute it lacks (or holds as None) is left out."""
+    found = {}
+    for attribute in LAYER_ATTRIBUTES:
+        value = getattr(module, attribute, None)
+        if isinstance(value, bool):
+            found[attribute] = value
+        elif isinstance(value, int):
+            found[attribute] = int(value)
+        elif isinstance(value, (tuple, list)) and all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+            found[attribute] = [int(n) for n in value]
+    return found
+
+
+def attention_modules(model):
+    """(name, module) for every MultiheadAttention in `model`, in model order, named as named_modules()
+    names it (the model itself, if it is one, by its type's name in lower case)."""
+    return [(name or type(module).__name__.lower(), module) for name, module in model.named_modules()
+            if isinstance(module, MultiheadAttention)]
+
+
+def running_buffers(model):
+    """(name, module, attribute) for the running statistics of every BatchNorm in `model` (any module
+    holding running_mean and running_var; one made with track_running_stats=False holds none), named
+    "module.running_mean" and "module.running_var" as in the state_dict."""
+    found = []
+    for name, module in model.named_modules():
+        if all(getattr(module, attribute, None) is not None for attribute in RUNNING_STATS):
+            found += [(f"{name}.{attribute}" if name else attribute, module, attribute) for attribute in RUNNING_STATS]
+    return found
+
+
+def classic_z(layer):
+    """The weighted sums z of a classic layer's latest forward, one column per neuron."""
+    if layer.layer_wide:
+        return layer.z
+    return numpy.column_stack([p.z for p in layer.perceptrons])
+
+
+def classic_outputs(network):
+    """{trace layer name: array} of a classic network's latest forward: layers.i.z (weighted sums) and layers.i."""
+    out = {}
+    for i, layer in enumerate(network.layers):
+        out[f"layers.{i}.z"] = classic_z(layer)
+        out[f"layers.{i}"] = layer.output
+    return out
 
 
 def classic_layout(network):

@@ -20,6 +20,12 @@ How it learns what happened (the events of the seam, aino/hooks.py):
     the gradients it used. That ends the step. (Without an optimizer, call `recorder.end_step()`.)
   - a classic `NeuralNetwork` reports each update from `train_step` (see `classic_names`).
 
+A MultiheadAttention reports its per-head weights (N, heads, L, S); they are kept with the step's
+full arrays, from the probe pass when there is a probe, else from the training batch. At the end of
+each step the BatchNorm running statistics are copied (they are small). `probe_labels`,
+`feature_names` and `class_names` are kept in the trace for the visualizer, and `log_metric(name,
+value)` attaches a number (a validation loss, ...) to the newest step.
+
 Within a step, a layer called more than once (gradient accumulation, an evaluation pass) counts with
 its latest call that is part of the graph. With `probe=X`, after each step the model runs on X under
 no_grad, in eval mode (so dropout draws no random numbers and batch norm updates no statistics), and
@@ -29,15 +35,20 @@ Each array is read the moment it is reported, while it is in the cache (aino/tra
 the training loop itself makes to the weights between steps shows in the next step's update.
 """
 
+from contextlib import contextmanager
+
 import numpy
 
 from aino import hooks
 from aino.ops import function
-from aino.optim.optimizer import Optimizer
-from aino.tensor import Tensor, no_grad
-from aino.trace.layout import classic_layout, classic_names, is_classic, is_module, leaf_modules, module_layout
+from aino.tensor import Tensor, is_grad_enabled, no_grad
+from aino.trace.extras import check_names, check_optimizer, check_probe, check_probe_labels
+from aino.trace.layout import (attention_modules, classic_layout, classic_names, classic_outputs, classic_z, is_classic,
+                               is_module, leaf_modules, module_layout, running_buffers)
+from aino.trace.store import _owns_its_memory
+from aino.trace.summaries import to_host
 from aino.trace.trace import KINDS, Trace
-from aino.validation import as_float_matrix, check_bool, check_finite, check_positive_int, check_real
+from aino.validation import as_float_matrix, check_bool, check_positive_int, check_real
 
 NAN = float("nan")
 
@@ -48,30 +59,44 @@ class Recorder(hooks.Listener):
     `optimizer`: only its steps count (default: any optimizer's step). `every=k`: full arrays only on
     steps 0, k, 2k, ... (summaries and loss on all; the newest step is always kept, so a trace ends
     with the final state). `max_bytes`: budget for full arrays (see aino/trace/thinning.py).
-    `probe`: a fixed batch whose activations are recorded after each step. `record_ops`: keep the
-    Tensor op log of each kept step.
+    `probe`: a fixed batch whose activations are recorded after each step; `probe_labels`: one label
+    (int class) or target (float) per probe row. `feature_names`, `class_names`: sequences of str naming
+    the inputs and the classes (`trace.meta`). `record_ops`: keep the Tensor op log of each kept step.
     """
 
-    def __init__(self, model, optimizer=None, *, every=1, max_bytes=64 * 2**20, probe=None, record_ops=False):
+    def __init__(self, model, optimizer=None, *, every=1, max_bytes=64 * 2**20, probe=None, probe_labels=None,
+                 feature_names=None, class_names=None, record_ops=False):
         self.every = check_positive_int(every, "every", "Recorder")
         self.max_bytes = int(check_real(max_bytes, "max_bytes (the budget in bytes)", "Recorder", minimum=1))
         self.record_ops = check_bool(record_ops, "record_ops", "Recorder")
-        self.model, self.optimizer = model, _check_optimizer(optimizer)
+        self.model, self.optimizer = model, check_optimizer(optimizer)
         self.classic = is_classic(model)
         if not self.classic and not is_module(model):
             raise TypeError(f"Recorder: model must be an aino.nn Module or a classic NeuralNetwork, "
                             f"got {type(model).__name__}")
         self.probe = None if probe is None else self._probe_input(probe)
+        self._moved_probe = self.probe  # the probe on another device (the fast path's GPU), when it runs there
+        labels = check_probe_labels(probe_labels, None if self.probe is None else int(self.probe.shape[0]))
+        width, whose = ((model.n_inputs, "the network") if self.classic else (None, "") if self.probe is None
+                        else (int(self.probe.shape[-1]), "the probe"))  # input features, when known now
+        self.feature_names = check_names(feature_names, "feature_names", width, whose)
+        names = {"feature_names": self.feature_names, "class_names": check_names(class_names, "class_names")}
         if self.classic:
             layers, params, meta = classic_layout(model)
-            self._leaves = {}
+            self._leaves, self._attention, self._buffers = {}, {}, []
         else:
             leaves = leaf_modules(model)
             self._leaves = {id(module): name for name, module in leaves}
             layers, params, meta = module_layout(model, leaves)
+            self._attention = {id(module): name for name, module in attention_modules(model)}
+            self._buffers = running_buffers(model)  # [(name, module, attribute)]
         meta.update(every=self.every, probe=self.probe is not None, record_ops=self.record_ops,
-                    optimizer=None if optimizer is None else repr(optimizer))
+                    optimizer=None if optimizer is None else repr(optimizer),
+                    attention_layers=list(self._attention.values()), buffer_names=[b[0] for b in self._buffers])
+        meta.update({key: value for key, value in names.items() if value is not None})
         self.trace = Trace(layers, params, meta, max_bytes=self.max_bytes)
+        if self.probe is not None:
+            self.trace._set_probe(to_host(self.probe.data if isinstance(self.probe, Tensor) else self.probe), labels)
         self._attached = False
         self._ops_was_on = None
         self._params = None
@@ -115,6 +140,28 @@ class Recorder(hooks.Listener):
         """End a step by hand (a training loop that updates weights without an aino optimizer)."""
         self._finish_step({name: p.data for name, p in self._parameters()})
 
+    def log_metric(self, name, value):
+        """Attach `value` (a real number, finite or NaN) to the newest recorded step as metric `name`
+        (a str): `trace.metric(name)` then holds it at that step. A ValueError before the first step."""
+        self.trace._log_metric(name, value)
+
+    @contextmanager
+    def paused(self):
+        """Listen to nothing for a while: an evaluation pass inside the `with` block (aino.fit's validation)
+        then leaves no trace in the step that follows."""
+        was_attached, ops = self._attached, self.record_ops and not self._ops_was_on
+        if was_attached:
+            hooks.detach(self)
+        if ops:
+            function.disable_trace()
+        try:
+            yield self
+        finally:
+            if ops:
+                function.enable_trace()
+            if was_attached:
+                hooks.attach(self)
+
     # --- the fast path -----------------------------------------------------------------------------
 
     def _reset_step(self):
@@ -126,6 +173,8 @@ class Recorder(hooks.Listener):
         self._grads = self._weight_grads = None  # the classic path's gradients, by layer and by parameter
         self._probing = False
         self._probe_outputs = {}
+        self._attention_now = {}  # attention layer -> (weights, whether grad mode was on) of this step's batch
+        self._probe_attention = {}  # attention layer -> weights on the probe
 
     def module_called(self, module, inputs, output):
         name = self._leaves.get(id(module))
@@ -141,6 +190,10 @@ class Recorder(hooks.Listener):
         if "input_shape" not in self.trace.meta and inputs and hasattr(inputs[0], "shape"):
             self.trace.meta["input_shape"] = [int(n) for n in inputs[0].shape[1:]]
             self.trace.meta["input_width"] = int(inputs[0].shape[-1]) if len(inputs[0].shape) else None
+            width = self.trace.meta["input_width"]
+            if self.feature_names is not None and width is not None and len(self.feature_names) != width:
+                raise ValueError(f"Recorder: feature_names has {len(self.feature_names)} names but the model's "
+                                 f"input has {width} features (its last axis)")
         previous = self._outputs.get(name)
         if previous is None or output.requires_grad or not previous.requires_grad:
             self._outputs[name] = output
@@ -148,6 +201,19 @@ class Recorder(hooks.Listener):
                 self._watch.setdefault(id(output), []).append(name)
             if self.probe is None:  # read now, while the output is in the cache
                 self._arrays().put(("activations", name), output.data)
+
+    def attention_weights(self, module, weights):
+        name = self._attention.get(id(module))
+        if name is None:
+            return
+        array = to_host(getattr(weights, "data", weights))  # a CuPy array comes to the host here
+        if self._probing:
+            self._probe_attention[name] = array
+            return
+        grad_on = is_grad_enabled()  # like the activations: a call within training beats an evaluation pass
+        previous = self._attention_now.get(name)
+        if previous is None or grad_on or not previous[1]:
+            self._attention_now[name] = array, grad_on
 
     def backward_started(self, root, grad):
         if self._loss is None and root.data.size == 1:
@@ -207,18 +273,32 @@ class Recorder(hooks.Listener):
             for name in self.trace.layers:
                 if activations.get(name) is not None:
                     arrays.put(("activations", name), activations[name])
-        self._append()
+        self._append(self._module_extras())
+
+    def _module_extras(self):
+        """{(kind, name): host array} of the step's attention weights (the probe's, when there is a probe)
+        and the BatchNorm running statistics as they are now, at the end of the step."""
+        extras = {}
+        attention = self._probe_attention if self.probe is not None else {
+            name: array for name, (array, _) in self._attention_now.items()}
+        for name, array in attention.items():
+            extras["attention", name] = array if _owns_its_memory(array) else array.copy()
+        for name, module, attribute in self._buffers:
+            buffer = getattr(module, attribute, None)
+            if buffer is not None:
+                extras["buffers", name] = _snapshot(buffer.data)  # changed in place by the next step: a copy
+        return extras
 
     def _run_probe(self):
         if self.classic:
             self.model.forward(self.probe)
-            return _classic_activations(self.model)
+            return classic_outputs(self.model)
         modes = [(module, module.training) for module in self.model.modules()]
-        self._probing, self._probe_outputs = True, {}
+        self._probing, self._probe_outputs, self._probe_attention = True, {}, {}
         try:
             self.model.eval()
             with no_grad():
-                self.model(self.probe)
+                self.model(self._probe_on_model_device())
         except (ValueError, TypeError) as error:  # say which input did not fit: the probe, not the batch
             kind = TypeError if isinstance(error, TypeError) else ValueError
             raise kind(f"Recorder: the probe batch of shape {tuple(self.probe.shape)} does not fit the model: "
@@ -229,7 +309,15 @@ class Recorder(hooks.Listener):
                 module.training = mode
         return self._probe_outputs
 
-    def _append(self):
+    def _probe_on_model_device(self):
+        """The probe batch on the device of the model's parameters (moved once per device it meets)."""
+        first = next(iter(self.model.parameters()), None)
+        device = self.probe.device if first is None else first.device
+        if device != self.probe.device and self._moved_probe.device != device:
+            self._moved_probe = self.probe.to(device)
+        return self.probe if device == self.probe.device else self._moved_probe
+
+    def _append(self, extras=None):
         step = self.trace.n_steps
         ops = None
         if self.record_ops:
@@ -238,7 +326,7 @@ class Recorder(hooks.Listener):
             if not self._ops_was_on:
                 function.clear_trace()
             self._ops_start = len(log)
-        self.trace._append_step(self._loss, self._arrays(), candidate=step % self.every == 0, ops=ops)
+        self.trace._append_step(self._loss, self._arrays(), candidate=step % self.every == 0, ops=ops, extras=extras)
         self._reset_step()
         for callback in self._step_callbacks:
             callback(self.trace)
@@ -249,12 +337,12 @@ class Recorder(hooks.Listener):
         if network is not self.model:
             return
         self._loss = loss
-        self._classic = {"activations": _classic_activations(network)}
+        self._classic = {"activations": classic_outputs(network)}
         grads = {}
         g = network.loss_function.gradient(output, Y)
         for i in reversed(range(len(network.layers))):
             layer = network.layers[i]
-            z = _classic_z(layer)
+            z = classic_z(layer)
             grads[f"layers.{i}"] = g
             dz = layer.activation.backprop(z, g)
             grads[f"layers.{i}.z"] = dz
@@ -287,45 +375,11 @@ class Recorder(hooks.Listener):
         self._append()
 
     def _probe_input(self, probe):
-        array = _check_probe(probe)
+        array = check_probe(probe)
         if self.classic:
             return as_float_matrix(array, "probe", "Recorder", self.model.n_inputs)
         dtype = next((p.dtype for p in self.model.parameters()), numpy.dtype(numpy.float32))
         return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
-
-
-def _check_optimizer(optimizer):
-    """None, or an aino optimizer (only its steps end a step of the trace)."""
-    if optimizer is not None and not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Recorder: optimizer must be an aino optimizer (aino.optim.SGD, Adam, ...) or None, "
-                        f"got {type(optimizer).__name__}")
-    return optimizer
-
-
-def _check_probe(probe):
-    """The probe batch as a host array of real numbers, finite, with at least one sample."""
-    data = getattr(probe, "data", probe)
-    array = numpy.asarray(data.get() if hasattr(data, "get") and not isinstance(data, numpy.ndarray) else data)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"Recorder: probe must be a batch of samples (real numbers), got an array of {array.dtype}")
-    if array.ndim < 1 or array.shape[0] == 0:
-        raise ValueError(f"Recorder: probe must be a batch of samples, got shape {array.shape}")
-    check_finite(array, "probe", "Recorder")
-    return array
-
-
-def _classic_z(layer):
-    if layer.layer_wide:
-        return layer.z
-    return numpy.column_stack([p.z for p in layer.perceptrons])
-
-
-def _classic_activations(network):
-    out = {}
-    for i, layer in enumerate(network.layers):
-        out[f"layers.{i}.z"] = _classic_z(layer)
-        out[f"layers.{i}"] = layer.output
-    return out
 
 
 def _snapshot(array):

@@ -19,7 +19,9 @@ full arrays:
   updates         a parameter   weights(step) - weights(step - 1): what the step changed (the first
                                 step recorded: weights after - weights before its optimizer step)
 
-A Trace saves to one .npz file (`save`, `Trace.load`); nothing is pickled.
+Besides these it keeps the probe batch and its labels, metrics logged per step, and at the kept steps the
+attention weights and BatchNorm running statistics (aino/trace/extras.py). A Trace saves to one .npz
+file (`save`, `Trace.load`); nothing is pickled.
 """
 
 import json
@@ -29,6 +31,7 @@ import numpy
 
 from aino.trace import summaries
 from aino.trace.diagnose import Diagnosable
+from aino.trace.extras import TraceExtras
 from aino.trace.store import StepArrays
 from aino.trace.thinning import Thinner
 from aino.trace.trace_file import FORMAT, check_meta, read_trace_file, write_trace_file
@@ -38,7 +41,7 @@ PARAM_KINDS = ("weights", "weight_grads", "updates")
 KINDS = LAYER_KINDS + PARAM_KINDS
 
 
-class Trace(Diagnosable):
+class Trace(Diagnosable, TraceExtras):
     """Step-indexed recordings of one training run. Made by a Recorder, or read by `Trace.load(path)`."""
 
     def __init__(self, layers=(), params=(), meta=None, max_bytes=64 * 2**20):
@@ -63,6 +66,7 @@ class Trace(Diagnosable):
         self._weights = numpy.array([self._index["weights", name] for name in self.params], dtype=numpy.intp)
         self._updates = numpy.array([self._index["updates", name] for name in self.params], dtype=numpy.intp)
         self._thinner = Thinner(max_bytes)
+        self._init_extras()
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -200,14 +204,16 @@ class Trace(Diagnosable):
         """An empty StepArrays for the Recorder to fill with the arrays of the next step."""
         return StepArrays(self._layout)
 
-    def _append_step(self, loss, step_arrays, candidate=True, ops=None):
-        """Add one step: the loss and the arrays of `step_arrays` (a StepArrays, aino/trace/store.py)."""
+    def _append_step(self, loss, step_arrays, candidate=True, ops=None, extras=None):
+        """Add one step: the loss and the arrays of `step_arrays` (a StepArrays, aino/trace/store.py), and
+        `extras` ({(kind, name): host array} of attention weights and buffers, kept with them, no summaries)."""
         step = self.n_steps
         self.n_steps += 1
         self._loss.append(NAN if loss is None else float(loss))
         self._layout, present, slow = step_arrays.pack(self._index)
         self._summaries.commit(self._layout, present, step_arrays.sample, step_arrays.moments, slow)
         arrays = step_arrays.arrays
+        arrays.update(extras or {})
         dead = self._dead.append()
         for j, name in enumerate(self.layers):
             dead[j] = self._dead_fraction(name, arrays.get(("activations", name)))
@@ -265,6 +271,7 @@ class Trace(Diagnosable):
                 arrays[f"full/{step}/{kind}/{name}"] = array
         for step, ops in self._ops.items():
             arrays[f"ops/{step}"] = numpy.array(ops, dtype=str)
+        arrays.update(self._extra_members())
         write_trace_file(path, arrays)
         return path
 
@@ -320,6 +327,7 @@ class Trace(Diagnosable):
                 raise ValueError(f"the summaries of {kind} of {name!r} do not have {n_steps} steps")
             trace._summaries.set_series(i, table, rows, low, high, saturated)
         trace._dead.load([extras.get((name, "dead"), numpy.full(n_steps, NAN)) for name in layers], n_steps)
+        trace._load_extras(arrays)
         for step in trace.steps:
             trace._thinner.kept.append(step)
             trace._thinner.sizes[step] = sum(a.nbytes for a in trace._full[step].values())

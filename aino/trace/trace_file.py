@@ -8,8 +8,11 @@ Members (each a .npy array; `name` a layer or a parameter):
     stat/<kind>/<name>/<stat>.npy   (n_steps,) one summary statistic of a series over the steps
     hist/<kind>/<name>.npy          (n_steps, 32) its histograms;  edges/<kind>/<name>.npy  (2,) their range
     extra/<layer>/dead.npy, extra/<layer>/saturated.npy, streak/<layer>.npy
-    full/<step>/<kind>/<name>.npy   the full arrays of a kept step
+    full/<step>/<kind>/<name>.npy   the full arrays of a kept step (kinds: those of aino/trace/trace.py,
+                                    and attention (N, heads, L, S) and buffers, aino/trace/extras.py)
     ops/<step>.npy                  the op log of a kept step (text)
+    probe/inputs.npy                the probe batch;  probe/labels.npy  (n_probe,) one label per row
+    metric/<name>.npy               (n_steps,) float64 a metric logged per step, NaN where none
 Only format, meta and ops hold text; everything else must be numbers. The archive itself is checked
 as every aino archive is (aino/files/archive.py); the meta is checked here before a Trace is built
 from it, so a header cannot make the loader allocate for layers or steps the file does not hold.

@@ -244,7 +244,7 @@ VISUALIZER = [
     Refused("plot_step file name", lambda: viz().plot_step("run.npz", 0),
             r"visualizer: expected an aino Trace, got str"),
     Refused("plot_step recorder", lambda: viz().plot_step(Recorder(model()), 0),
-            r"visualizer: expected an aino Trace \(pass recorder.trace\), got Recorder"),
+            r"visualizer: expected an aino Trace, got Recorder \(pass recorder.trace\)"),
     Refused("plot_step step outside", lambda: viz().plot_step(trace(), 99),
             r"visualizer: step 99 is outside the trace \(steps 0 to 2\)"),
     Refused("plot_step step float", lambda: viz().plot_step(trace(), 1.0),

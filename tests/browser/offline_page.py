@@ -53,7 +53,7 @@ def open_offline(browser, path, ready, viewport=(1300, 1000)):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(path.as_uri())
-    page.wait_for_selector(ready, timeout=15000)
+    page.wait_for_selector(ready, state="attached", timeout=15000)
     page.errors, page.outside = errors, outside
     try:
         yield page

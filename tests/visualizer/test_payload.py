@@ -207,13 +207,10 @@ def test_step_arrays_decode(built):
 
 
 def test_probe_findings_ops(built):
-    name, trace, data, _ = built
-    if name in ("mlp", "classic"):  # the probe inputs are solved back from the first linear layer
-        probe = data["probe"]
-        assert probe["labels"] is None and probe["recovered"]
-        assert probe["inputs"]["shape"] == [4 if name == "mlp" else 5, 3 if name == "mlp" else 2]
-    else:
-        assert data["probe"] is None
+    name, trace, data, buffers = built
+    probe = data["probe"]  # the probe batch as the trace keeps it (recorded without labels here)
+    assert probe["labels"] is None and not probe["recovered"]
+    numpy.testing.assert_allclose(decode(probe["inputs"], buffers), trace.probe_inputs, atol=1e-6)
     assert data["findings"] == [{"kind": f.kind, "step": f.step, "layer": f.layer, "message": f.message}
                                 for f in trace.diagnose()]
     assert ("ops" in data) == (name == "mlp")
@@ -228,6 +225,20 @@ def test_probe_inputs_are_the_probe():
     network.fit(X, (X[:, 0] > 0).astype(float), epochs=1, n=0.5, batch_size=12, verbose=False, trace=True, probe=X[:5])
     data, buffers = build_payload(network.trace_)
     numpy.testing.assert_allclose(decode(data["probe"]["inputs"], buffers), X[:5], atol=1e-5)
+
+
+def test_probe_labels_go_in_and_an_older_trace_has_its_inputs_solved_back():
+    X = numpy.random.default_rng(2).normal(size=(12, 2))
+    y = (X[:, 0] > 0).astype(numpy.int64)
+    network = NeuralNetwork([2, 4, 2], activation_type="tanh", loss="cross_entropy", seed=0)
+    network.fit(X, y, epochs=1, n=0.5, batch_size=12, trace=True, probe=X[:6], probe_labels=y[:6])
+    data, buffers = build_payload(network.trace_)
+    assert not data["probe"]["recovered"]
+    assert decode(data["probe"]["labels"], buffers).tolist() == y[:6].tolist()
+    network.trace_._set_probe(None, None)  # as a trace recorded before traces kept their probe
+    data, buffers = build_payload(network.trace_)
+    assert data["probe"]["recovered"] and data["probe"]["labels"] is None
+    numpy.testing.assert_allclose(decode(data["probe"]["inputs"], buffers), X[:6], atol=1e-5)
 
 
 def test_quantisation_edges_and_options():
@@ -267,6 +278,12 @@ def test_sizes_and_base64(built):
     assert text == json.loads(json.dumps(data))
 
 
+def _recorded(trace, kind, name, step):
+    """The trace's array of (kind, name) at `step`: trace.activations(...), ..., trace.buffer(...)."""
+    read = {"buffers": trace.buffer, "attention": trace.attention}.get(kind) or getattr(trace, kind)
+    return read(name, step)
+
+
 def test_stacked_arrays_decode(built):
     _, trace, data, _ = built
     stacked, buffers = build_payload(trace, stacked=True)
@@ -283,4 +300,4 @@ def test_stacked_arrays_decode(built):
                     ref = dict(run, shape=run["shape"][1:], scale=run["scale"][i], offset=run["offset"][i])
                     value = ref["offset"] + ref["scale"] * stored[i].astype(numpy.float64)
                     tolerance = ref["scale"] / 2 * (1 + 1e-9) + 1e-12
-                    assert numpy.abs(value - getattr(trace, kind)(name, step)).max() <= tolerance
+                    assert numpy.abs(value - _recorded(trace, kind, name, step)).max() <= tolerance

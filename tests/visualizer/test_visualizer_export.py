@@ -80,3 +80,9 @@ def test_the_renderer_is_inlined_from_the_web_files_without_imports():
     names = re.findall(r"^(?:const|let|function|class)\s+(\w+)", script, flags=re.MULTILINE)
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     assert "function render(" in script
+    # every file of visualizer/web/ goes in, each after the files it imports
+    assert sorted(WEB_FILES) == sorted(path.name for path in WEB.glob("*.js"))
+    for i, name in enumerate(WEB_FILES):
+        imported = re.findall(r'^import\s*\{[^}]*\}\s*from\s*"\./([\w.-]+\.js)";', (WEB / name).read_text(encoding="utf-8"),
+                              flags=re.MULTILINE)
+        assert all(WEB_FILES.index(source) < i for source in imported), (name, imported)

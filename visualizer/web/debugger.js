@@ -20,12 +20,14 @@ import { histogramChart, lineChart } from "./charts.js";
 import { STYLE, h, seriesLegend } from "./dom.js";
 import { findingsPanel, opsPanel } from "./lists.js";
 import { networkColumns, networkView } from "./network.js";
+import { layerPanel } from "./layers.js";
+import { planePanel } from "./plane.js";
 
 const PLAY_RATE = 25;          // steps per second while playing (at least 20)
 const LINE_COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
   "#ff7f0e", "#393b79", "#637939", "#8c6d31"];
 const SELECTED = "#d62728";    // the selected layer's line
-const PANEL_MAKERS = [];       // (data, decoder) -> null | {element, update(view)}: the panels of plane.js, layers.js
+const PANEL_MAKERS = [planePanel, layerPanel];  // (data, decoder) -> null | {element, update(view)}
 
 // TensorBoard's smoothing: an exponential moving average, debiased, skipping absent (NaN) values.
 export function smooth(values, weight) {
@@ -85,7 +87,10 @@ export function render(root, data, options) {
   const label = h("span", { class: "aino-label" }, controls);
   h("label", {}, controls, "Layer ");
   const select = h("select", { class: "aino-layer" }, controls);
-  for (const l of layers) h("option", { value: l.name }, select, labelOf[l.name] + (l.type ? " (" + l.type + ")" : ""));
+  for (const l of layers) {   // "fc1 (Linear)"; a label that already starts with its type gets it once
+    const typed = l.type && !labelOf[l.name].startsWith(l.type);
+    h("option", { value: l.name }, select, labelOf[l.name] + (typed ? " (" + l.type + ")" : ""));
+  }
   if (state.layer) select.value = state.layer;
   h("label", {}, controls, "Colour scale ");
   const scaleSelect = h("select", { class: "aino-scale" }, controls);

@@ -56,20 +56,18 @@ export function networkColumns(data) {
   // the inputs: the first dense layer's fan-in
   const first = columns[0];
   let inputs = 0;
-  if (first.shape && first.shape.length === 2) {
-    inputs = first.shape[0] === first.units && first.shape[1] !== first.units ? first.shape[1]
-      : first.shape[1] === first.units && first.shape[0] !== first.units ? first.shape[0]
-      : data.path === "classic" ? first.shape[0] : first.shape[1];
-  }
-  columns.unshift({ layer: null, valueLayer: null, units: inputs, label: "inputs" });
+  if (first.shape && first.shape.length === 2) inputs = first.shape[1];  // weights (out, in) on both paths
+  // a dense layer after others (a CNN's head) is fed by the layer before it, not by the model's inputs
+  const firstIndex = layers.findIndex((l) => l.name === first.layer);
+  const feeding = firstIndex > 0 ? layers[firstIndex - 1] : null;
+  columns.unshift({ layer: null, valueLayer: feeding ? feeding.name : null, units: inputs,
+    label: feeding ? "from " + (feeding.label || feeding.name) : "inputs" });
   return columns;
 }
 
-// The weight between input unit i and output unit j of a dense layer, whatever the layout: (out, in)
-// as aino.nn stores it, or (in, out) as the classic path does.
-function weightAt(W, shape, i, j, nIn, nOut, path) {
-  const outIn = shape[0] === nOut && shape[1] === nIn && (nIn !== nOut || path !== "classic");
-  return outIn ? W[j * nIn + i] : W[i * nOut + j];
+// The weight between input unit i and output unit j of a dense layer: both paths record (out, in).
+function weightAt(W, i, j, nIn) {
+  return W[j * nIn + i];
 }
 
 // Mean over the probe samples (rows) of an activation array, per unit.
@@ -142,7 +140,7 @@ export function networkView(data, decoder, columns) {
   const actTop = columns.map((col) => col.valueLayer ? symmetricTop(
     decoder.array((series.act_min || {})[col.valueLayer]), decoder.array((series.act_max || {})[col.valueLayer])) : 1);
   const probeInputs = data.probe && data.probe.inputs ? decoder.array(data.probe.inputs) : null;
-  actTop[0] = probeInputs ? symmetricTop(probeInputs, null) : 1;
+  if (!columns[0].valueLayer) actTop[0] = probeInputs ? symmetricTop(probeInputs, null) : 1;
   const kept = data.kept_steps || [];
   const weightTop = columns.map((col) => {
     if (!col.weight || !kept.length) return 1;
@@ -154,7 +152,7 @@ export function networkView(data, decoder, columns) {
     }
     return top || 1;
   });
-  const inputMeans = probeInputs ? unitMeans(probeInputs, data.probe.inputs, columns[0].units) : null;
+  const inputMeans = probeInputs && !columns[0].valueLayer ? unitMeans(probeInputs, data.probe.inputs, columns[0].units) : null;
 
   // Colour every neuron and link from one kept step's arrays (null: no arrays, all grey). `scale`:
   // "run" keeps each column's colour scale fixed over the run; "step" fits it to this step's values.
@@ -164,7 +162,7 @@ export function networkView(data, decoder, columns) {
       highlight[c].setAttribute("visibility", selected && (col.layer === selected || col.valueLayer === selected)
         ? "visible" : "hidden");
       let means = null;
-      if (c === 0) means = inputMeans;
+      if (c === 0 && !col.valueLayer) means = inputMeans;
       else if (stepArrays && stepArrays.activations) {
         const ref = stepArrays.activations[col.valueLayer];
         means = ref ? unitMeans(decoder.array(ref), ref, col.units) : null;
@@ -175,16 +173,17 @@ export function networkView(data, decoder, columns) {
         n.circle.setAttribute("fill", diverging(v, top));
         n.circle.setAttribute("data-value", Number.isFinite(v) ? v.toPrecision(6) : "NaN");
         n.circle.setAttribute("data-scale", top.toPrecision(6));
-        n.title.textContent = (c === 0 ? "input " : col.label + " unit ") + u + ": " +
-          (Number.isFinite(v) ? v.toPrecision(3) : "not recorded") + (c === 0 ? " (probe mean)" : " (mean over the probe)");
+        const inputs = c === 0 && !col.valueLayer;
+        n.title.textContent = (inputs ? "input " : col.label + " unit ") + u + ": " +
+          (Number.isFinite(v) ? v.toPrecision(3) : "not recorded") + (inputs ? " (probe mean)" : " (mean over the probe)");
       });
       if (c === 0) return;
       const W = stepArrays && stepArrays.weights ? decoder.array(stepArrays.weights[col.weight]) : null;
-      const nIn = columns[c - 1].units, nOut = col.units;
+      const nIn = columns[c - 1].units;
       const wTop = perStep && W ? symmetricTop(W, null) : weightTop[c];
       for (const link of links[c - 1]) {
         if (!W || !col.shape) { link.node.setAttribute("stroke", "#ddd"); link.node.setAttribute("stroke-width", 1); continue; }
-        const w = weightAt(W, col.shape, link.i, link.j, nIn, nOut, data.path);
+        const w = weightAt(W, link.i, link.j, nIn);
         link.node.setAttribute("stroke", diverging(w, wTop));
         link.node.setAttribute("stroke-width", (0.5 + 3.5 * Math.min(1, Math.abs(w) / wTop)).toFixed(2));
       }
