@@ -1,5 +1,6 @@
-"""The browser debugger's costs: on the demo's iris run (1,400 recorded steps) building the data, writing
-the offline file and drawing a step in Chromium; and what a live Debugger(recorder) costs to training.
+"""The browser debugger's costs: on the demo's iris run (1,400 recorded steps) and on a digits CNN (171
+steps) building the data, writing the offline file and drawing a step in Chromium; and what a live
+Debugger(recorder) costs to training.
 
     python benchmarks/bench_debugger.py [--rounds 5] [--live-rounds 7] [--only export|live]
 
@@ -77,7 +78,7 @@ def in_the_browser(path, n_steps):
         page = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000}).new_page()
         page.goto(path.as_uri())
         page.wait_for_selector("#aino-debugger[data-step]", timeout=15000)
-        frames = page.evaluate(FRAMES, random.Random(0).sample(range(1, n_steps), 100))
+        frames = page.evaluate(FRAMES, random.Random(0).sample(range(1, n_steps), min(100, n_steps - 1)))
         layer = page.evaluate(LAYER_CHANGE)
         browser.close()
     return frames, layer
@@ -135,6 +136,37 @@ def print_live(rounds):
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
+def digits_cnn_trace():
+    """The digits CNN of the browser test (two conv blocks, three epochs, the first 16 images as the probe)."""
+    import aino
+    from aino import fit, nn
+    from aino.datasets import load_digits
+
+    digits = load_digits()
+    X = (digits.data.reshape(-1, 1, 8, 8) / 16.0).astype(numpy.float32)
+    aino.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+    return fit(model, X, digits.target, epochs=3, batch_size=32, lr=0.01, seed=0, trace=True, probe=X[:16],
+               verbose=False).trace
+
+
+def print_export(name, trace, folder, rounds):
+    payload_seconds, _ = timed(lambda: build_payload(trace), rounds)
+    export_seconds, path = timed(lambda: Path(export_html(trace, folder / f"{name}.html")), rounds)
+    print(f"{name}: {trace.n_steps} steps, {len(trace.steps)} kept")
+    print(f"  payload  {payload_seconds:.3f} s (median of {rounds})")
+    print(f"  export   {export_seconds:.3f} s, {path.stat().st_size / 2**20:.2f} MB")
+    measured = in_the_browser(path, trace.n_steps)
+    if measured is None:
+        print("  frames   not measured (needs /usr/bin/chromium and Playwright)")
+        return
+    frames, layer = measured
+    p95 = statistics.quantiles(frames, n=20)[-1]
+    print(f"  frames   median {statistics.median(frames):.1f} ms, 95th percentile {p95:.1f} ms (100 new steps)")
+    print(f"  layer    {layer:.1f} ms (first change)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -146,20 +178,10 @@ def main():
     if args.only == "live":
         return
     folder = Path(tempfile.mkdtemp())
-    trace = train_iris(output=str(folder / "iris.dit"), progress=False).network.trace_
-    payload_seconds, _ = timed(lambda: build_payload(trace), args.rounds)
-    export_seconds, path = timed(lambda: Path(export_html(trace, folder / "iris.html")), args.rounds)
-    print(f"iris demo run: {trace.n_steps} steps, {len(trace.steps)} kept")
-    print(f"payload  {payload_seconds:.3f} s (median of {args.rounds})")
-    print(f"export   {export_seconds:.3f} s, {path.stat().st_size / 2**20:.2f} MB")
-    measured = in_the_browser(path, trace.n_steps)
-    if measured is None:
-        print("frames   not measured (needs /usr/bin/chromium and Playwright)")
-        return
-    frames, layer = measured
-    p95 = statistics.quantiles(frames, n=20)[-1]
-    print(f"frames   median {statistics.median(frames):.1f} ms, 95th percentile {p95:.1f} ms (100 new steps)")
-    print(f"layer    {layer:.1f} ms (first change)")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    print_export("iris demo run", train_iris(output=str(folder / "iris.dit"), progress=False).network.trace_,
+                 folder, args.rounds)
+    print_export("digits CNN", digits_cnn_trace(), folder, args.rounds)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ the user dragged to. `refresh()` reads the trace again; `to_png()` draws the ste
 What travels: the payload of visualizer/payload.py, its JSON in the `payload` traitlet and its buffers
 one after the other in the binary `blob` traitlet (their lengths in `sizes`; one binary message part,
 no base64; `view.buffers` cuts them apart again). Every step's summaries go in; the full arrays of at
-most 1,000 kept steps (MAX_ARRAY_STEPS), evenly spread by step number (`live_steps`); while a Recorder
-trains, of at most 250 (LIVE_ARRAY_STEPS: encoding arrays is most of a refresh's cost), and `refresh()`
-after training sends up to 1,000. Each kept step's
+most 2,000 kept steps (MAX_ARRAY_STEPS, as in the offline file), evenly spread by step number
+(`live_steps`); while a Recorder trains, of at most 250 (LIVE_ARRAY_STEPS: encoding arrays is most of a
+refresh's cost), and `refresh()` after training sends up to 2,000. Each kept step's
 arrays and their JSON are made once and remembered, so a refresh encodes only the steps recorded since
 the last one (and the newest) and rebuilds the series over all steps.
 

@@ -8,6 +8,6 @@ with CI=true (as .ci/run sets it) a missing piece fails them, so CI cannot pass 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "browser: drives a real browser (Debian's /usr/bin/chromium through Playwright) against a local "
-        "Voila server; skipped outside CI when a piece is missing, failed under CI=true",
+        "browser: drives a real browser (Debian's /usr/bin/chromium through Playwright) against an offline "
+        "page, a local Voila server or JupyterLab; skipped outside CI when a piece is missing, failed under CI=true",
     )

@@ -59,3 +59,36 @@ def open_offline(browser, path, ready, viewport=(1300, 1000)):
         yield page
     finally:
         context.close()
+
+
+def frame_times(page, root, steps):
+    """Milliseconds from moving the slider of the debugger at `root` (a selector) to each of `steps` to the
+    end of that step's draw (performance.now() in the page, the draw's own timing included)."""
+    return page.evaluate("""async ([rootSelector, steps]) => {
+        const root = document.querySelector(rootSelector), slider = root.querySelector(".aino-slider");
+        const times = [];
+        for (const step of steps) {
+            const started = performance.now();
+            slider.value = String(step);
+            slider.dispatchEvent(new Event("input"));
+            await new Promise((done) => requestAnimationFrame(() => done()));   // after the draw's frame
+            const last = root.aino.timings[root.aino.timings.length - 1];
+            if (last[0] !== step) throw new Error("drew step " + last[0] + ", not " + step);
+            times.push(Math.max(last[1], performance.now() - started));
+        }
+        return times;
+    }""", [root, list(steps)])
+
+
+def layer_change_ms(page, root, layer=None):
+    """Milliseconds from choosing `layer` (default: another one) in the layer menu to the end of its frame."""
+    return page.evaluate("""async ([rootSelector, layer]) => {
+        const root = document.querySelector(rootSelector), select = root.querySelector(".aino-layer");
+        const other = layer || [...select.options].map((o) => o.value).find((v) => v !== select.value);
+        const started = performance.now();
+        select.value = other;
+        select.dispatchEvent(new Event("change"));
+        await new Promise((done) => requestAnimationFrame(() => done()));
+        if (root.getAttribute("data-layer") !== other) throw new Error("layer " + other + " not drawn");
+        return performance.now() - started;
+    }""", [root, layer])

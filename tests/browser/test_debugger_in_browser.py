@@ -9,34 +9,20 @@ Set AINO_BROWSER_ARTIFACTS=/some/dir to keep the two screenshots and the server 
 """
 
 import contextlib
-import importlib.util
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from local_server import free_port, serving, tail
+from offline_page import CHROMIUM, CHROMIUM_FLAGS, require_browser_pieces
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = Path(__file__).with_name("debugger.ipynb")
-CHROMIUM = os.environ.get("AINO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDGET = ".aino-debugger[data-step]"          # the renderer's root, once it has drawn a step
 SLIDER = f"{WIDGET} .aino-slider"
 # Time limits, together under 90 s (a run here takes about 10 s)
@@ -47,61 +33,10 @@ MIN_CHANGED_FRACTION = 0.01                    # at least 1% of the widget's pix
 MIN_CHANGED_PIXELS = 2000                      # ...and at least this many
 
 
-def _missing_pieces():
-    missing = []
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        missing.append(f"chromium ({CHROMIUM} not found; apt-get install chromium)")
-    for module, package in (("playwright", "playwright"), ("voila", "voila"), ("anywidget", "anywidget"),
-                            ("PIL", "pillow"), ("ipykernel", "ipykernel")):
-        if importlib.util.find_spec(module) is None:
-            missing.append(f"{package} (pip install -e \".[test]\")")
-    return missing
-
-
-def _require_browser_pieces():
-    missing = _missing_pieces()
-    if missing:
-        reason = "the real-browser test needs " + ", ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " -- CI=true, so this is a failure, not a skip", pytrace=False)
-        pytest.skip(reason)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, n=4000):
-    try:
-        return Path(path).read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
-
-
-def _stop(proc):
-    """SIGTERM the server's process group (Voilà shuts its kernels down), then SIGKILL what is left."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def _voila(tmp_path):
     """Start Voilà on 127.0.0.1 with a config of its own; yield the notebook's URL; always stop it."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "jupyter"
     dirs = {name: home / name for name in ("config", "data", "runtime", "ipython", "connections")}
     for d in dirs.values():
@@ -137,32 +72,10 @@ def _voila(tmp_path):
         "--show_tracebacks=True",
     ]
     log_path = tmp_path / "voila.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"Voila exited with code {proc.returncode}:\n{_tail(log_path)}", pytrace=False)
-            try:  # any HTTP answer, even a 404, means the server is up; this path runs no notebook
-                urllib.request.urlopen(f"{url}aino-browser-test-ping", timeout=2).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Voila did not answer on {url} within {SERVER_TIMEOUT_S} s:\n"
-                                f"{_tail(log_path)}", pytrace=False)
-                time.sleep(0.2)
+    # any HTTP answer, even a 404, means the server is up; this path runs no notebook
+    with serving("Voila", command, tmp_path, env, log_path, f"{url}aino-browser-test-ping", SERVER_TIMEOUT_S):
         yield url, log_path
-    finally:
-        _stop(proc)
-        artifacts = os.environ.get("AINO_BROWSER_ARTIFACTS")
-        if artifacts:
-            Path(artifacts).mkdir(parents=True, exist_ok=True)
-            shutil.copy(log_path, Path(artifacts) / "voila.log")
 
 
 def _changed_pixels(before_png, after_png):
@@ -182,7 +95,7 @@ def _changed_pixels(before_png, after_png):
 
 
 def test_moving_the_step_slider_changes_the_view(tmp_path):
-    _require_browser_pieces()
+    require_browser_pieces(("playwright", "voila", "anywidget", "PIL", "ipykernel"))
     with _voila(tmp_path) as (url, log_path):
         _move_the_slider_and_compare(url, log_path, tmp_path)
 
@@ -210,7 +123,7 @@ def _move_the_slider_and_compare(url, log_path, tmp_path):
 
             def explain(what):
                 return (f"{what}\n--- browser console ---\n" + "\n".join(console[-30:])
-                        + f"\n--- voila log ---\n{_tail(log_path)}")
+                        + f"\n--- voila log ---\n{tail(log_path)}")
 
             render_deadline = time.monotonic() + RENDER_TIMEOUT_S
 

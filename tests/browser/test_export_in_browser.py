@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from offline_page import launched_browser, open_offline, require_browser_pieces
+from offline_page import frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
 
 pytestmark = pytest.mark.browser
 
@@ -95,20 +95,7 @@ def test_the_file_opens_offline_and_is_small_and_quick(report, page):
 def test_new_steps_are_drawn_within_50_ms(report, page):
     trace, _, _ = report
     steps = random.Random(0).sample(range(1, trace.n_steps), 100)
-    times = page.evaluate(f"""async (steps) => {{
-        const root = document.querySelector("{ROOT}"), slider = root.querySelector(".aino-slider");
-        const times = [];
-        for (const step of steps) {{
-            const started = performance.now();
-            slider.value = String(step);
-            slider.dispatchEvent(new Event("input"));
-            await new Promise((done) => requestAnimationFrame(() => done()));   // after the draw's frame
-            const last = root.aino.timings[root.aino.timings.length - 1];
-            if (last[0] !== step) throw new Error("drew step " + last[0] + ", not " + step);
-            times.push(Math.max(last[1], performance.now() - started));
-        }}
-        return times;
-    }}""", steps)
+    times = frame_times(page, ROOT, steps)
     p95 = float(numpy.percentile(times, 95))
     if _artifacts():
         (_artifacts() / "frame_times.json").write_text(json.dumps({"times_ms": times, "p95_ms": p95}))
@@ -131,16 +118,7 @@ def test_play_then_pause_shows_one_step_everywhere(page):
 
 
 def test_a_layer_change_is_drawn_within_100_ms(page):
-    ms = page.evaluate(f"""async () => {{
-        const root = document.querySelector("{ROOT}"), select = root.querySelector(".aino-layer");
-        const other = [...select.options].map((o) => o.value).find((v) => v !== select.value);
-        const started = performance.now();
-        select.value = other;
-        select.dispatchEvent(new Event("change"));
-        await new Promise((done) => requestAnimationFrame(() => done()));
-        if (root.getAttribute("data-layer") !== other) throw new Error("layer not drawn");
-        return performance.now() - started;
-    }}""")
+    ms = layer_change_ms(page, ROOT)
     assert ms <= LAYER_CHANGE_MS, f"layer change took {ms:.1f} ms"
 
 

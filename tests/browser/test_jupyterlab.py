@@ -16,30 +16,24 @@ screenshot, the timings and the server log there.
 """
 
 import contextlib
-import importlib.util
 import json
 import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from local_server import free_port, serving, tail
+from offline_page import CHROMIUM, CHROMIUM_FLAGS, require_browser_pieces
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = Path(__file__).with_name("jupyterlab.ipynb")
-CHROMIUM = os.environ.get("AINO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = ".aino-debugger[data-step]"     # the renderer's root, once it has drawn a step
 FRAME_P95_MS = 50
 LAYER_CHANGE_MS = 100
@@ -79,59 +73,10 @@ SHOWN = """() => {
 }"""
 
 
-def _missing_pieces():
-    missing = []
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        missing.append(f"chromium ({CHROMIUM} not found; apt-get install chromium)")
-    for module, package in (("playwright", "playwright"), ("jupyterlab", "jupyterlab"), ("anywidget", "anywidget"),
-                            ("ipywidgets", "ipywidgets"), ("ipykernel", "ipykernel")):
-        if importlib.util.find_spec(module) is None:
-            missing.append(f"{package} (pip install -e \".[test]\")")
-    return missing
-
-
-def _require_pieces():
-    missing = _missing_pieces()
-    if missing:
-        reason = "the JupyterLab test needs " + ", ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " -- CI=true, so this is a failure, not a skip", pytrace=False)
-        pytest.skip(reason)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, n=4000):
-    try:
-        return Path(path).read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
-
-
-def _stop(proc):
-    """SIGTERM the server's process group (it shuts its kernels down), then SIGKILL what is left."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def _jupyterlab(tmp_path):
     """Start JupyterLab on 127.0.0.1 in a folder holding a copy of the notebook; yield (notebook URL, log)."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "jupyter"
     dirs = {name: home / name for name in ("config", "data", "runtime", "ipython", "settings", "workspaces")}
     for d in dirs.values():
@@ -171,32 +116,9 @@ def _jupyterlab(tmp_path):
         "--allow-root",  # containers often run as root; harmless otherwise
     ]
     log_path = tmp_path / "jupyterlab.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=notebooks, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {proc.returncode}:\n{_tail(log_path)}", pytrace=False)
-            try:
-                urllib.request.urlopen(f"{base}api/status", timeout=2).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer on {base} within {SERVER_TIMEOUT_S} s:\n"
-                                f"{_tail(log_path)}", pytrace=False)
-                time.sleep(0.2)
+    with serving("JupyterLab", command, notebooks, env, log_path, f"{base}api/status", SERVER_TIMEOUT_S):
         yield f"{base}lab/tree/{NOTEBOOK.name}", log_path
-    finally:
-        _stop(proc)
-        artifacts = os.environ.get("AINO_BROWSER_ARTIFACTS")
-        if artifacts:
-            Path(artifacts).mkdir(parents=True, exist_ok=True)
-            shutil.copy(log_path, Path(artifacts) / "jupyterlab.log")
 
 
 def _run_all_cells(page, timeout_ms):
@@ -206,7 +128,7 @@ def _run_all_cells(page, timeout_ms):
 
 
 def test_the_debugger_in_jupyterlab(tmp_path):
-    _require_pieces()
+    require_browser_pieces(("playwright", "jupyterlab", "anywidget", "ipywidgets", "ipykernel"))
     from playwright.sync_api import sync_playwright
 
     artifacts = Path(os.environ.get("AINO_BROWSER_ARTIFACTS") or tmp_path)
@@ -221,7 +143,7 @@ def test_the_debugger_in_jupyterlab(tmp_path):
 
             def explain(what):
                 return (f"{what}\n--- browser console ---\n" + "\n".join(console[-30:])
-                        + f"\n--- jupyterlab log ---\n{_tail(log_path)}")
+                        + f"\n--- jupyterlab log ---\n{tail(log_path)}")
 
             deadline = time.monotonic() + RENDER_TIMEOUT_S
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from offline_page import launched_browser, open_offline, require_browser_pieces
+from offline_page import frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
 
 pytestmark = pytest.mark.browser
 
@@ -82,42 +82,13 @@ def lstm_run(tmp_path_factory):
     return trace, Path(export_html(trace, tmp_path_factory.mktemp("lstm") / "lstm.html"))
 
 
-def _frame_times(page, steps):
-    return page.evaluate(f"""async (steps) => {{
-        const root = document.querySelector("{ROOT}"), slider = root.querySelector(".aino-slider");
-        const times = [];
-        for (const step of steps) {{
-            const started = performance.now();
-            slider.value = String(step);
-            slider.dispatchEvent(new Event("input"));
-            await new Promise((done) => requestAnimationFrame(() => done()));
-            const last = root.aino.timings[root.aino.timings.length - 1];
-            if (last[0] !== step) throw new Error("drew step " + last[0] + ", not " + step);
-            times.push(Math.max(last[1], performance.now() - started));
-        }}
-        return times;
-    }}""", steps)
-
-
-def _layer_change_ms(page, layer):
-    return page.evaluate(f"""async (layer) => {{
-        const root = document.querySelector("{ROOT}"), select = root.querySelector(".aino-layer");
-        const started = performance.now();
-        select.value = layer;
-        select.dispatchEvent(new Event("change"));
-        await new Promise((done) => requestAnimationFrame(() => done()));
-        if (root.getAttribute("data-layer") !== layer) throw new Error("layer not drawn");
-        return performance.now() - started;
-    }}""", layer)
-
-
 def test_the_digits_cnn_draws_new_steps_and_layers_quickly(browser, cnn_run):
     trace, path = cnn_run
     for page in open_offline(browser, path, f"{ROOT}[data-step]"):
         assert page.errors == [] and page.outside == []
         steps = random.Random(1).sample(range(1, trace.n_steps), min(100, trace.n_steps - 1))
-        times = _frame_times(page, steps)
-        changes = [_layer_change_ms(page, layer) for layer in ("0", "3", "1", "7")]
+        times = frame_times(page, ROOT, steps)
+        changes = [layer_change_ms(page, ROOT, layer) for layer in ("0", "3", "1", "7")]
         p95 = float(numpy.percentile(times, 95))
         if _artifacts():
             (_artifacts() / "cnn_times.json").write_text(json.dumps({"frames_ms": times, "p95_ms": p95,
@@ -132,7 +103,7 @@ def test_the_digits_cnn_draws_new_steps_and_layers_quickly(browser, cnn_run):
 def test_with_the_lstm_selected_the_update_panel_shows_its_own_parameters(browser, lstm_run):
     trace, path = lstm_run
     for page in open_offline(browser, path, f"{ROOT}[data-step]"):
-        assert _layer_change_ms(page, "lstm") <= LAYER_CHANGE_MS
+        assert layer_change_ms(page, ROOT, "lstm") <= LAYER_CHANGE_MS
         names = page.locator(f"{ROOT} .aino-ratio-panel .aino-series-legend .aino-key").all_inner_texts()
         assert names and all(name.startswith("lstm.") for name in names), names
         assert set(names) == {p for p in trace.params if p.startswith("lstm.")}
