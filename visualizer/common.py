@@ -20,6 +20,8 @@ from visualizer.arguments import check_layer, check_step, kept_step  # noqa: F40
 from visualizer.checks import check_trace  # noqa: F401
 
 BLUE, ORANGE, RED, GREY = "#0877bd", "#f59322", "#c62828", "#888888"
+# the classes' colours, as the browser's input plane has them (visualizer/web/plane.js): colour-blind aware
+CLASS_COLOURS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb")
 DIVERGING = LinearSegmentedColormap.from_list("aino_diverging", [ORANGE, "#ffffff", BLUE])
 POSITIVE = LinearSegmentedColormap.from_list("aino_positive", ["#ffffff", BLUE])
 NEGATIVE = LinearSegmentedColormap.from_list("aino_negative", [ORANGE, "#ffffff"])

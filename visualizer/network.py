@@ -131,10 +131,13 @@ def recover_inputs(trace, columns, step):
 
 
 def plane_range(trace, columns, inputs=None):
-    """((x1 low, x1 high), (x2 low, x2 high)) of the input plane to draw, and the points shown on it."""
+    """((x1 low, x1 high), (x2 low, x2 high)) of the input plane to draw, and the points shown on it: the
+    given inputs, else the probe the trace keeps, else the probe solved back from the first layer."""
     points = None
     if inputs is not None:
         points = numpy.asarray(inputs, dtype=numpy.float64).reshape(-1, 2)
+    elif getattr(trace, "probe_inputs", None) is not None and trace.probe_inputs.shape[1:] == (2,):
+        points = numpy.asarray(trace.probe_inputs, dtype=numpy.float64)
     elif trace.steps:
         points = recover_inputs(trace, columns, trace.steps[0])
     if points is not None and len(points) and numpy.isfinite(points).all():

@@ -17,7 +17,7 @@ from matplotlib.textpath import text_to_path
 
 from aino.validation import as_float_matrix
 from visualizer import network as net
-from visualizer.common import (BLUE, DIVERGING, FONT, GREY, ORANGE, RED, add_colorbar, array_note, check_layer,
+from visualizer.common import (BLUE, CLASS_COLOURS, DIVERGING, FONT, GREY, ORANGE, RED, add_colorbar, array_note, check_layer,
                                check_step, colour_scale, kept_step, layer_title, new_axes, split_row,
                                value_range)
 
@@ -108,7 +108,7 @@ def plot_network(trace, step, layer=None, ax=None, *, inputs=None):
     add_colorbar(ax, legend_mappable, cax, f"mean activation of {scale_column['shown']}")
     ax.set_title(f"Network at step {step}{array_note(step, shown)}", fontsize=FONT + 1)
     if plane:
-        _plot_plane(trace, columns, values[-1], xs, ys, extent, points, pax)
+        _plot_plane(trace, columns, values[-1], xs, ys, extent, points, shown, pax)
     return ax
 
 
@@ -207,7 +207,25 @@ def _draw_links(trace, ax, columns, positions, step):
         ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, alpha=0.7, zorder=1))
 
 
-def _plot_plane(trace, columns, output, xs, ys, extent, points, ax):
+def _draw_points(trace, columns, points, step, ax):
+    """The points on the plane: white when their classes are unknown; else filled with the colour of
+    their true class (the probe's labels), with a black ring round each one the network gets wrong."""
+    labels = getattr(trace, "probe_labels", None)
+    if labels is None or len(labels) != len(points) or labels.dtype.kind not in "iu":
+        ax.scatter(points[:, 0], points[:, 1], s=9, facecolor="white", edgecolor="black", linewidth=0.5, zorder=3)
+        return
+    output = net.forward(trace, columns, step, points)[-1]
+    if output.shape[1] > 1:
+        predicted = numpy.argmax(output, axis=1)
+    else:  # one output: class 1 above the decision threshold (0.5 for a sigmoid)
+        threshold = net.decision_threshold(trace, columns[-1])
+        predicted = (output[:, 0] > (0.5 if threshold is None else threshold)).astype(int)
+    wrong = predicted != labels
+    ax.scatter(points[:, 0], points[:, 1], s=14, c=[CLASS_COLOURS[int(k) % len(CLASS_COLOURS)] for k in labels],
+               edgecolors=["black" if w else "white" for w in wrong], linewidths=numpy.where(wrong, 1.6, 0.5), zorder=3)
+
+
+def _plot_plane(trace, columns, output, xs, ys, extent, points, step, ax):
     last = columns[-1]
     n_out = output.shape[1]
     box = (extent[0][0], extent[0][1], extent[1][0], extent[1][1])
@@ -225,23 +243,23 @@ def _plot_plane(trace, columns, output, xs, ys, extent, points, ax):
         title = f"Output over the input plane\n(black line: output = {threshold:.3g})"
     else:
         classes = numpy.argmax(numpy.nan_to_num(output), axis=1).reshape(len(ys), len(xs))
-        colours = ListedColormap([BLUE, ORANGE, "#4caf50", "#9c27b0", "#795548", "#e91e63", "#607d8b",
-                                  "#cddc39", "#00bcd4", "#ff5722"][: max(n_out, 2)])
+        colours = ListedColormap([CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(max(n_out, 2))])
         ax.imshow(classes, extent=box, origin="lower", cmap=colours, vmin=-0.5, vmax=len(colours.colors) - 0.5,
                   aspect="auto", alpha=0.55, interpolation="nearest")
         ax.contour(xs, ys, classes, levels=numpy.arange(n_out - 1) + 0.5, colors="black", linewidths=1.2)
-        handles = [Rectangle((0, 0), 1, 1, color=colours(k), alpha=0.55, label=f"class {k}")
+        names = trace.meta.get("class_names") or []
+        handles = [Rectangle((0, 0), 1, 1, color=colours(k), alpha=0.55, label=names[k] if k < len(names) else f"class {k}")
                    for k in range(min(n_out, 10))]
         ax.legend(handles=handles, fontsize=FONT - 2, loc="upper right", framealpha=0.8)
         title = "Predicted class over the input plane\n(black lines: decision boundaries)"
     if points is not None:
-        ax.scatter(points[:, 0], points[:, 1], s=9, facecolor="white", edgecolor="black", linewidth=0.5,
-                   zorder=3)
+        _draw_points(trace, columns, points, step, ax)
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
     ax.set_title(title, fontsize=FONT)
-    ax.set_xlabel("x1", fontsize=FONT)
-    ax.set_ylabel("x2", fontsize=FONT, labelpad=1)
+    features = trace.meta.get("feature_names") or ["x1", "x2"]
+    ax.set_xlabel(features[0], fontsize=FONT)
+    ax.set_ylabel(features[1], fontsize=FONT, labelpad=1)
     ax.tick_params(labelsize=FONT - 2)
 
 

@@ -70,3 +70,28 @@ def test_plot_step_from_disk_equals_plot_step_from_memory(classic_trace, tmp_pat
     loaded = Trace.load(classic_trace.save(tmp_path / "run.npz"))
     step = classic_trace.steps[-2]
     assert figure_png(plot_step(loaded, step)) == figure_png(plot_step(classic_trace, step))
+
+
+def test_the_plane_colours_probe_points_by_true_class_and_rings_the_mistakes():
+    from matplotlib.colors import to_hex
+
+    from aino import fit, manual_seed, nn
+    from aino.datasets import moons
+    from visualizer.common import CLASS_COLOURS
+
+    data = moons(60, noise=0.3, seed=3)  # noisy: some points stay on the wrong side
+    manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    trace = fit(model, data.data, data.target, epochs=3, batch_size=20, lr=0.05, seed=0, verbose=False,
+                trace={"feature_names": ["width", "height"]}, probe=data.data, probe_labels=data.target).trace
+    step = trace.steps[-1]
+    ax = visualizer.plot_network(trace, step)
+    plane = next(a for a in ax.figure.axes if a.get_xlabel() == "width")
+    assert plane.get_ylabel() == "height"
+    points = plane.collections[-1]
+    numpy.testing.assert_allclose(points.get_offsets(), data.data)
+    faces = [to_hex(c) for c in points.get_facecolors()]
+    assert faces == [CLASS_COLOURS[k] for k in data.target]
+    predicted = numpy.asarray(trace.activations("2", step)).argmax(axis=1)  # the recorded outputs on the probe
+    ringed = [to_hex(c) == "#000000" for c in points.get_edgecolors()]
+    assert ringed == (predicted != data.target).tolist() and any(ringed)
