@@ -9,6 +9,9 @@ extra_groups gives two more kinds of per-step arrays, which land in data.steps[s
                                          (each sums to 1 over the S keys), cut to the first
                                          MAX_ATTENTION_SAMPLES probe samples (n <= 4) to keep the payload small
   buffers    {buffer: array}             a module's buffers (a norm layer's running_mean, running_var, ...)
+  hidden_grads {layer: (T, N, H * D)}    a recurrent layer's total gradient dL/dh_t per time step (through
+                                         the recurrence as well as from its output), time-major, on the
+                                         training batch
 
 layer_details says, per layer of a kind the panels draw:
 
@@ -22,8 +25,8 @@ layer_details says, per layer of a kind the panels draw:
   norm       {running_mean, running_var}: the buffer names (layer + ".running_mean", ...) when the trace
              recorded them, else None
 
-Both read the attention and buffer API of the Trace through getattr, so a trace without it gives no
-attention or buffers (and None for those details) instead of an error.
+Both read the attention, buffer and hidden_grads API of the Trace through getattr, so a trace without
+it gives none of them (and None for those details) instead of an error.
 """
 
 import numpy
@@ -36,11 +39,11 @@ CELLS = ("RNNCell", "LSTMCell", "GRUCell")
 
 
 def extra_groups(trace, steps):
-    """{"attention": {module: [(steps, stack)]}, "buffers": {name: [(steps, stack)]}} for the chosen
+    """{"attention": {module: [(steps, stack)]}, "buffers": {name: [...]}, "hidden_grads": {layer: [...]}} for the chosen
     kept `steps`: one stack per shape (numpy.stack of that shape's arrays, in step order), as payload.py's
     _step_groups. A step at which nothing was recorded for a name (ValueError) is left out."""
     steps = [int(s) for s in steps]
-    out = {"attention": {}, "buffers": {}}
+    out = {"attention": {}, "buffers": {}, "hidden_grads": {}}
     reader = getattr(trace, "attention", None)
     for name in getattr(trace, "attention_layers", ()) if reader else ():
         runs = _runs(lambda step, name=name: _first_samples(reader(name, step)), steps)
@@ -51,6 +54,11 @@ def extra_groups(trace, steps):
         runs = _runs(lambda step, name=name: numpy.asarray(reader(name, step)), steps)
         if runs:
             out["buffers"][name] = runs
+    reader = getattr(trace, "hidden_grads", None)
+    for name in getattr(trace, "hidden_grad_layers", ()) if callable(reader) else ():
+        runs = _runs(lambda step, name=name: numpy.asarray(reader(name, step)), steps)
+        if runs:
+            out["hidden_grads"][name] = runs
     return out
 
 

@@ -16,8 +16,14 @@ computed for all steps at once before the loop, so the loop only carries dh (and
 reverse=True runs the recurrence from the last step to the first (the second direction of a
 bidirectional layer): the op flips the time axis of x on the way in and of the states on the way out,
 so one loop serves both directions. Inside, arrays are in step order.
+
+While something records (`hooks.active`, aino/trace), backward also keeps the TOTAL gradient of every
+hidden state on the op, `self.hidden_grads` (T, N, H) in time order (as the output):
+    dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t     (direct, plus what flows back through step t + 1)
+the `dh` its loop carries; with nothing recording it is not kept.
 """
 
+from aino import hooks
 from aino.ops.function import Function
 
 
@@ -39,6 +45,8 @@ class _Recurrence(Function):
 
     def __init__(self, reverse=False):
         self.reverse = reverse
+
+    hidden_grads = None  # dL/dh_t (T, N, H) in time order, kept by backward while hooks.active
 
     def _step_order(self, a):
         """`a` (time first) in the order the loop visits the steps: as is, or flipped for reverse."""
@@ -113,10 +121,16 @@ class RNN(_Recurrence):
         slope = 1 - h[1:] ** 2 if self.nonlinearity == "tanh" else (h[1:] > 0).astype(h.dtype)
         da = xp.empty_like(slope)  # dL/da_t
         dh_next = xp.zeros_like(h[0])  # dL/dh_t through h_{t+1}: none after the last step
+        dh_all = xp.empty_like(slope) if hooks.active else None  # the total dL/dh_t, only while recording
         for t in reversed(range(len(da))):
             # h_t feeds the output and a_{t+1}; a_t = ... + h_{t-1} W_hh^T sends da_t W_hh on to h_{t-1}
-            xp.multiply(grad[t] + dh_next, slope[t], out=da[t])
+            dh = grad[t] + dh_next  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
+            if dh_all is not None:
+                dh_all[t] = dh
+            xp.multiply(dh, slope[t], out=da[t])
             dh_next = da[t] @ self.w_hh
+        if dh_all is not None:
+            self.hidden_grads = self._step_order(dh_all)
         dx, *weight_grads = self._input_and_weight_grads(da, da, h[:-1], first=2)
         return (dx, dh_next if self.needs_grad[1] else None, *weight_grads)
 
@@ -179,14 +193,19 @@ class LSTM(_Recurrence):
         da[:, :, 3] = tanh_c * o * (1 - o)
         dh_next = xp.zeros((N, H), dtype=gates.dtype)  # dL/dh_t through step t + 1 (none after the last)
         dc_next = grad[T].copy()  # dL/dc_t through step t + 1; after the last step, the gradient of c_n
+        dh_all = xp.empty((T, N, H), dtype=gates.dtype) if hooks.active else None  # only while recording
         for t in reversed(range(T)):
             # h_t reaches the loss through the output and through a_{t+1}; c_t through c_{t+1} and h_t
-            dh = dh_out[t] + dh_next
+            dh = dh_out[t] + dh_next  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
+            if dh_all is not None:
+                dh_all[t] = dh
             dc = dc_next + dh * dc_from_dh[t]
             da[t, :, :3] *= dc[:, None, :]  # i, f, g
             da[t, :, 3] *= dh  # o
             dh_next = da[t].reshape(N, H4) @ self.w_hh  # a_t = ... + h_{t-1} W_hh^T
             dc_next = dc * f[t]
+        if dh_all is not None:
+            self.hidden_grads = self._step_order(dh_all)
         da = da.reshape(T, N, H4)
         dx, *weight_grads = self._input_and_weight_grads(da, da, self.h[:-1], first=3)
         dh0 = dh_next if self.needs_grad[1] else None
@@ -251,6 +270,8 @@ class GRU(_Recurrence):
             dh = xp.add(dh_out[t], dh_next, out=dh_all[t])
             d_hw[t] *= dh[:, None, :]
             dh_next = dh * z[t] + d_hw[t].reshape(N, H3) @ self.w_hh
+        if hooks.active:  # dh_all[t] = dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t, kept while recording
+            self.hidden_grads = self._step_order(dh_all)
         # dL/d(x_t W_ih^T + b_ih): r and z as on the h side, n without the factor r
         d_xw = d_hw.copy()
         xp.multiply(dh_all, da_n, out=d_xw[:, :, 2])

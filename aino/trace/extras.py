@@ -10,11 +10,14 @@
                  a MultiheadAttention, (N, heads, L, S), at the steps whose full arrays are kept
   buffers        `trace.buffer(name, step)`: a BatchNorm's running_mean or running_var after the step, at
                  the same kept steps
+  hidden_grads   `trace.hidden_grads(layer, step)`: a recurrent layer's total gradient of its hidden state
+                 per time step, dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t, (T, N, H * directions)
+                 time-major, on the training batch, at the same kept steps (aino/trace/time_grads.py)
 
-Attention weights and buffers live with the step's full arrays (under the kinds "attention" and
-"buffers"), so the memory budget counts them and thinning drops them with the rest of their step; they
+Attention weights, buffers and hidden_grads live with the step's full arrays (under the kinds "attention",
+"buffers" and "hidden_grads"), so the memory budget counts them and thinning drops them with the rest of their step; they
 have no summaries. In the file they are the members full/<step>/attention/<layer>.npy and
-full/<step>/buffers/<name>.npy, beside probe/inputs.npy, probe/labels.npy and metric/<name>.npy.
+full/<step>/buffers/<name>.npy and full/<step>/hidden_grads/<layer>.npy, beside probe/inputs.npy, probe/labels.npy and metric/<name>.npy.
 """
 
 import math
@@ -27,8 +30,10 @@ from aino.tensor import Tensor
 from aino.validation import check_finite
 
 NAN = float("nan")
-EXTRA_KINDS = ("attention", "buffers")  # kinds of full arrays kept without summaries
-NAME_LISTS = ("attention_layers", "buffer_names", "feature_names", "class_names")  # lists of names in the meta
+EXTRA_KINDS = ("attention", "buffers", "hidden_grads")  # kinds of full arrays kept without summaries
+NAME_LISTS = ("attention_layers", "buffer_names", "hidden_grad_layers", "feature_names", "class_names")  # in the meta
+EXTRA_NAMES = {"attention": "attention_layers", "buffers": "buffer_names", "hidden_grads": "hidden_grad_layers"}
+EXPECTED_NDIM = {"attention": (4, "4-D floats (N, heads, L, S)"), "hidden_grads": (3, "3-D floats (T, N, H)")}
 
 
 class TraceExtras:
@@ -73,6 +78,17 @@ class TraceExtras:
     def buffer_names(self):
         """The names of the BatchNorm running statistics: "module.running_mean", "module.running_var"."""
         return list(self.meta.get("buffer_names", ()))
+
+    @property
+    def hidden_grad_layers(self):
+        """The names of the recurrent layers (RNN, LSTM, GRU) whose hidden_grads the trace records."""
+        return list(self.meta.get("hidden_grad_layers", ()))
+
+    def hidden_grads(self, layer, step):
+        """The total gradient of recurrent `layer`'s hidden state at every time step at `step`, on the
+        training batch: dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t, (T, N, H * directions) time-major
+        (whatever batch_first), for the top layer of a stack, the directions side by side (forward first)."""
+        return self._extra("hidden_grads", layer, step, self.hidden_grad_layers, "recurrent layer")
 
     def attention(self, layer, step):
         """The attention weights of MultiheadAttention `layer` at `step`, per head: (N, heads, L, S), on the
@@ -134,7 +150,7 @@ class TraceExtras:
             names = self.meta.get(key, [])
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise ValueError(f"meta {key!r} must be a list of names, got {names!r}")
-            if key in ("attention_layers", "buffer_names") and len(set(names)) != len(names):
+            if key in EXTRA_NAMES.values() and len(set(names)) != len(names):
                 raise ValueError(f"meta {key!r} must hold distinct names, got {names}")
         inputs, labels = arrays.get("probe/inputs"), arrays.get("probe/labels")
         if labels is not None and inputs is None:
@@ -156,7 +172,7 @@ class TraceExtras:
                 self._metrics[name] = {int(step): float(array[step]) for step in numpy.flatnonzero(~numpy.isnan(array))}
             elif section == "probe" and name not in ("inputs", "labels"):
                 raise ValueError(f"unknown member {key!r}; a probe has only probe/inputs and probe/labels")
-        known = {"attention": set(self.attention_layers), "buffers": set(self.buffer_names)}
+        known = {kind: set(self.meta.get(key, ())) for kind, key in EXTRA_NAMES.items()}
         for step, full in self._full.items():
             for (kind, name), array in full.items():
                 if kind not in EXTRA_KINDS:
@@ -164,8 +180,8 @@ class TraceExtras:
                 if name not in known[kind]:
                     raise ValueError(f"full/{step}/{kind}/{name!r} names no {_reader(kind)} of the trace "
                                      f"(it has {sorted(known[kind])})")
-                if array.dtype.kind != "f" or (kind == "attention" and array.ndim != 4):
-                    expected = "4-D floats (N, heads, L, S)" if kind == "attention" else "floats"
+                ndim, expected = EXPECTED_NDIM.get(kind, (array.ndim, "floats"))
+                if array.dtype.kind != "f" or array.ndim != ndim:
                     raise ValueError(f"full/{step}/{kind}/{name} must be {expected}, got {array.dtype} of shape "
                                      f"{array.shape}")
 
@@ -257,5 +273,12 @@ def _frozen(array):
     return array
 
 
+def describe_op(entry):
+    """One entry of the op log as text: "name(shape (2, 3), 0.5)"."""
+    name, *inputs = entry
+    return f"{name}(" + ", ".join(
+        f"shape {tuple(x)}" if isinstance(x, tuple) else repr(x) for x in inputs) + ")"
+
+
 def _reader(kind):
-    return {"attention": "attention", "buffers": "buffer"}[kind]
+    return {"attention": "attention", "buffers": "buffer", "hidden_grads": "hidden_grads"}[kind]

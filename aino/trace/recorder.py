@@ -24,7 +24,8 @@ A MultiheadAttention reports its per-head weights (N, heads, L, S); they are kep
 full arrays, from the probe pass when there is a probe, else from the training batch. At the end of
 each step the BatchNorm running statistics are copied (they are small). `probe_labels`,
 `feature_names` and `class_names` are kept in the trace for the visualizer, and `log_metric(name,
-value)` attaches a number (a validation loss, ...) to the newest step.
+value)` attaches a number (a validation loss, ...) to the newest step. A recurrent layer's total
+gradient dL/dh_t per time step is kept with the full arrays (aino/trace/time_grads.py).
 
 Within a step, a layer called more than once (gradient accumulation, an evaluation pass) counts with
 its latest call that is part of the graph. With `probe=X`, after each step the model runs on X under
@@ -42,18 +43,19 @@ import numpy
 from aino import hooks
 from aino.ops import function
 from aino.tensor import Tensor, is_grad_enabled, no_grad
-from aino.trace.extras import check_names, check_optimizer, check_probe, check_probe_labels
+from aino.trace.extras import check_names, check_optimizer, check_probe, check_probe_labels, describe_op
 from aino.trace.layout import (attention_modules, classic_layout, classic_names, classic_outputs, classic_z, is_classic,
                                is_module, leaf_modules, module_layout, running_buffers)
-from aino.trace.store import _owns_its_memory
+from aino.trace.store import _owns_its_memory, _snapshot
 from aino.trace.summaries import to_host
+from aino.trace.time_grads import TimeGradients
 from aino.trace.trace import KINDS, Trace
 from aino.validation import as_float_matrix, check_bool, check_positive_int, check_real
 
 NAN = float("nan")
 
 
-class Recorder(hooks.Listener):
+class Recorder(TimeGradients, hooks.Listener):
     """Records activations, gradients, weights and updates of `model` while it trains (a context manager).
 
     `optimizer`: only its steps count (default: any optimizer's step). `every=k`: full arrays only on
@@ -83,16 +85,18 @@ class Recorder(hooks.Listener):
         names = {"feature_names": self.feature_names, "class_names": check_names(class_names, "class_names")}
         if self.classic:
             layers, params, meta = classic_layout(model)
-            self._leaves, self._attention, self._buffers = {}, {}, []
+            self._leaves, self._attention, self._buffers, leaves = {}, {}, [], ()
         else:
             leaves = leaf_modules(model)
             self._leaves = {id(module): name for name, module in leaves}
             layers, params, meta = module_layout(model, leaves)
             self._attention = {id(module): name for name, module in attention_modules(model)}
             self._buffers = running_buffers(model)  # [(name, module, attribute)]
+        self._init_time_gradients(leaves)  # the recurrent layers among the leaves
         meta.update(every=self.every, probe=self.probe is not None, record_ops=self.record_ops,
                     optimizer=None if optimizer is None else repr(optimizer),
-                    attention_layers=list(self._attention.values()), buffer_names=[b[0] for b in self._buffers])
+                    attention_layers=list(self._attention.values()), buffer_names=[b[0] for b in self._buffers],
+                    hidden_grad_layers=self.hidden_grad_layers)
         meta.update({key: value for key, value in names.items() if value is not None})
         self.trace = Trace(layers, params, meta, max_bytes=self.max_bytes)
         if self.probe is not None:
@@ -175,8 +179,10 @@ class Recorder(hooks.Listener):
         self._probe_outputs = {}
         self._attention_now = {}  # attention layer -> (weights, whether grad mode was on) of this step's batch
         self._probe_attention = {}  # attention layer -> weights on the probe
+        self._reset_time_gradients()
 
     def module_called(self, module, inputs, output):
+        self._recurrent_called(module)
         name = self._leaves.get(id(module))
         if name is None:
             return
@@ -287,6 +293,7 @@ class Recorder(hooks.Listener):
             buffer = getattr(module, attribute, None)
             if buffer is not None:
                 extras["buffers", name] = _snapshot(buffer.data)  # changed in place by the next step: a copy
+        extras.update(self._time_gradient_extras())  # the training batch's dL/dh_t of the recurrent layers
         return extras
 
     def _run_probe(self):
@@ -322,7 +329,7 @@ class Recorder(hooks.Listener):
         ops = None
         if self.record_ops:
             log = function._trace_log
-            ops = [_describe_op(entry) for entry in log[self._ops_start:]]
+            ops = [describe_op(entry) for entry in log[self._ops_start:]]
             if not self._ops_was_on:
                 function.clear_trace()
             self._ops_start = len(log)
@@ -380,17 +387,6 @@ class Recorder(hooks.Listener):
             return as_float_matrix(array, "probe", "Recorder", self.model.n_inputs)
         dtype = next((p.dtype for p in self.model.parameters()), numpy.dtype(numpy.float32))
         return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
-
-
-def _snapshot(array):
-    """A host (NumPy) copy of `array`."""
-    return array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else numpy.array(array, copy=True)
-
-
-def _describe_op(entry):
-    name, *inputs = entry
-    return f"{name}(" + ", ".join(
-        f"shape {tuple(x)}" if isinstance(x, tuple) else repr(x) for x in inputs) + ")"
 
 
 hooks.provide_recorder(Recorder)  # NeuralNetwork.fit(trace=True) records through the seam

@@ -179,3 +179,8 @@ def _owns_its_memory(array):
     """Whether keeping `array` keeps no more memory alive than its own: not a view into a larger array."""
     base = array.base
     return base is None or getattr(base, "nbytes", 0) <= array.nbytes
+
+
+def _snapshot(array):
+    """A host (NumPy) copy of `array`."""
+    return array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else numpy.array(array, copy=True)

@@ -20,7 +20,8 @@ full arrays:
                                 step recorded: weights after - weights before its optimizer step)
 
 Besides these it keeps the probe batch and its labels, metrics logged per step, and at the kept steps the
-attention weights and BatchNorm running statistics (aino/trace/extras.py). A Trace saves to one .npz
+attention weights, BatchNorm running statistics and the recurrent layers' total hidden-state gradients
+per time step, `hidden_grads` (aino/trace/extras.py, aino/trace/time_grads.py). A Trace saves to one .npz
 file (`save`, `Trace.load`); nothing is pickled.
 """
 

@@ -9,7 +9,8 @@ Members (each a .npy array; `name` a layer or a parameter):
     hist/<kind>/<name>.npy          (n_steps, 32) its histograms;  edges/<kind>/<name>.npy  (2,) their range
     extra/<layer>/dead.npy, extra/<layer>/saturated.npy, streak/<layer>.npy
     full/<step>/<kind>/<name>.npy   the full arrays of a kept step (kinds: those of aino/trace/trace.py,
-                                    and attention (N, heads, L, S) and buffers, aino/trace/extras.py)
+                                    and attention (N, heads, L, S), buffers and hidden_grads (T, N, H),
+                                    aino/trace/extras.py)
     ops/<step>.npy                  the op log of a kept step (text)
     probe/inputs.npy                the probe batch;  probe/labels.npy  (n_probe,) one label per row
     metric/<name>.npy               (n_steps,) float64 a metric logged per step, NaN where none

@@ -137,6 +137,11 @@ def page(runs, browser, tmp_path_factory):
     blocks += "".join(f'<script type="application/json" class="aino-payload" data-name="{name}_uint8">'
                       f"{_safe_json(to_json_with_base64(*panel_payload(runs[name], quantize=True)))}</script>"
                       for name in ("lstm", "attn"))
+    data, buffers = panel_payload(runs["rnn"])   # a trace from before hidden_grads: the direct gradient only
+    for arrays in data["steps"].values():
+        arrays.pop("hidden_grads", None)
+    blocks += (f'<script type="application/json" class="aino-payload" data-name="rnn_direct">'
+               f"{_safe_json(to_json_with_base64(data, buffers))}</script>")
     html = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>layer panels</title></head>'
             f'<body style="font-family: sans-serif; font-size: 13px;"><div id="panels" class="aino-debugger" '
             f'style="display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;"></div>{blocks}'
@@ -210,13 +215,14 @@ def test_lstm_hidden_state_and_gradient_per_time_step(page, runs):
     step = trace.steps[-1]
     page.evaluate("(s) => window.showPanel('lstm', 'rnn', s, 'step')", step)
     assert page.errors == []
-    G = numpy.asarray(trace.gradients("rnn", step), dtype=numpy.float64)            # (N, T, H): batch_first
-    expected = numpy.sqrt((G ** 2).sum(axis=(0, 2)))                                # ||dL/dh_t|| per t
+    G = numpy.asarray(trace.hidden_grads("rnn", step), dtype=numpy.float64)         # (T, N, H): time-major
+    expected = numpy.sqrt((G ** 2).sum(axis=(1, 2)))                                # ||dL/dh_t|| per t, total
     values = _numbers(_attr(page, "#panel-lstm canvas.aino-grad-time", "data-values")[0])
     assert values.shape == (12,) and (values > 0).all()
-    numpy.testing.assert_allclose(values, expected, rtol=1e-2)
+    numpy.testing.assert_allclose(values, expected, rtol=1e-3)
+    assert _attr(page, "#panel-lstm canvas.aino-grad-time", "data-source") == ["hidden_grads"]
     caption = page.evaluate("() => document.querySelector('#panel-lstm .aino-lp-caption').textContent")
-    assert "first / last" in caption
+    assert "first / last" in caption and "dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t" in caption
     A = numpy.asarray(trace.activations("rnn", step), dtype=numpy.float64)          # (6, 12, 6)
     heat = "#panel-lstm canvas.aino-hidden-time"
     top = float(_attr(page, heat, "data-scale")[0])
@@ -227,17 +233,41 @@ def test_lstm_hidden_state_and_gradient_per_time_step(page, runs):
         _close(drawn, _diverging(A[0, t, u], top))
 
 
+def test_without_hidden_grads_the_bars_show_the_output_gradient(page, runs):
+    trace = runs["rnn"]
+    step = trace.steps[0]
+    page.evaluate("(s) => window.showPanel('rnn_direct', 'rnn', s, 'run')", step)
+    assert page.errors == []
+    G = numpy.asarray(trace.gradients("rnn", step), dtype=numpy.float64)            # (T, N, H)
+    values = _numbers(_attr(page, "#panel-rnn_direct canvas.aino-grad-time", "data-values")[0])
+    numpy.testing.assert_allclose(values, numpy.sqrt((G ** 2).sum(axis=(1, 2))), rtol=1e-2)
+    assert (values[:-1] == 0).all() and values[-1] > 0                               # only t = T - 1 reaches the loss
+    assert _attr(page, "#panel-rnn_direct canvas.aino-grad-time", "data-source") == ["gradients"]
+    caption = page.evaluate("() => document.querySelector('#panel-rnn_direct .aino-lp-caption').textContent")
+    assert "only at t = 8" in caption, caption
+
+
+def test_time_bars_show_the_total_gradient_through_the_recurrence(page, runs):
+    trace = runs["rnn"]
+    for step in trace.steps:
+        page.evaluate("(s) => window.showPanel('rnn', 'rnn', s, 'run')", step)
+        assert page.errors == []
+        G = numpy.asarray(trace.hidden_grads("rnn", step), dtype=numpy.float64)    # (T, N, H): the total dL/dh_t
+        expected = numpy.sqrt((G ** 2).sum(axis=(1, 2)))
+        values = _numbers(_attr(page, "#panel-rnn canvas.aino-grad-time", "data-values")[0])
+        assert values.shape == (9,) and (values > 0).all()                           # earlier t get gradient too
+        numpy.testing.assert_allclose(values, expected, rtol=1e-3)                   # 4 significant digits
+        assert values[-1] == pytest.approx(numpy.linalg.norm(trace.gradients("rnn", step)[-1]), rel=1e-3)
+        caption = page.evaluate("() => document.querySelector('#panel-rnn .aino-lp-caption').textContent")
+        assert caption.startswith("Total gradient through the recurrence, dL/dh_t = dL/dout_t + dL/dh_{t+1}"), caption
+        assert "only at t" not in caption
+
+
 def test_time_major_rnn_reads_time_from_axis_0(page, runs):
     trace = runs["rnn"]
     step = trace.steps[0]
     page.evaluate("(s) => window.showPanel('rnn', 'rnn', s, 'run')", step)
     assert page.errors == []
-    G = numpy.asarray(trace.gradients("rnn", step), dtype=numpy.float64)            # (T, N, H)
-    values = _numbers(_attr(page, "#panel-rnn canvas.aino-grad-time", "data-values")[0])
-    numpy.testing.assert_allclose(values, numpy.sqrt((G ** 2).sum(axis=(1, 2))), rtol=1e-2)
-    assert (values[:-1] == 0).all() and values[-1] > 0                               # only t = T - 1 reaches the loss
-    caption = page.evaluate("() => document.querySelector('#panel-rnn .aino-lp-caption').textContent")
-    assert "only at t = 8" in caption, caption
     A = numpy.asarray(trace.activations("rnn", step), dtype=numpy.float64)          # (9, 6, 4)
     heat = "#panel-rnn canvas.aino-hidden-time"
     assert page.evaluate("(s) => [document.querySelector(s).width, document.querySelector(s).height]", heat) == [9, 4]
@@ -302,9 +332,9 @@ def test_a_quantised_payload_draws_the_same_numbers(page, runs):
     page.evaluate("([a, b]) => { window.showPanel('lstm_uint8', 'rnn', a, 'run'); window.showPanel('attn_uint8', "
                   "'attn.out_proj', b, 'run'); }", [lstm.steps[-1], attn.steps[-1]])
     assert page.errors == []
-    G = numpy.asarray(lstm.gradients("rnn", lstm.steps[-1]), dtype=numpy.float64)
+    G = numpy.asarray(lstm.hidden_grads("rnn", lstm.steps[-1]), dtype=numpy.float64)
     values = _numbers(_attr(page, "#panel-lstm_uint8 canvas.aino-grad-time", "data-values")[0])
-    numpy.testing.assert_allclose(values, numpy.sqrt((G ** 2).sum(axis=(0, 2))), rtol=1e-2)
+    numpy.testing.assert_allclose(values, numpy.sqrt((G ** 2).sum(axis=(1, 2))), rtol=1e-2)
     weights = numpy.asarray(attn.attention("attn", attn.steps[-1]), dtype=numpy.float64)
     for h in range(2):
         values = _numbers(_attr(page, f'#panel-attn_uint8 canvas.aino-attention-head[data-head="{h}"]', "data-values")[0])

@@ -242,7 +242,7 @@ def test_a_trace_without_the_api_gives_no_extra_arrays():
         def __init__(self):
             self.layers, self.params, self.steps, self.meta = [], [], [0], {"layers": []}
 
-    assert extra_groups(Bare(), [0]) == {"attention": {}, "buffers": {}}
+    assert extra_groups(Bare(), [0]) == {"attention": {}, "buffers": {}, "hidden_grads": {}}
     assert layer_details(Bare()) == {}
 
 
@@ -252,3 +252,16 @@ def test_details_merge_into_the_payloads_layers(cnn):
     kinds = {entry["name"]: entry["kind"] for entry in data["layers"]}
     assert {name: kinds[name] for name in details} == {"0": "conv"}
     assert [entry["shape"] for entry in data["layers"] if entry["name"] == "0"] == [[PROBE, 4, 8, 8]]
+
+
+def test_extra_groups_hold_the_recurrent_layers_total_hidden_gradients():
+    trace = recurrent_trace(nn.GRU, batch_first=True)
+    _require(trace, "hidden_grad_layers", "hidden_grads")
+    groups = extra_groups(trace, trace.steps)
+    [(steps, stack)] = groups["hidden_grads"]["rnn"]
+    assert steps == trace.steps and stack.shape == (len(steps), 7, 10, 5)   # time-major (T, N, H) per step
+    for i, step in enumerate(steps):
+        numpy.testing.assert_array_equal(stack[i], trace.hidden_grads("rnn", step))
+    data, _ = build_payload(trace, quantize=False)
+    ref = data["steps"][str(steps[-1])]["hidden_grads"]["rnn"]
+    assert ref["shape"] == [7, 10, 5]

@@ -3,7 +3,9 @@
 //   recurrent  the hidden state over time of probe sample 0 as a heatmap (time across, units up), and
 //              the gradient norm per time step at this step, ||dL/dh_t|| = sqrt(sum over the batch and
 //              the units of g[t, n, u]^2), one bar per t on a log axis, captioned with how much smaller
-//              the earliest step's is than the last's (vanishing gradients over time)
+//              the earliest step's is than the last's (vanishing gradients over time). g is the TOTAL
+//              gradient dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t when the trace has it
+//              (arrays.hidden_grads, time-major (T, N, H)), else the direct part dL/dout_t (arrays.gradients)
 //   attention  one heatmap per head of the module's attention weights for probe sample 0: L query rows
 //              x S key columns, 0 (white) to 1 (blue), each row a softmax that sums to 1
 //
@@ -22,6 +24,59 @@ function lpTimeLayout(shape, timeAxis) {
   const T = shape[timeAxis], N = shape[1 - timeAxis], H = shape[2];
   const at = timeAxis === 1 ? (t, n, u) => (n * T + t) * H + u : (t, n, u) => (t * N + n) * H + u;
   return { T, N, H, at };
+}
+
+// ||g_t|| = sqrt(sum over n < N, u < H of G[t, n, u]^2) for every t: one Float64Array of T norms.
+function lpTimeNorms(G, g) {
+  const norms = new Float64Array(g.T);
+  for (let t = 0; t < g.T; t++) {
+    let sq = 0;
+    for (let n = 0; n < g.N; n++) for (let u = 0; u < g.H; u++) sq += G[g.at(t, n, u)] ** 2;
+    norms[t] = Math.sqrt(sq);
+  }
+  return norms;
+}
+
+// "||dL/dh_t|| is a at t = 0 and b at t = T - 1 (first / last = r)": how the norms start and end.
+function lpEnds(norms) {
+  const T = norms.length, first = norms[0], last = norms[T - 1];
+  const ratio = last > 0 ? first / last : NaN;     // first / last: far below 1, the early steps hardly learn
+  return { T, first, last, ratio, text: "||dL/dh_t|| is " + lpNum(first, 3) + " at t = 0 and " + lpNum(last, 3) +
+    " at t = " + (T - 1) + " (first / last = " + lpNum(ratio, 3) + ")" };
+}
+
+// The caption of the direct gradient dL/dout_t (a trace without hidden_grads).
+function lpDirectCaption(norms) {
+  const { T, ratio, text } = lpEnds(norms);
+  const used = Array.from(norms).map((v, t) => (v > 0 ? t : -1)).filter((t) => t >= 0);
+  let verdict;
+  if (used.length < T) {
+    verdict = "the loss reads this output only at t = " + (used.length > 6 ? used.slice(0, 3).join(", ") + ", …, " +
+      used[used.length - 1] : used.join(", ")) + ", so the others get 0 here; what flows back through the " +
+      "recurrence to earlier steps stays inside the layer";
+  } else if (ratio < 0.01) verdict = "the gradient vanishes going back in time: the early steps barely learn";
+  else if (ratio > 100) verdict = "the gradient grows going back in time (exploding)";
+  else verdict = "no strong vanishing over these " + T + " steps";
+  return text + ": " + verdict + ".";
+}
+
+// The caption of the total gradient, and where it vanishes: the steps t <= v whose norm is below 1 % of
+// the largest (going back in time from the peak).
+function lpTotalCaption(norms) {
+  const { T, ratio, text } = lpEnds(norms);
+  let peak = 0, at = 0;
+  for (let t = 0; t < T; t++) if (norms[t] > peak) { peak = norms[t]; at = t; }
+  let v = -1;
+  while (v + 1 < at && norms[v + 1] < peak * 0.01) v++;
+  let verdict;
+  if (!(peak > 0)) verdict = "no gradient reached this layer";
+  else if (v >= 0) verdict = "it vanishes going back in time: below 1 % of its largest value (" + lpNum(peak, 3) +
+    " at t = " + at + ") for t ≤ " + v + ", so those steps barely learn";
+  else if (ratio < 0.1) verdict = "it shrinks going back in time (to " + lpNum(ratio * 100, 2) + " % of the last step's at t = 0)";
+  else if (ratio > 100) verdict = "it grows going back in time (exploding)";
+  else verdict = "no strong vanishing over these " + T + " steps";
+  return "Total gradient through the recurrence, dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t (what reaches h_t " +
+    "from the output at t and from every later step): " + text + "; " + verdict + ".";
 }
 
 // The recurrent panel: {element, compute(arrays, scale) -> paint()}.
@@ -49,6 +104,18 @@ export function lpRecurrentSection(data, decoder, entry) {
   const runTop = lpRunTop(data, decoder, entry.name);
   const gradSeries = decoder.array(((data.series || {}).grad_norm || {})[entry.name]);
   const runGrad = gradSeries ? lpAbsMax(gradSeries) : 0;   // the whole tensor's norm bounds every ||dL/dh_t||
+  let runTotalTop = null;   // the largest ||dL/dh_t|| (total) over the kept steps, computed on first use
+  function runTotal() {
+    if (runTotalTop === null) {
+      runTotalTop = 0;
+      for (const step in data.steps || {}) {
+        const ref = (data.steps[step].hidden_grads || {})[entry.name];
+        const A = ref && ref.shape && ref.shape.length === 3 ? decoder.array(ref) : null;
+        if (A) for (const v of lpTimeNorms(A, lpTimeLayout(ref.shape, 0))) if (v > runTotalTop) runTotalTop = v;
+      }
+    }
+    return runTotalTop;
+  }
 
   function compute(arrays, scale) {
     const A = arrays && arrays.activations ? decoder.array(arrays.activations[entry.name]) : null;
@@ -63,39 +130,31 @@ export function lpRecurrentSection(data, decoder, entry) {
       const image = lpImage(heat, H, T, (r, t) => A[layout.at(t, 0, H - 1 - r)], top, divergingPixel);
       paints.push(() => { heat.getContext("2d").putImageData(image, 0, 0); heat.setAttribute("data-scale", lpNum(top, 6)); legend.set(top, scale); });
     } else paints.push(() => heat.getContext("2d").clearRect(0, 0, heat.width, heat.height));
-    const g = gref ? lpTimeLayout(gref.shape, timeAxis) : null;
-    if (G && g) {
-      // ||dL/dh_t|| = sqrt(sum over n < N, u < H of G[t, n, u]^2), the training batch's gradient
-      const norms = new Float64Array(g.T);
-      for (let t = 0; t < g.T; t++) {
-        let sq = 0;
-        for (let n = 0; n < g.N; n++) for (let u = 0; u < g.H; u++) sq += G[g.at(t, n, u)] ** 2;
-        norms[t] = Math.sqrt(sq);
-      }
-      const first = norms[0], last = norms[g.T - 1];
-      const ratio = last > 0 ? first / last : NaN;     // first / last: far below 1, the early steps hardly learn
-      const used = Array.from(norms).map((v, t) => (v > 0 ? t : -1)).filter((t) => t >= 0);
-      let verdict;
-      if (used.length < g.T) {
-        verdict = "the loss reads this output only at t = " + (used.length > 6 ? used.slice(0, 3).join(", ") + ", …, " +
-          used[used.length - 1] : used.join(", ")) + ", so the others get 0 here; what flows back through the " +
-          "recurrence to earlier steps stays inside the layer";
-      } else if (ratio < 0.01) verdict = "the gradient vanishes going back in time: the early steps barely learn";
-      else if (ratio > 100) verdict = "the gradient grows going back in time (exploding)";
-      else verdict = "no strong vanishing over these " + g.T + " steps";
-      const text = "||dL/dh_t|| is " + lpNum(first, 3) + " at t = 0 and " + lpNum(last, 3) + " at t = " + (g.T - 1) +
-        " (first / last = " + lpNum(ratio, 3) + "): " + verdict + ".";
-      const range = scale === "run" && runGrad > 0 ? [runGrad * 1e-4, runGrad] : null;  // run: fixed decades
+    // the total gradient dL/dh_t (arrays.hidden_grads, time-major (T, N, H)) when recorded, else dL/dout_t
+    const tref = arrays && arrays.hidden_grads ? arrays.hidden_grads[entry.name] : null;
+    const Htot = tref ? decoder.array(tref) : null;
+    const total = !!(Htot && tref.shape && tref.shape.length === 3);
+    const g = total ? lpTimeLayout(tref.shape, 0) : gref ? lpTimeLayout(gref.shape, timeAxis) : null;
+    const src = total ? Htot : G;
+    if (src && g) {
+      const norms = lpTimeNorms(src, g);
+      const text = total ? lpTotalCaption(norms) : lpDirectCaption(norms);
+      const top = total ? (scale === "run" ? runTotal() : 0) : runGrad;
+      const range = scale === "run" && top > 0 ? [top * 1e-4, top] : null;  // run: fixed decades
+      const title = total ? "total gradient per time step ||dL/dh_t|| through the recurrence (training batch, log scale)"
+        : "gradient norm per time step ||dL/dh_t|| (training batch, log scale)";
       paints.push(() => {
-        lpBars(bars, 560, 150, { title: "gradient norm per time step ||dL/dh_t|| (training batch, log scale)",
-          xLabel: "time step t", logY: true, range, series: [{ values: norms, color: "rgb(" + POSITIVE.join(",") + ")" }] });
+        lpBars(bars, 560, 150, { title, xLabel: "time step t", logY: true, range,
+          series: [{ values: norms, color: "rgb(" + POSITIVE.join(",") + ")" }] });
         bars.setAttribute("data-values", Array.from(norms, (v) => lpNum(v, 4)).join(","));
+        bars.setAttribute("data-source", total ? "hidden_grads" : "gradients");
         caption.textContent = text;
       });
     } else {
       paints.push(() => {
         lpBars(bars, 560, 150, { title: "gradient norm per time step: none recorded at this step", series: [] });
         bars.setAttribute("data-values", "");
+        bars.setAttribute("data-source", "");
         caption.textContent = "";
       });
     }
