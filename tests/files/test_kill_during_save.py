@@ -22,7 +22,7 @@ from aino.files import temporaries_of
 from aino.files.pair import pending_path
 
 ROUNDS = {"NeuralNetwork.save": 14, "save_model_parameters": 14, "CustomAIModel.save_model": 14,
-          "Trace.save": 14, "export_html": 5}
+          "Trace.save": 14, "export_html": 14}
 CHILD = Path(kill_saver.__file__)
 
 
@@ -44,7 +44,6 @@ def _wait_for(condition, timeout):
 
 
 def kill_rounds(kind, work):
-    pytest.importorskip("matplotlib") if kind == "export_html" else None
     scratch, folder = work / "scratch", work / "target"
     scratch.mkdir(), folder.mkdir()
     things = [kill_saver.build(kind, version) for version in (0, 1)]
