@@ -102,19 +102,7 @@ class TraceExtras:
     def _extra(self, kind, name, step, names, what):
         if name not in names:
             raise ValueError(f"Trace.{_reader(kind)}: no {what} {name!r}; the trace has {names}")
-        if isinstance(step, bool) or not isinstance(step, (int, numpy.integer)):
-            raise TypeError(f"Trace.{_reader(kind)}: step must be an integer, got {type(step).__name__}")
-        given, step = int(step), int(step) + (self.n_steps if step < 0 else 0)
-        if not 0 <= step < self.n_steps:
-            raise ValueError(f"Trace.{_reader(kind)}: step {given} is outside the trace, which has "
-                             + (f"steps 0 to {self.n_steps - 1}" if self.n_steps else "no steps yet"))
-        if step not in self._full:
-            raise ValueError(f"Trace.{_reader(kind)}: step {step} has no full arrays; {self._nearest(step)}")
-        array = self._full[step].get((kind, name))
-        if array is None:
-            raise ValueError(f"Trace.{_reader(kind)}: nothing was recorded for {name!r} at step {step} "
-                             f"(the layer did not run)")
-        return array
+        return self._kept_array(_reader(kind), kind, name, step, "the layer did not run")
 
     # --- filling (the Recorder calls these) ------------------------------------------------------------
 

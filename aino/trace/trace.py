@@ -176,18 +176,22 @@ class Trace(Diagnosable, TraceExtras):
 
     def _array(self, kind, name, step):
         self._check_name(kind, name)
+        return self._kept_array(kind, kind, name, step, "no gradient reached it, or it did not run")
+
+    def _kept_array(self, reader, kind, name, step, absent):
+        """The full array (kind, name) of `step` (negative counts from the end), refused by `Trace.<reader>`
+        with the reason `absent` when the step kept it not."""
         if isinstance(step, bool) or not isinstance(step, (int, numpy.integer)):
-            raise TypeError(f"Trace.{kind}: step must be an integer, got {type(step).__name__}")
+            raise TypeError(f"Trace.{reader}: step must be an integer, got {type(step).__name__}")
         given, step = int(step), int(step) + (self.n_steps if step < 0 else 0)
         if not 0 <= step < self.n_steps:
-            raise ValueError(f"Trace.{kind}: step {given} is outside the trace, which has "
+            raise ValueError(f"Trace.{reader}: step {given} is outside the trace, which has "
                              + (f"steps 0 to {self.n_steps - 1}" if self.n_steps else "no steps yet"))
         if step not in self._full:
-            raise ValueError(f"Trace.{kind}: step {step} has no full arrays; {self._nearest(step)}")
+            raise ValueError(f"Trace.{reader}: step {step} has no full arrays; {self._nearest(step)}")
         array = self._full[step].get((kind, name))
         if array is None:
-            raise ValueError(f"Trace.{kind}: nothing was recorded for {name!r} at step {step} "
-                             f"(no gradient reached it, or it did not run)")
+            raise ValueError(f"Trace.{reader}: nothing was recorded for {name!r} at step {step} ({absent})")
         return array
 
     def _nearest(self, step):
