@@ -9,10 +9,14 @@ words of the lessons, what went wrong, where (layer or parameter) and from which
   dead_relu            at least half of a ReLU-type layer's units gave 0 for every sample over the latest
                        steps (at least 10 steps in a row, or all steps of a shorter run)
   saturated            most (over 50%) of a sigmoid/tanh layer's outputs sit at the asymptotes
-                       (sigmoid < 0.01 or > 0.99, |tanh| > 0.98) over the last quarter of the steps
+                       (sigmoid < 0.01 or > 0.99, |tanh| > 0.98) over the last quarter of the steps; the
+                       model's last layer is left out (a confident output sigmoid is what a good classifier
+                       gives, and its loss's gradient, p - y, does not fade there)
   large_updates        a weight matrix's update/weight ratio stayed above 1e-1 for most of the steps
   tiny_updates         a weight matrix's update/weight ratio stayed below 1e-6 for most of the steps
                        (biases are left out: they start at or near 0, so their ratio says little)
+  accumulating_gradients, loss_output_mismatch, unscaled_inputs, loss_plateau: the checks of the training
+                       loop and the data, in aino/trace/diagnose_loop.py (its docstring gives each rule)
 
 A healthy run gives an empty list; a trace with no steps is refused (ValueError), as it shows no run at all.
 """
@@ -20,6 +24,8 @@ A healthy run gives an empty list; a trace with no steps is refused (ValueError)
 from collections import namedtuple
 
 import numpy
+
+from aino.trace.diagnose_loop import loop_checks
 
 Finding = namedtuple("Finding", ["kind", "step", "layer", "message"])
 Finding.__doc__ = "One thing diagnose() noticed: its kind, the step it starts at, the layer or parameter, and a message."
@@ -50,6 +56,8 @@ def diagnose(trace):
     findings = []
     for check in (_nan_loss, _exploding, _vanishing, _dead, _saturated, _ratios):
         findings.extend(check(trace))
+    for check in loop_checks():
+        findings.extend(Finding(*found) for found in check(trace))
     return findings
 
 
@@ -71,10 +79,25 @@ def _nan_loss(trace):
         if not (numpy.isfinite(stats["max"][step]) and numpy.isfinite(stats["min"][step])):
             layer, where = name, f"the first layer whose outputs were not finite is {name!r}"
             break
+    if layer is None:
+        where += _probabilities_at_the_ends(trace, step)
     previous = f"; the step before it was {loss[step - 1]:.4g}" if step > 0 else ""
     return [Finding("nan_loss", step, layer,
                     f"The loss became {loss[step]} at step {step}{previous}; {where}. Every later step "
                     f"learns nothing. A smaller learning rate, or clipping the input of log(), usually helps.")]
+
+
+def _probabilities_at_the_ends(trace, step):
+    """Words for a last Sigmoid/Softmax layer that gave exactly 0 or 1 at `step` (its log is -inf), else ""."""
+    infos = [info for info in trace.meta.get("layers", ()) if info.get("name") in trace.layers]
+    if not infos or infos[-1].get("activation") not in ("sigmoid", "softmax"):
+        return ""
+    name = infos[-1]["name"]
+    stats = trace.summary("activations", name)
+    if stats["min"][step] == 0 or stats["max"][step] == 1:
+        return (f"; the last layer {name!r} ({infos[-1]['activation']}) gave exactly 0 or 1 there, and the log of "
+                f"0 is -inf: a loss on logits (BCEWithLogitsLoss, CrossEntropyLoss) never takes it")
+    return ""
 
 
 def _norms(trace, kind, name):
@@ -166,9 +189,10 @@ def _dead_units(trace, name, n_dead, n_units, steps):
 def _saturated(trace):
     findings = []
     window = max(1, trace.n_steps // 4)
-    for info in trace.meta.get("layers", ()):
+    infos = [info for info in trace.meta.get("layers", ()) if info.get("name") in trace.layers]
+    for info in infos[:-1]:  # the output layer is left out: a sure classifier's sigmoid sits at its ends
         name = info.get("name")
-        if info.get("activation") not in ("sigmoid", "tanh") or name not in trace.layers:
+        if info.get("activation") not in ("sigmoid", "tanh"):
             continue
         fraction = trace.summary("activations", name)["saturated"]
         recent = fraction[-window:]

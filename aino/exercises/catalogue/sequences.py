@@ -6,6 +6,7 @@ The backward references are written out in NumPy below, one derivation per exerc
 mistake is that derivation with one slip made (`slip=`); the second oracle shares no line with them:
 central differences of the forward of aino's own fused ops (aino/ops/recurrent.py, aino/ops/attention.py).
 The forward exercises' references are those ops themselves; their mistakes are the formula with a slip.
+So is the positional encoding's: aino's own sinusoid table (aino/nn/embedding.py) against the formula here.
 """
 
 import functools
@@ -15,6 +16,7 @@ import numpy
 
 from aino.exercises.spec import Case, Exercise, Mistake
 from aino.gradcheck import numerical_gradient
+from aino.nn.embedding import sinusoid_table
 from aino.ops.attention import attention
 from aino.ops.recurrent import LSTM, RNN
 from aino.tensor import Tensor
@@ -219,6 +221,25 @@ def attention_loss(q, k, v, grad_output):
     return float(numpy.sum(grad_output * attention_forward(q, k, v)))
 
 
+def encoding_cases(rng):
+    """(n_positions, d): even and odd d (the last column a sine), d = 1, a long sequence, one drawn size."""
+    sizes = [("3 positions, d = 4", 3, 4), ("5 positions, odd d = 3", 5, 3), ("4 positions, d = 1", 4, 1),
+             ("8 positions, d = 6", 8, 6), ("50 positions, d = 16", 50, 16)]
+    n, d = int(rng.integers(2, 30)), int(2 * rng.integers(2, 6) + 1)
+    return [Case(label, (n, d)) for label, n, d in sizes + [(f"{n} positions, odd d = {d}", n, d)]]
+
+
+def positional_encoding(n_positions, d, slip=None):
+    """PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d)), pos = 0 .. n - 1."""
+    pos = numpy.arange(n_positions)[:, None] + (1 if slip == "from 1" else 0)
+    column = numpy.arange(d)
+    two_i = column // 2 * 2  # the pair's even column: 2i for columns 2i and 2i + 1
+    exponent = {"i/d": two_i / 2, "own index": column}.get(slip, two_i) / d
+    angle = pos / (1000.0 if slip == "base 1000" else 10000.0) ** exponent
+    sine = (column % 2 == 0) != (slip == "swapped")
+    return numpy.where(sine, numpy.sin(angle), numpy.cos(angle))
+
+
 def mistake(function, slip):
     return functools.partial(function, slip=slip)
 
@@ -342,4 +363,32 @@ EXERCISES = (
                     mistake(attention_backward, "dk not transposed")),
         ),
         numerical=by_differences(attention_loss, range(3))),
+    Exercise(
+        "positional_encoding", "Sinusoidal positional encoding", ATTENTION, "positional_encoding(n_positions, d)",
+        "Return the table PE (n_positions, d) of Vaswani et al. (2017), one row per position pos = 0 .. "
+        "n_positions - 1: PE[pos, 2i] = sin(pos / 10000^(2i/d)) and PE[pos, 2i+1] = cos(pos / 10000^(2i/d)), "
+        "the columns 2i and 2i+1 a pair with one frequency. For an odd d the last column is a sine.",
+        encoding_cases, lambda n_positions, d: sinusoid_table(n_positions, d, numpy.float64),
+        mistakes=(
+            Mistake("sin and cos swapped",
+                    "Sine and cosine are swapped: the even columns 2i hold the sine and the odd columns 2i+1 the "
+                    "cosine, so the first row (pos = 0) is 0, 1, 0, 1, ...",
+                    mistake(positional_encoding, "swapped")),
+            Mistake("exponent i/d",
+                    "The exponent is 2i/d, with i the pair's number: the pair in columns 2 and 3 uses "
+                    "10000^(2/d), not 10000^(1/d). Divide the even column's index 2i by d, not i.",
+                    mistake(positional_encoding, "i/d")),
+            Mistake("cosine with its own index",
+                    "Columns 2i and 2i+1 share one frequency: the cosine in column 2i+1 uses the exponent 2i/d "
+                    "of the sine before it, not (2i+1)/d.",
+                    mistake(positional_encoding, "own index")),
+            Mistake("positions counted from 1",
+                    "Positions count from 0: the first row is PE[0] = sin(0), cos(0), ... = 0, 1, 0, 1, ...",
+                    mistake(positional_encoding, "from 1")),
+            Mistake("base 1000",
+                    "The base is 10000, not 1000: the frequencies are 1 / 10000^(2i/d), from 1 down to about "
+                    "1/10000, so that even far-apart positions get different rows.",
+                    mistake(positional_encoding, "base 1000")),
+        ),
+        rtol=1e-5, atol=1e-5),  # a table computed in float32 passes
 )

@@ -7,15 +7,17 @@ effect: the losses and the weights after two steps on one batch, from the same s
 """
 
 import copy
+from contextlib import nullcontext
 
 import numpy
 
 from aino import nn, optim
 from aino.exercises.spec import Case, Exercise, Mistake
-from aino.tensor import Tensor, get_rng
+from aino.tensor import Tensor, get_rng, no_grad
 
 GRADIENT_DESCENT = "04 Losses and gradient descent"
 TRAINING = "03 Watching training"
+GENERALISATION = "05 Generalisation"
 
 
 class Weights:
@@ -211,6 +213,54 @@ def step_a_batch_late(model, x, y, loss_fn, optimizer):
     return loss
 
 
+# --- a validation loop ---------------------------------------------------------------------------
+
+
+def validation_cases(rng):
+    """A model in training mode, held-out samples X, y (arrays), the loss, and a batch size that leaves a short
+    last batch: a model without dropout, one with Dropout, one with BatchNorm1d."""
+    dropout = nn.Sequential(layer(3, 6, rng), nn.ReLU(), nn.Dropout(0.5), layer(6, 3, rng))
+    norm = nn.Sequential(layer(2, 4, rng), nn.BatchNorm1d(4, dtype="float64"), nn.Tanh(), layer(4, 1, rng))
+    models = [("Linear(2 -> 1), MSELoss, 5 samples in batches of 2 (2, 2, 1)", layer(2, 1, rng), (5, 2), 2, 0),
+              ("Linear, ReLU, Dropout(0.5), Linear; CrossEntropyLoss, 7 samples in batches of 3", dropout, (7, 3), 3, 3),
+              ("Linear, BatchNorm1d, Tanh, Linear; MSELoss, 10 samples in batches of 4", norm, (10, 2), 4, 0)]
+    return [Case(label, (model, rng.normal(size=shape), rng.integers(0, classes, size=shape[0]) if classes else
+                         rng.normal(size=(shape[0], 1)), nn.CrossEntropyLoss() if classes else nn.MSELoss(), batch))
+            for label, model, shape, batch, classes in models]
+
+
+def observed_validation(implementation, case):
+    """Run the validation on a fresh copy of the case's model, dropout drawing the same masks every run; returns
+    what it leaves: the loss, each module's mode, the parameters' gradients, whether the loss saw a graph."""
+    model, X, y, loss_fn, batch_size = copy.deepcopy(case.args)
+    graphs, rng = [], get_rng()
+    saved, rng.bit_generator.state = rng.bit_generator.state, numpy.random.default_rng(0).bit_generator.state
+    try:
+        loss = implementation(model, X, y, lambda out, target: graphs.append(getattr(out, "requires_grad", False))
+                              or loss_fn(out, target), batch_size)
+    finally:
+        rng.bit_generator.state = saved
+    return {"loss": None if loss is None else float(getattr(loss, "data", loss)), "graph built": float(any(graphs)),
+            "training mode after": numpy.array([float(module.training) for module in model.modules()]),
+            "gradients after": numpy.concatenate([numpy.zeros(p.data.size) if p.grad is None else
+                                                  numpy.ravel(p.grad.data) for p in model.parameters()])}
+
+
+def validation_with(eval_mode=True, train_after=True, weighted=True, graph=False, backward=False):
+    """The validation loop, with one known slip made by a keyword: the reference and the mistakes."""
+    def validate(model, X, y, loss_fn, batch_size):
+        model.eval() if eval_mode else None
+        total, losses = 0.0, []
+        with nullcontext() if graph or backward else no_grad():
+            for start in range(0, len(X), batch_size):
+                loss = loss_fn(model(Tensor(X[start:start + batch_size])), Tensor(y[start:start + batch_size]))
+                loss.backward() if backward else None
+                losses.append(float(loss.data))
+                total += losses[-1] * len(X[start:start + batch_size])
+        model.train() if train_after else None
+        return total / len(X) if weighted else sum(losses) / len(losses)
+    return validate
+
 EXERCISES = (
     Exercise(
         "sgd_momentum_step", "SGD with momentum", GRADIENT_DESCENT,
@@ -315,5 +365,33 @@ EXERCISES = (
             Mistake("step before backward",
                     "Each step uses the gradient of the step before it: call loss.backward() before "
                     "optimizer.step(), and start each step with optimizer.zero_grad().", step_a_batch_late),
+        )),
+    Exercise(
+        "validation_loop", "A validation loop", GENERALISATION, "validate(model, X, y, loss_fn, batch_size)",
+        "Return the mean loss of the model over the held-out samples (X, y), NumPy arrays: switch the model to "
+        "evaluation mode (model.eval(): dropout off, batch norm on its running statistics), and under "
+        "aino.no_grad() run it on the batches X[start:start + batch_size] (as Tensors) and score each with "
+        "loss_fn(output, Tensor(y_batch)); weight each batch's loss by its number of samples (the last batch may "
+        "be short), and put the model back into training mode (model.train()) before returning a float.",
+        validation_cases, validation_with(), call=observed_validation,
+        mistakes=(
+            Mistake("eval() forgotten",
+                    "Your model is still in training mode: dropout keeps dropping units and batch norm uses each "
+                    "batch's statistics. Call model.eval() before the loop.", validation_with(eval_mode=False)),
+            Mistake("backward in validation",
+                    "Validation only measures: it must not backpropagate (your code left gradients in the "
+                    "parameters, which the next training step would add to). Drop loss.backward() and run the "
+                    "loop under aino.no_grad().", validation_with(backward=True)),
+            Mistake("no_grad forgotten",
+                    "Your loop builds the graph for a backward pass that never comes (time and memory for "
+                    "nothing): run the forward passes inside `with aino.no_grad():`.",
+                    validation_with(graph=True)),
+            Mistake("batch losses not weighted",
+                    "The mean of the batch losses over-weights the short last batch: multiply each batch's mean "
+                    "loss by its number of samples, add them up and divide by len(X).",
+                    validation_with(weighted=False)),
+            Mistake("train mode not restored",
+                    "After validation the model is still in evaluation mode, so the next epoch would train without "
+                    "dropout: call model.train() at the end.", validation_with(train_after=False)),
         )),
 )
