@@ -71,7 +71,7 @@ function weightAt(W, i, j, nIn) {
 }
 
 // Mean over the probe samples (rows) of an activation array, per unit.
-function unitMeans(values, ref, units) {
+function unitMeans(values, units) {
   const out = new Float64Array(units);
   if (!values) return out.fill(NaN);
   const n = Math.max(1, Math.floor(values.length / units));
@@ -152,7 +152,7 @@ export function networkView(data, decoder, columns) {
     }
     return top || 1;
   });
-  const inputMeans = probeInputs && !columns[0].valueLayer ? unitMeans(probeInputs, data.probe.inputs, columns[0].units) : null;
+  const inputMeans = probeInputs && !columns[0].valueLayer ? unitMeans(probeInputs, columns[0].units) : null;
 
   // Colour every neuron and link from one kept step's arrays (null: no arrays, all grey). `scale`:
   // "run" keeps each column's colour scale fixed over the run; "step" fits it to this step's values.
@@ -165,7 +165,7 @@ export function networkView(data, decoder, columns) {
       if (c === 0 && !col.valueLayer) means = inputMeans;
       else if (stepArrays && stepArrays.activations) {
         const ref = stepArrays.activations[col.valueLayer];
-        means = ref ? unitMeans(decoder.array(ref), ref, col.units) : null;
+        means = ref ? unitMeans(decoder.array(ref), col.units) : null;
       }
       const top = perStep && means ? symmetricTop(means, null) : actTop[c];
       neurons[c].forEach((n, u) => {

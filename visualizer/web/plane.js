@@ -17,6 +17,7 @@
 
 import { NEGATIVE, POSITIVE, diverging } from "./colors.js";
 import { h } from "./dom.js";
+import { niceTicks } from "./charts.js";
 
 const PLANE_GRID = 60;                 // cells per side
 const PLANE_CELL = 5;                  // pixels per cell on the decision picture (300 px square)
@@ -162,19 +163,16 @@ function planeClasses(out, P, C, threshold) {
   return classes;
 }
 
-// Ticks at 1, 2 or 5 times a power of ten, about `count` of them over [low, high], with their text.
+// niceTicks (charts.js) over [low, high], each with its text in as many decimals as the step needs.
 function planeTicks(low, high, count) {
-  const raw = (high - low) / Math.max(1, count);
-  if (!(raw > 0) || !Number.isFinite(raw)) return [];
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || 10 * power;
+  if (!(high > low) || !Number.isFinite(high - low)) return [];
+  const values = niceTicks(low, high, Math.max(1, count), false);
+  const step = values.length > 1 ? values[1] - values[0] : high - low;
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const ticks = [];
-  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) {
+  return values.map((v) => {
     const value = Math.abs(v) < step * 1e-9 ? 0 : v;
-    ticks.push({ value, text: value.toFixed(digits) });
-  }
-  return ticks;
+    return { value, text: value.toFixed(digits) };
+  });
 }
 
 // A colour table of diverging() (colors.js) over [-1, 1] in 511 steps, as numbers for ImageData.
