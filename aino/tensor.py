@@ -33,12 +33,16 @@ from aino.ops.function import (
 )
 from aino.tensor_arithmetic import ArithmeticMethods
 from aino.tensor_creation import CreationMethods, get_rng, manual_seed
+from aino.tensor_math import MathMethods
+from aino.tensor_ordering import OrderingMethods
+from aino.tensor_rearrange import RearrangeMethods
 from aino.tensor_reductions import ReductionMethods
 from aino.tensor_shape import ShapeMethods
 from aino.validation import InvalidOperationError, check_bool
 
 
-class Tensor(ArithmeticMethods, ReductionMethods, ShapeMethods, CreationMethods, Node):
+class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, ShapeMethods, RearrangeMethods,
+             CreationMethods, Node):
     """An n-dimensional array with automatic differentiation.
 
     Tensor(data, requires_grad=False, dtype=None, device=None): `data` is a number, a (nested) list,
