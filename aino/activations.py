@@ -227,6 +227,66 @@ class Softplus(Activation):
         return Sigmoid().f(z)
 
 
+class SiLU(Activation):
+    """f(z) = z * sigmoid(z) (also called swish); f'(z) = s * (1 + z * (1 - s)) with s = sigmoid(z)."""
+
+    name = "silu"
+
+    def f(self, z):
+        return z * Sigmoid().f(z)
+
+    def df(self, z):
+        s = Sigmoid().f(z)
+        return s * (1 + z * (1 - s))
+
+
+class Hardtanh(Activation):
+    """f(z) = min(max(z, min_val), max_val); f'(z) = 1 where min_val < z < max_val, else 0 (as PyTorch)."""
+
+    name = "hardtanh"
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        self.min_val = check_real(min_val, "min_val", type(self).__name__)
+        self.max_val = check_real(max_val, "max_val", type(self).__name__)
+        if self.min_val > self.max_val:
+            raise ValueError(f"{type(self).__name__}: min_val must not exceed max_val, "
+                             f"got min_val={self.min_val}, max_val={self.max_val}")
+
+    def f(self, z):
+        return array_module(z).clip(z, self.min_val, self.max_val).astype(z.dtype, copy=False)  # ints stay ints
+
+    def df(self, z):
+        return ((z > self.min_val) & (z < self.max_val)).astype(z.dtype)
+
+    def options(self):
+        return {"min_val": self.min_val, "max_val": self.max_val}
+
+
+class ReLU6(Hardtanh):
+    """f(z) = min(max(z, 0), 6); f'(z) = 1 where 0 < z < 6, else 0."""
+
+    name = "relu6"
+
+    def __init__(self):
+        super().__init__(0.0, 6.0)
+
+    def options(self):
+        return {}
+
+
+class Mish(Activation):
+    """f(z) = z * tanh(softplus(z)); f'(z) = t + z * sigmoid(z) * (1 - t**2) with t = tanh(softplus(z))."""
+
+    name = "mish"
+
+    def f(self, z):
+        return z * array_module(z).tanh(Softplus().f(z))
+
+    def df(self, z):
+        t = array_module(z).tanh(Softplus().f(z))
+        return t + z * Sigmoid().f(z) * (1 - t * t)
+
+
 class Softmax(Activation):
     """f(z)_i = exp(z_i) / sum_j exp(z_j) over the last axis; df(z, v) = s * (v - sum(v * s)), s = f(z).
 
@@ -263,9 +323,10 @@ def _normal_cdf(z):
 
 ACTIVATIONS = {
     cls.name: cls
-    for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Softmax)
+    for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, SiLU, Hardtanh, ReLU6, Mish,
+                Softmax)
 }
-ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "logistic": "sigmoid"}
+ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "logistic": "sigmoid", "swish": "silu"}
 
 
 def get_activation(name, **options):

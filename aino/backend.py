@@ -152,7 +152,7 @@ def move_array(array, device):
 
 _DTYPE_NAMES = {
     "float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32",
-    "bool": "bool", "float16": "float16", "float32": "float32", "float64": "float64", "int8": "int8",
+    "short": "int16", "bool": "bool", "float16": "float16", "float32": "float32", "float64": "float64", "int8": "int8",
     "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8", "bool_": "bool",
 }
 
@@ -195,6 +195,14 @@ def parse_dtype(dtype, owner="parse_dtype"):
 
 FLOAT32 = numpy.dtype(numpy.float32)
 INT64 = numpy.dtype(numpy.int64)
+FLOAT64, FLOAT16 = numpy.dtype(numpy.float64), numpy.dtype(numpy.float16)
+INT32, INT16, INT8, UINT8 = (numpy.dtype(t) for t in (numpy.int32, numpy.int16, numpy.int8, numpy.uint8))
+BOOL = numpy.dtype(numpy.bool_)
+
+
+def get_default_dtype():
+    """The dtype Python floats become and float ops on integers give: float32, as PyTorch's default."""
+    return FLOAT32
 
 
 def as_array(data, dtype=None, device=None, owner="Tensor"):
@@ -217,7 +225,7 @@ def as_array(data, dtype=None, device=None, owner="Tensor"):
                              f"{type(data).__name__} ({error})") from None
         kind = array.dtype.kind
         if kind == "f":
-            array = array.astype(FLOAT32)
+            array = array.astype(FLOAT32 if dtype is None else dtype)  # 0.2 as float64 stays 0.2, not float32's
         elif kind in "iuO" and _beyond_int64(array):
             raise ValueError(f"{owner}: integers must fit in int64 (-2**63 <= n < 2**63), got "
                              f"{type(data).__name__} holding a larger one")

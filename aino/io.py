@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy
 
-from aino.files import NUMERIC_KINDS, atomic_write, npy_bytes, open_archive, read_json, read_npy, write_archive
+from aino.files import NUMERIC_KINDS, atomic_write, npy_bytes, open_archive, read_header, read_npy, write_archive
 
 DIT_FORMAT = "aino.dit"
 DIT_VERSION = 1
@@ -59,17 +59,7 @@ def load_dit(path):
 
 def _read_header(archive):
     path = archive.path
-    if HEADER_NAME not in archive.names:
-        raise ValueError(f"{path} is not a .dit file: it has no {HEADER_NAME}")
-    if archive.size(HEADER_NAME) > MAX_HEADER_BYTES:
-        raise ValueError(f"{path}: {HEADER_NAME} is {archive.size(HEADER_NAME)} bytes, more than a header ever needs")
-    header = read_json(archive.read(HEADER_NAME), f"{path}: {HEADER_NAME}")
-    if not isinstance(header, dict) or header.get("format") != DIT_FORMAT:
-        raise ValueError(f"{path} is not a .dit file: its header does not say format {DIT_FORMAT!r}")
-    if header.get("version") != DIT_VERSION:
-        raise ValueError(
-            f"{path} is .dit version {header.get('version')!r}; this aino reads version {DIT_VERSION}"
-        )
+    header = read_header(archive, HEADER_NAME, DIT_FORMAT, DIT_VERSION, ".dit", "a", MAX_HEADER_BYTES)
     if not isinstance(header.get("arrays"), dict):
         raise ValueError(f"{path}: the header has no 'arrays' table")
     for name, spec in header["arrays"].items():

@@ -9,11 +9,11 @@ Each op lives in `aino/ops/` as a small class with forward and backward; the Ten
 and in the tensor_*.py files mixed into it) only pick the op and turn plain numbers into tensors.
 """
 
+import copy
 from operator import attrgetter
 
 import numpy
 
-from aino import ops
 from aino.autograd import run_backward
 from aino.backend import (FLOAT32, INT64, Device, array_module, as_array, device_of, device_or_dtype, module_for,
                           move_array, parse_dtype)
@@ -32,25 +32,47 @@ from aino.ops.function import (
     set_grad_enabled,
 )
 from aino.tensor_arithmetic import ArithmeticMethods
+from aino.tensor_conversion import ConversionMethods
 from aino.tensor_creation import CreationMethods, get_rng, manual_seed
 from aino.tensor_math import MathMethods
 from aino.tensor_ordering import OrderingMethods
 from aino.tensor_rearrange import RearrangeMethods
 from aino.tensor_reductions import ReductionMethods
 from aino.tensor_shape import ShapeMethods
-from aino.validation import InvalidOperationError, check_bool
+from aino.validation import InvalidOperationError, OutOfRangeError, check_bool, check_dim
+
+
+class Size(tuple):
+    """A shape, as PyTorch's torch.Size: a tuple of ints (x.size() returns one) that also counts its elements."""
+
+    __slots__ = ()
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+    def __getitem__(self, key):
+        item = super().__getitem__(key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __repr__(self):
+        return f"aino.Size({list(self)})"
 
 
 class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, ShapeMethods, RearrangeMethods,
-             CreationMethods, Node):
+             ConversionMethods, CreationMethods, Node):
     """An n-dimensional array with automatic differentiation.
 
     Tensor(data, requires_grad=False, dtype=None, device=None): `data` is a number, a (nested) list,
     a NumPy/CuPy array (shared, not copied, when dtype and device already fit) or a Tensor.
     Python floats become float32; integers stay int64 unless requires_grad=True (then float32).
 
-    The core is here (what it is, backward, devices, dtypes and conversions); the method groups are
-    mixed in from tensor_arithmetic.py, tensor_reductions.py, tensor_shape.py and tensor_creation.py.
+    The core is here (what it is, backward, devices, deepcopy, and the ways out: item, numpy, tolist); the
+    method groups are mixed in from tensor_arithmetic.py, tensor_math.py, tensor_reductions.py,
+    tensor_ordering.py, tensor_shape.py, tensor_rearrange.py, tensor_conversion.py and tensor_creation.py.
     The slots (data, grad, requires_grad, _ctx) are those of the ops' Node (aino/ops/function.py).
     """
 
@@ -71,16 +93,37 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
     dtype = property(attrgetter("data.dtype"), doc="The array's dtype (float32 by default on the fast path).")
     ndim = property(attrgetter("data.ndim"), doc="The number of dimensions.")
 
-    @property
-    def size(self):
-        """The number of elements (as NumPy's .size; PyTorch's x.size() is x.shape here)."""
-        return self.data.size
+    def size(self, dim=None):
+        """The shape as an aino.Size (a tuple), as PyTorch's x.size(); x.size(dim) the length of one dim
+        (negative dims count from the end). The number of elements is x.numel()."""
+        if dim is None:
+            return Size(self.data.shape)
+        if not self.data.ndim:
+            raise OutOfRangeError(f"Tensor.size: dimension specified as {dim} but the tensor has no dimensions")
+        return self.data.shape[check_dim(dim, self.data.ndim, "Tensor.size")]
 
     def numel(self):
+        """The number of elements."""
         return self.data.size
+
+    nelement = numel
 
     def dim(self):
         return self.data.ndim
+
+    ndimension = dim
+
+    @property
+    def mT(self):
+        """The last two dims swapped (a batch of matrices transposed)."""
+        return self.transpose(-2, -1)
+
+    def t(self):
+        """The transpose of a matrix; a 0-d or 1-D tensor as it is (as torch's x.t())."""
+        if self.data.ndim > 2:
+            raise ValueError(f"Tensor.t: expected a tensor of at most 2 dims, got shape {tuple(self.shape)} "
+                             f"(use transpose(dim0, dim1) or mT)")
+        return self.transpose(0, 1) if self.data.ndim == 2 else self
 
     @property
     def device(self):
@@ -138,6 +181,28 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
         """The same data (shared) as a new leaf that needs no gradient."""
         return constant(self.data, self)
 
+    def detach_(self):
+        """Make this tensor a leaf that needs no gradient, in place; returns self."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    def __deepcopy__(self, memo):
+        """A copy of a leaf: its data, its gradient, requires_grad, its class (a Parameter stays one). As
+        PyTorch, a tensor made by an op (a graph node) is refused: deep-copy its .detach()."""
+        if self._ctx is not None:
+            raise InvalidOperationError("Tensor.__deepcopy__: only tensors created explicitly by the user (graph "
+                                        "leaves) support the deepcopy protocol; deep-copy tensor.detach() instead")
+        out = type(self).__new__(type(self))
+        memo[id(self)] = out
+        out.data = self.data.copy()
+        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        out.requires_grad = self.requires_grad
+        out._ctx = None
+        if hasattr(self, "__dict__"):  # a subclass's own attributes (nn.Parameter has a __dict__)
+            out.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return out
+
     def requires_grad_(self, requires_grad=True):
         if check_bool(requires_grad, "requires_grad", "Tensor.requires_grad_") and self.data.dtype.kind not in "fc":
             raise InvalidOperationError(f"Tensor.requires_grad_: only float tensors can require gradients, "
@@ -154,9 +219,13 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
 
     # --- devices, dtypes, conversions ------------------------------------------------------------
 
-    def to(self, device=None, dtype=None, inplace=False):
+    def to(self, device=None, dtype=None, inplace=False, non_blocking=False, copy=False):
         """This tensor on another device and/or with another dtype: to("cuda"), to(Device("cpu")),
-        to("float64"), to(device, inplace=True) (moves this tensor's data and grad, returns self)."""
+        to("float64"), to(other_tensor) (its device and dtype), to(device, inplace=True) (moves this
+        tensor's data and grad, returns self). non_blocking is accepted and changes nothing; copy=True
+        copies even when nothing changes."""
+        if isinstance(device, Node):
+            device, dtype = device_of(device.data), device.data.dtype
         device, dtype = device_or_dtype(device, dtype, "Tensor.to")  # to(numpy.float64) and to("float64") too
         if inplace:
             if device is not None:
@@ -172,26 +241,13 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
             out = elementwise.ToDevice.apply(out, device=Device(device))
         if dtype is not None:
             out = out.astype(dtype)
-        return out
+        return out.clone() if copy and out is self else out
 
     def cpu(self):
         return self.to("cpu")
 
     def cuda(self):
         return self.to("cuda")
-
-    def astype(self, dtype):
-        """A copy with another dtype; differentiable between float dtypes."""
-        return ops.cast(self, parse_dtype(dtype, "Tensor.astype"))
-
-    def float(self):
-        return self.astype(FLOAT32)
-
-    def double(self):
-        return self.astype(numpy.float64)
-
-    def long(self):
-        return self.astype(INT64)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -256,4 +312,5 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
 Tensor._result_class = Tensor  # what ops compute from a Tensor, or from a subclass such as nn.Parameter
 DOtensor = Tensor  # the spelling of reference document 000
 
-__all__ = ["DOtensor", "Tensor", "enable_grad", "get_rng", "is_grad_enabled", "manual_seed", "no_grad", "set_grad_enabled"]
+__all__ = ["DOtensor", "Size", "Tensor", "enable_grad", "get_rng", "is_grad_enabled", "manual_seed", "no_grad",
+           "set_grad_enabled"]

@@ -1,11 +1,14 @@
-"""The Tensor's reductions: sum, mean, max, min, var, std, argmax, argmin over all or some axes, each a
-call of its op in aino/ops/reduce.py (where its formula stands).
+"""The Tensor's reductions: sum, mean, prod, max, min, amax, amin, median, var, std, logsumexp, argmax,
+argmin, all, any, count_nonzero, each a call of its op in aino/ops/reduce.py (median along a dim in
+aino/ops/sort.py), where its formula stands.
 
-Each takes NumPy's spelling (axis, keepdims) and PyTorch's (dim, keepdim).
+Each takes NumPy's spelling (axis, keepdims) and PyTorch's (dim, keepdim). As PyTorch, x.max() is one
+tensor, x.max(dim) the named tuple (values, indices), and x.max(other) the elementwise maximum.
 """
 
-from aino.ops import reduce
-from aino.ops.function import constant
+from aino.backend import FLOAT32, parse_dtype
+from aino.ops import cast, reduce, sort
+from aino.ops.function import Node, constant
 
 
 class ReductionMethods:
@@ -13,17 +16,40 @@ class ReductionMethods:
 
     __slots__ = ()
 
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.Sum.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        """The sum over `dim` (all by default); integers and bools sum to int64, as PyTorch."""
+        return reduce.Sum.apply(_as_dtype(self, dtype, "Tensor.sum"), **_reduce_options(axis, keepdims, dim, keepdim))
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.Mean.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return reduce.Mean.apply(_as_dtype(self, dtype, "Tensor.mean"), **_reduce_options(axis, keepdims, dim, keepdim))
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        """The product over `dim` (all by default); integers and bools multiply in int64, as PyTorch."""
+        return reduce.Prod.apply(_as_dtype(self, dtype, "Tensor.prod"), **_reduce_options(axis, keepdims, dim, keepdim))
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.Max.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+        """x.max(): the largest value; x.max(dim): (values, indices) along dim; x.max(other): the maximum."""
+        if isinstance(axis, Node):
+            return self.maximum(axis)
+        return _pick(self, "argmax", reduce.Max, _reduce_options(axis, keepdims, dim, keepdim))
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.Min.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+        """x.min(): the smallest value; x.min(dim): (values, indices) along dim; x.min(other): the minimum."""
+        if isinstance(axis, Node):
+            return self.minimum(axis)
+        return _pick(self, "argmin", reduce.Min, _reduce_options(axis, keepdims, dim, keepdim))
+
+    def amax(self, axis=(), keepdims=False, *, dim=None, keepdim=None):
+        """The largest values over `dim` (one or several dims, all by default), values only."""
+        return reduce.Amax.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+
+    def amin(self, axis=(), keepdims=False, *, dim=None, keepdim=None):
+        """The smallest values over `dim` (one or several dims, all by default), values only."""
+        return reduce.Amin.apply(self, **_reduce_options(axis, keepdims, dim, keepdim))
+
+    def median(self, dim=None, keepdim=False):
+        """median(): the lower median of all values; median(dim): (values, indices) along dim."""
+        return reduce.Median.apply(self) if dim is None else sort.median(self, dim, keepdim)
 
     def var(self, axis=None, keepdims=False, *, dim=None, keepdim=None, unbiased=None, correction=None):
         """Variance; like torch, unbiased (correction=1) unless unbiased=False or correction=0."""
@@ -35,6 +61,11 @@ class ReductionMethods:
         """sqrt(var): the standard deviation, with var's options."""
         return self.var(axis, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased, correction=correction).sqrt()
 
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over `dim` (one or several), computed without overflow; integers give float32."""
+        floats = self if self.dtype.kind in "fc" else cast(self, FLOAT32)
+        return reduce.LogSumExp.apply(floats, **_reduce_options(dim, keepdim, None, None))
+
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an int64 tensor, not differentiable)."""
         return constant(reduce.arg_pick(self.data, "argmax", **_reduce_options(axis, keepdims, dim, keepdim)), self)
@@ -42,6 +73,33 @@ class ReductionMethods:
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the minima (an int64 tensor, not differentiable)."""
         return constant(reduce.arg_pick(self.data, "argmin", **_reduce_options(axis, keepdims, dim, keepdim)), self)
+
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether every value over `dim` (all by default) is non-zero: a bool tensor."""
+        return constant(reduce.truth(self.data, "all", **_reduce_options(axis, keepdims, dim, keepdim)), self)
+
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether some value over `dim` (all by default) is non-zero: a bool tensor."""
+        return constant(reduce.truth(self.data, "any", **_reduce_options(axis, keepdims, dim, keepdim)), self)
+
+    def count_nonzero(self, dim=None):
+        """How many values over `dim` (all by default) are not 0: an int64 tensor."""
+        return constant(reduce.count_nonzero(self.data, _reduce_options(dim, False, None, None)["axis"]), self)
+
+
+def _pick(x, pick, whole, options):
+    """max or min: over everything (op `whole`) without a dim, else (values, indices) along one dim."""
+    if options["axis"] is None:
+        return whole.apply(x, **options)
+    if not isinstance(options["axis"], int) or isinstance(options["axis"], bool):
+        raise TypeError(f"Tensor.{pick[3:]}: dim must be one integer, got {options['axis']!r} (for the "
+                        f"{pick[3:]}imum over several dims, use Tensor.a{pick[3:]})")
+    return reduce.max_along(x, options["axis"], options["keepdims"], pick)
+
+
+def _as_dtype(x, dtype, owner):
+    """x cast to `dtype` first, when one is given (as PyTorch's dtype= option of sum, prod, cumsum)."""
+    return x if dtype is None else cast(x, parse_dtype(dtype, owner))
 
 
 def _reduce_options(axis, keepdims, dim, keepdim):

@@ -1,5 +1,6 @@
-"""The Tensor's shapes and picks: reshape, transpose, squeeze, expand, padding; indexing, gather, one_hot
-and where, each a call of its op in aino/ops/shape.py, aino/ops/index.py or aino/ops/__init__.py.
+"""The Tensor's shapes and picks: reshape, transpose, movedim, squeeze, unflatten, expand, padding; indexing,
+gather, index_select, masked_select, nonzero, one_hot and where, each a call of its op in aino/ops/shape.py,
+aino/ops/index.py or aino/ops/__init__.py.
 
 A reshape or a transpose moves no gradient anywhere new: its backward undoes it. A pick sends the
 gradient back to the places picked from.
@@ -7,9 +8,10 @@ gradient back to the places picked from.
 
 from aino import ops
 from aino.backend import FLOAT32, INT64, as_array
-from aino.ops.function import raw
-from aino.ops.index import GetItem, set_item
-from aino.ops.shape import Expand, Flatten, Pad2d, Reshape, Squeeze, Transpose, Unsqueeze
+from aino.ops.function import constant, raw
+from aino.ops.index import GetItem, IndexSelect, MaskedSelect, as_index, nonzero, set_item
+from aino.ops.shape import (Expand, Flatten, Pad, Pad2d, Reshape, Squeeze, Transpose, Unflatten, Unsqueeze,
+                            moved_dims)
 from aino.validation import as_shape, check_dim
 
 
@@ -39,6 +41,18 @@ class ShapeMethods:
             axes = tuple(order)
         return Transpose.apply(self, axes=tuple(axes) if axes else None)
 
+    def swapaxes(self, axis0, axis1):
+        """The two dims swapped: transpose(axis0, axis1)."""
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def movedim(self, source, destination):
+        """Dims `source` moved to the places `destination`, the others keeping their order (torch.movedim)."""
+        return Transpose.apply(self, axes=moved_dims(source, destination, self.data.ndim))
+
+    moveaxis = movedim
+
     def permute(self, *dims):
         return Transpose.apply(self, axes=as_shape(dims, "Tensor.permute", "dims"))
 
@@ -51,8 +65,27 @@ class ShapeMethods:
     def unsqueeze(self, axis=None, *, dim=None):
         return Unsqueeze.apply(self, axis=axis if dim is None else dim)
 
+    def unflatten(self, dim, sizes):
+        """Dim `dim` split into `sizes` (one may be -1), as torch.unflatten."""
+        return Unflatten.apply(self, dim=dim, sizes=as_shape((sizes,), "Tensor.unflatten", "sizes"))
+
     def expand(self, *shape):
         return Expand.apply(self, shape=as_shape(shape, "Tensor.expand"))
+
+    def view_as(self, other):
+        """This tensor reshaped to other's shape."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other):
+        """This tensor broadcast to other's shape."""
+        return self.expand(other.shape)
+
+    def pad(self, pad, mode="constant", value=None):
+        """torch.nn.functional.pad: `pad` = (left, right) of the last dim, then of the one before, ...;
+        negative amounts crop; modes constant, reflect, replicate, circular (aino/ops/shape.py, Pad)."""
+        return Pad.apply(self, pad=pad, mode=mode, value=value)
 
     def pad2d(self, padding, value=0.0):
         return Pad2d.apply(self, padding=padding, value=value)
@@ -69,6 +102,20 @@ class ShapeMethods:
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (as torch.gather)."""
         return ops.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        """The entries index[0], index[1], ... along `dim` (index a vector of integers)."""
+        return IndexSelect.apply(self, dim=dim, index=as_index(self, index, "Tensor.index_select (index)"))
+
+    def masked_select(self, mask):
+        """The entries where the bool `mask` (broadcast with the tensor) holds, as one vector."""
+        return MaskedSelect.apply(self, mask=as_index(self, mask, "Tensor.masked_select (mask)"))
+
+    def nonzero(self, as_tuple=False):
+        """The positions of the nonzero entries: int64 of shape (count, ndim), or one vector per dim with
+        as_tuple (no gradient)."""
+        found = nonzero(self.xp, self.data, as_tuple)
+        return tuple(constant(f, self) for f in found) if as_tuple else constant(found, self)
 
     def one_hot(self, num_classes=-1, dtype=FLOAT32):
         """Each integer class index as a row of the identity matrix (float32 unless dtype says otherwise)."""

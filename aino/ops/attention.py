@@ -14,6 +14,9 @@ Backward, with G = dL/dO:
     dL/dD = G V^T,           dL/dP = dL/dD * keep / (1 - p)
     dL/dS = P * (dL/dP - rowsum(dL/dP * P))        (the softmax derivative, one row at a time)
     dL/dQ = c dL/dS K,       dL/dK = c dL/dS^T Q
+
+AttentionWeights is P alone (S and the softmax, with the last two lines of the backward), for a layer that
+returns the weights with their gradient; ScaledDotProductAttention extends it to the whole of O.
 """
 
 import math
@@ -33,21 +36,29 @@ def additive_mask(xp, mask, dtype):
     return mask.astype(dtype, copy=False)
 
 
-class ScaledDotProductAttention(Function):
-    """O = dropout(softmax(c Q K^T + M)) V; dL/dS = P * (dL/dP - rowsum(dL/dP * P)), dL/dQ = c dL/dS K, dL/dK = c dL/dS^T Q.
+class AttentionWeights(Function):
+    """P = softmax(c Q K^T + M); dL/dS = P * (dL/dP - rowsum(dL/dP * P)), dL/dQ = c dL/dS K, dL/dK = c dL/dS^T Q.
 
-    Options: `mask` (an array broadcastable to (..., L, S): boolean, True where attention is allowed, or
-    numbers added to the scores), `is_causal`, `scale`, `dropout_p` with `rng` (a NumPy Generator that
-    draws the dropout), and `weights_out`, a list that receives the weights D (as a plain array).
+    The weights alone, as a differentiable op (MultiheadAttention returns them with need_weights=True, so a loss
+    on them backpropagates). Options: `mask` (an array broadcastable to (..., L, S): boolean, True where attention
+    is allowed, or numbers added to the scores), `is_causal` and `scale`. ScaledDotProductAttention builds on it.
     """
 
-    name = "scaled_dot_product_attention"
+    name = "attention_weights"
 
-    def __init__(self, mask=None, is_causal=False, scale=None, dropout_p=0.0, rng=None, weights_out=None):
+    def __init__(self, mask=None, is_causal=False, scale=None):
         self.mask, self.is_causal, self.scale = mask, is_causal, scale
-        self.dropout_p, self.rng, self.weights_out = dropout_p, rng, weights_out
 
-    def forward(self, q, k, v):
+    def forward(self, q, k):
+        self.q, self.k = q, k
+        self.p = self.weights(q, k)
+        return self.p
+
+    def backward(self, grad):
+        return self.through_scores(grad)
+
+    def weights(self, q, k):
+        """P = softmax(c Q K^T + M), (..., L, S); sets the scale c when none was given."""
         xp = self.xp
         if self.scale is None:
             self.scale = 1 / math.sqrt(q.shape[-1])
@@ -58,16 +69,7 @@ class ScaledDotProductAttention(Function):
             scores = scores + additive_mask(xp, self.mask, scores.dtype)
         if self.is_causal:
             scores = xp.where(causal_mask(xp, q.shape[-2], k.shape[-2]), scores, -xp.inf)
-        self.p = self.softmax(scores, masked)
-        self.d = self.p
-        if self.dropout_p > 0:
-            keep = xp.asarray(self.rng.random(self.p.shape) >= self.dropout_p)
-            self.keep = keep * scores.dtype.type(1 / (1 - self.dropout_p))  # keep / (1 - p), 0 where dropped
-            self.d = self.p * self.keep
-        if self.weights_out is not None:
-            self.weights_out.append(self.d)
-        self.q, self.k, self.v = q, k, v
-        return self.d @ v
+        return self.softmax(scores, masked)
 
     def softmax(self, scores, masked):
         """Row-wise softmax; with a mask, a row whose every score is -inf gets weights 0 (not 0/0)."""
@@ -82,8 +84,46 @@ class ScaledDotProductAttention(Function):
         e /= total
         return e
 
+    def through_scores(self, dp):
+        """(dL/dQ, dL/dK) from dL/dP, through the softmax and S = c Q K^T (None where no gradient is needed)."""
+        xp, q, k, p = self.xp, self.q, self.k, self.p
+        gq = gk = None
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))  # through the softmax
+        ds *= self.scale  # through S = c Q K^T: the c of both products below
+        if self.needs_grad[0]:
+            gq = unbroadcast(ds @ k, q.shape)  # dL/dQ = c dL/dS K
+        if self.needs_grad[1]:
+            gk = unbroadcast(xp.swapaxes(ds, -1, -2) @ q, k.shape)  # dL/dK = c dL/dS^T Q
+        return gq, gk
+
+
+class ScaledDotProductAttention(AttentionWeights):
+    """O = dropout(softmax(c Q K^T + M)) V; dL/dV = D^T G, dL/dP = G V^T keep / (1 - p), then as AttentionWeights.
+
+    Options: those of AttentionWeights, `dropout_p` with `rng` (a NumPy Generator that draws the dropout), and
+    `weights_out`, a list that receives the weights D (as a plain array).
+    """
+
+    name = "scaled_dot_product_attention"
+
+    def __init__(self, mask=None, is_causal=False, scale=None, dropout_p=0.0, rng=None, weights_out=None):
+        super().__init__(mask, is_causal, scale)
+        self.dropout_p, self.rng, self.weights_out = dropout_p, rng, weights_out
+
+    def forward(self, q, k, v):
+        xp = self.xp
+        self.p = self.weights(q, k)
+        self.d = self.p
+        if self.dropout_p > 0:
+            self.keep = dropout_scale(xp, self.rng, self.p.shape, self.dropout_p, self.p.dtype)
+            self.d = self.p * self.keep
+        if self.weights_out is not None:
+            self.weights_out.append(self.d)
+        self.q, self.k, self.v = q, k, v
+        return self.d @ v
+
     def backward(self, grad):
-        xp, q, k, v, p = self.xp, self.q, self.k, self.v, self.p
+        xp, v = self.xp, self.v
         gq = gk = gv = None
         if self.needs_grad[2]:
             gv = unbroadcast(xp.swapaxes(self.d, -1, -2) @ grad, v.shape)  # dL/dV = D^T G
@@ -91,13 +131,14 @@ class ScaledDotProductAttention(Function):
             dp = grad @ xp.swapaxes(v, -1, -2)  # dL/dD = G V^T
             if self.dropout_p > 0:
                 dp *= self.keep  # through the dropout: dL/dP = dL/dD * keep / (1 - p)
-            ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))  # through the softmax
-            ds *= self.scale  # through S = c Q K^T: the c of both products below
-            if self.needs_grad[0]:
-                gq = unbroadcast(ds @ k, q.shape)  # dL/dQ = c dL/dS K
-            if self.needs_grad[1]:
-                gk = unbroadcast(xp.swapaxes(ds, -1, -2) @ q, k.shape)  # dL/dK = c dL/dS^T Q
+            gq, gk = self.through_scores(dp)
         return gq, gk, gv
+
+
+def dropout_scale(xp, rng, shape, p, dtype):
+    """keep / (1 - p): 1 / (1 - p) where an element is kept (with probability 1 - p), 0 where it is dropped."""
+    keep = xp.asarray(rng.random(shape) >= p)
+    return keep * dtype.type(1 / (1 - p))
 
 
 def attention(query, key, value, mask=None, is_causal=False, scale=None, dropout_p=0.0, rng=None):

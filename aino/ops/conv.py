@@ -29,8 +29,40 @@ leading group axis (C / g input and O / g output channels each). Depthwise convo
 
 import itertools
 import math
+import numbers
 
 from aino.ops.function import Function
+from aino.ops.shape import Reshape
+from aino.validation import check_int
+
+
+def spatial_ints(value, dims, owner, name, minimum=1):
+    """An int or a tuple (or list) of `dims` ints, each >= minimum, as a tuple of `dims` ints."""
+    values = (value,) * dims if isinstance(value, numbers.Integral) else value
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"{owner}: {name} must be an int or a tuple of {dims} ints, "
+                        f"got {type(value).__name__} {value!r:.60}")
+    if len(values) != dims:
+        raise ValueError(f"{owner}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    return tuple(check_int(v, name, owner, minimum=minimum) for v in values)
+
+
+def batched(x, dims, owner):
+    """(x as (N, C, *S), whether it came unbatched): with `dims` spatial axes (None: all but N and C), an x of
+    shape (C, *S) is taken as a batch of one, as PyTorch's functions take it."""
+    ndim = x.data.ndim
+    dims = ndim - 2 if dims is None else dims
+    if dims < 1 or ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{owner}: expected input of shape (N, C, *S) or (C, *S) with {max(dims, 1)} spatial "
+                         f"axes, got shape {tuple(x.data.shape)}")
+    if ndim == dims + 2:
+        return x, False
+    return Reshape.apply(x, shape=(1, *x.data.shape)), True
+
+
+def unbatched(y, was_unbatched):
+    """y without its batch axis of one where the input came without one."""
+    return Reshape.apply(y, shape=y.data.shape[1:]) if was_unbatched else y
 
 
 def output_shape(spatial, kernel, stride, padding, dilation):
@@ -69,6 +101,40 @@ def kernel_offsets(kernel):
     return itertools.product(*(range(k) for k in kernel))
 
 
+def im2col(xp, x_pad, kernel, out, stride, dilation, groups):
+    """The windows of x_pad (N, C, *S_pad) as the matrix cols (g, C/g K, N S_out): one row per (channel, kernel
+    offset), one column per (sample, output position); element [c, k, n, p] is x_pad[n, c, stride p + dilation k].
+
+    The windows are first a strided view shaped (C, *K, N, *S_out) (no copy yet); the reshape copies them out.
+    """
+    n, c = x_pad.shape[:2]
+    step = x_pad.strides[2:]
+    windows = xp.lib.stride_tricks.as_strided(
+        x_pad,
+        shape=(c, *kernel, n, *out),
+        strides=(x_pad.strides[1], *(s * d for s, d in zip(step, dilation)), x_pad.strides[0],
+                 *(s * st for s, st in zip(step, stride))),
+    )
+    return windows.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
+
+
+def col2im(xp, g_cols, padded_shape, kernel, out, stride, dilation):
+    """The adjoint of im2col: g_cols (g, C/g K, N S_out) added back onto the positions each window read, in a
+    zero array of padded_shape (C, N, *S_pad), channels first like the rows of cols.
+
+    The window at output position p read x_pad[stride * p + dilation * k] at kernel offset k, so
+    g_pad[stride * p + dilation * k] += g_cols[c, k, n, p], summed over every (k, p) that reaches the same
+    position: one strided slice of g_pad per kernel offset, never a loop over pixels.
+    """
+    c, n = padded_shape[:2]
+    g_cols = g_cols.reshape(c, math.prod(kernel), n, *out)
+    g_pad = xp.zeros(padded_shape, dtype=g_cols.dtype)
+    for index, offset in enumerate(kernel_offsets(kernel)):
+        window = g_pad[offset_slices(offset, out, stride, dilation)]  # a view into g_pad
+        window += g_cols[:, index]
+    return g_pad
+
+
 class Convolution(Function):
     """y = W * x + b (cross-correlation, as PyTorch); dW = grad @ windows^T, dx = col2im(W^T @ grad), db = sum of grad.
 
@@ -91,19 +157,7 @@ class Convolution(Function):
                 f"{tuple(size + sum(p) for size, p in zip(x.shape[2:], self.padding))}"
             )
         self.x_shape, self.kernel, self.out = x.shape, kernel, out
-        x_pad = pad_spatial(xp, x, self.padding)
-
-        # im2col: the windows as a strided view shaped (C, *K, N, *S_out) (no copy yet); element
-        # [c, k, n, p] is x_pad[n, c, stride * p + dilation * k]. The reshape copies it into the
-        # matrix cols, one row per (channel, kernel offset), one column per (sample, output position).
-        step = x_pad.strides[2:]
-        windows = xp.lib.stride_tricks.as_strided(
-            x_pad,
-            shape=(c, *kernel, n, *out),
-            strides=(x_pad.strides[1], *(s * d for s, d in zip(step, self.dilation)), x_pad.strides[0],
-                     *(s * st for s, st in zip(step, self.stride))),
-        )
-        self.cols = windows.reshape(g, (c // g) * math.prod(kernel), n * math.prod(out))
+        self.cols = im2col(xp, pad_spatial(xp, x, self.padding), kernel, out, self.stride, self.dilation, g)
         self.w_mat = weight.reshape(g, o // g, -1)  # (g, O/g, C/g K)
 
         y = self.w_mat @ self.cols  # (g, O/g, N S_out): the one matrix product of the layer
@@ -131,19 +185,9 @@ class Convolution(Function):
         return (gx, gw, gb)[: len(self.needs_grad)]
 
     def input_gradient(self, g_cols):
-        """col2im: dL/dcols (g, C/g K, N S_out) added back onto the input positions each window read.
-
-        The window at output position p read x_pad[stride * p + dilation * k] at kernel offset k,
-        so dL/dx_pad[stride * p + dilation * k] += dL/dcols[c, k, n, p], summed over every (k, p)
-        that reaches the same position: one strided slice of x_pad per kernel offset.
-        """
-        xp = self.xp
+        """dL/dx from dL/dcols (g, C/g K, N S_out): col2im onto the padded input, with the padding cropped away."""
         n, c, *spatial = self.x_shape
-        g_cols = g_cols.reshape(c, math.prod(self.kernel), n, *self.out)
         padded = tuple(size + before + after for size, (before, after) in zip(spatial, self.padding))
-        g_pad = xp.zeros((c, n, *padded), dtype=g_cols.dtype)  # channels first, like the rows of cols
-        for index, offset in enumerate(kernel_offsets(self.kernel)):
-            window = g_pad[offset_slices(offset, self.out, self.stride, self.dilation)]  # a view into g_pad
-            window += g_cols[:, index]
+        g_pad = col2im(self.xp, g_cols, (c, n, *padded), self.kernel, self.out, self.stride, self.dilation)
         # crop the padding away (its gradient goes nowhere) and put the batch axis first again
-        return xp.ascontiguousarray(xp.moveaxis(g_pad[interior(spatial, self.padding)], 1, 0))
+        return self.xp.ascontiguousarray(self.xp.moveaxis(g_pad[interior(spatial, self.padding)], 1, 0))

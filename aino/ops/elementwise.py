@@ -1,16 +1,23 @@
-"""Elementwise ops: arithmetic with broadcasting, and the unary functions and activations.
+"""Elementwise ops: arithmetic with broadcasting, exp, log, sqrt, abs, clip, and casting and moving.
 
 Each class is one function f with its derivative. A binary op's inputs may have different shapes
 (NumPy broadcasting); its backward sums the gradient back to each input's shape with `unbroadcast`.
+The functions whose value is a real number however whole the input (exp, log, sqrt, and the maths of
+elementwise_math.py) take an integer or bool tensor as PyTorch does: as float32, the default float dtype.
+The activations are in activation.py, rounding in rounding.py, comparisons and choices in compare.py.
 """
 
-import math
 import numbers
 
-from aino import activations
-from aino.backend import device_of, move_array
-from aino.ops.function import Function, constant, unbroadcast
-from aino.validation import check_broadcast, check_real
+from aino.backend import FLOAT32, device_of, move_array
+from aino.ops.function import Function, unbroadcast
+from aino.validation import check_broadcast
+
+
+def floating(x):
+    """x itself when it is a float array, else x as float32 (PyTorch: torch.tensor(2).exp() is float32)."""
+    return x if x.dtype.kind in "fc" else x.astype(FLOAT32)
+
 
 # --- arithmetic --------------------------------------------------------------------------------
 
@@ -21,20 +28,6 @@ class Broadcasting(Function):
 
     def explain(self, arrays, error):
         check_broadcast(self.owner, *(a.shape for a in arrays))
-
-
-def compare(op, a, b):
-    """`op(a, b)` for a comparison such as operator.lt, of tensor `a` with `b` (a tensor's array, an array or
-    a number), as a bool tensor outside the graph.
-    A value that is not numbers (x < "a") or shapes that do not broadcast are refused by name."""
-    try:
-        return constant(op(a.data, b), a)
-    except TypeError:
-        raise TypeError(f"Tensor.{op.__name__}: cannot compare a tensor with {type(b).__name__} {b!r:.60} "
-                        f"(expected a tensor, an array or a number)") from None
-    except ValueError:
-        check_broadcast(f"Tensor.{op.__name__}", a.shape, getattr(b, "shape", ()))
-        raise
 
 
 class Add(Broadcasting):
@@ -90,7 +83,11 @@ class Div(Broadcasting):
 
 
 class Pow(Broadcasting):
-    """a ** b; d/da = b * a**(b - 1), d/db = a**b * log(a)."""
+    """a ** b; d/da = b * a**(b - 1), d/db = a**b * log(a).
+
+    As PyTorch, d/da is 0 where b == 0 (a**0 is 1 for every a, even 0), and d/db is 0 where a == 0 and
+    b >= 0 (0**b is 0 or 1 there), where the formulas would give 0 * inf = NaN: there backward puts an
+    exponent of 1 and a log of 1 in their place, so the product is 0."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -98,9 +95,12 @@ class Pow(Broadcasting):
         return self.y
 
     def backward(self, grad):
-        a, b = self.a, self.b
-        ga = unbroadcast(grad * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
-        gb = unbroadcast(grad * self.y * self.xp.log(a), b.shape) if self.needs_grad[1] else None
+        xp, a, b = self.xp, self.a, self.b
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = unbroadcast(grad * b * a ** xp.where(b == 0, 1, b - 1), a.shape)
+        if self.needs_grad[1]:
+            gb = unbroadcast(grad * self.y * xp.log(xp.where((a == 0) & (b >= 0), 1, a)), b.shape)
         return ga, gb
 
 
@@ -121,7 +121,7 @@ class Exp(Function):
     """exp(x); derivative exp(x)."""
 
     def forward(self, x):
-        self.y = self.xp.exp(x)
+        self.y = self.xp.exp(floating(x))
         return self.y
 
     def backward(self, grad):
@@ -132,8 +132,8 @@ class Log(Function):
     """log(x); derivative 1 / x."""
 
     def forward(self, x):
-        self.x = x
-        return self.xp.log(x)
+        self.x = floating(x)
+        return self.xp.log(self.x)
 
     def backward(self, grad):
         return grad / self.x
@@ -143,7 +143,7 @@ class Sqrt(Function):
     """sqrt(x); derivative 1 / (2 sqrt(x))."""
 
     def forward(self, x):
-        self.y = self.xp.sqrt(x)
+        self.y = self.xp.sqrt(floating(x))
         return self.y
 
     def backward(self, grad):
@@ -182,111 +182,6 @@ class Clip(Function):
         if self.high is not None:
             inside = inside & (x <= self.high)
         return grad * inside
-
-
-# --- activations --------------------------------------------------------------------------------
-# The maths of each lives in aino/activations.py, shared with the classic path: an op's docstring
-# states its formula, and the op calls that one implementation.
-
-
-class FromOutput(Function):
-    """Base of the activations whose derivative is written in their output y = f(x), which forward
-    keeps: backward multiplies by f'(x) without computing f again."""
-
-    activation = None  # the aino.activations object: f and df_from_output
-
-    def forward(self, x):
-        self.y = self.activation.f(x)
-        return self.y
-
-    def backward(self, grad):
-        return grad * self.activation.df_from_output(self.y)
-
-
-class FromInput(Function):
-    """Base of the activations whose derivative is written in their input x: dL/dx = grad * f'(x)."""
-
-    activation = None  # the aino.activations object: f and backprop
-
-    def forward(self, x):
-        self.x = x
-        return self.activation.f(x)
-
-    def backward(self, grad):
-        return self.activation.backprop(self.x, grad)
-
-
-class Tanh(FromOutput):
-    """y = tanh(x); derivative 1 - y**2."""
-
-    activation = activations.Tanh()
-
-
-class Sigmoid(FromOutput):
-    """y = 1 / (1 + exp(-x)); derivative y * (1 - y)."""
-
-    activation = activations.Sigmoid()
-
-
-class ReLU(FromOutput):
-    """y = max(x, 0); derivative 1 where y > 0, else 0."""
-
-    activation = activations.ReLU()
-
-
-class LeakyReLU(FromInput):
-    """x if x > 0 else negative_slope * x; derivative 1 if x > 0 else negative_slope."""
-
-    def __init__(self, negative_slope=0.01):
-        self.activation = activations.LeakyReLU(check_real(negative_slope, "negative_slope", "Tensor.leaky_relu"))
-
-
-class ELU(FromInput):
-    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 if x > 0 else alpha * exp(x)."""
-
-    def __init__(self, alpha=1.0):
-        self.activation = activations.ELU(check_real(alpha, "alpha", "Tensor.elu"))
-
-
-class SELU(FromInput):
-    """scale * elu(x, alpha) with the self-normalising constants; derivative scale * elu'(x)."""
-
-    activation = activations.SELU()
-
-
-class Softplus(FromInput):
-    """log(1 + exp(x)); derivative sigmoid(x)."""
-
-    activation = activations.Softplus()
-
-
-class GELU(FromInput):
-    """x * Phi(x) (Phi: the normal distribution function); derivative Phi(x) + x * phi(x).
-
-    approximate="tanh": 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x**3);
-    derivative 0.5 (1 + t) + 0.5 x (1 - t**2) sqrt(2/pi) (1 + 3 * 0.044715 x**2), t = tanh(u).
-    """
-
-    C = math.sqrt(2 / math.pi)
-    activation = activations.GELU()
-
-    def __init__(self, approximate="none"):
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x):
-        if self.approximate == "none":
-            return super().forward(x)
-        self.x = x
-        self.t = self.xp.tanh(self.C * (x + 0.044715 * x**3))
-        return 0.5 * x * (1 + self.t)
-
-    def backward(self, grad):
-        if self.approximate == "none":
-            return super().backward(grad)
-        x, t = self.x, self.t
-        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * self.C * (1 + 3 * 0.044715 * x * x))
 
 
 # --- moving and casting ------------------------------------------------------------------------

@@ -17,6 +17,8 @@ Extreme logits stay finite wherever PyTorch's are: the shift by the max keeps ex
 log p_c = -inf, which the plain product 0 * -inf would turn into NaN.
 """
 
+import math
+
 from aino.ops.function import Function
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -43,13 +45,13 @@ class ReducedLoss(Function):
         if self.reduction == "mean":
             if self.divisor is None:
                 self.divisor = losses.size
-            total = total / self.divisor
+            total = total / self.divisor if self.divisor else total * math.nan  # every target ignored: NaN (PyTorch)
         return self.xp.asarray(total, dtype=dtype)
 
     def spread(self, grad):
         """dL/d(each loss), weight included: grad itself for "none", copied to every loss for "sum", / divisor for "mean"."""
         if self.reduction == "mean":
-            grad = grad / self.divisor
+            grad = grad / self.divisor if self.divisor else grad * 0  # every target ignored: nothing to learn, 0
         if self.reduction != "none":
             grad = self.xp.broadcast_to(grad, self.loss_shape)
         return grad if self.weight is None else grad * self.weight

@@ -1,4 +1,4 @@
-"""Softmax and log-softmax along one axis, computed stably and differentiated whole (fused backward).
+"""Softmax, softmin and log-softmax along one axis, computed stably and differentiated whole (fused backward).
 
 Both shift by the largest value first, so exp never overflows: softmax(x) = softmax(x - max x). An empty
 input (a size-0 axis) gives an empty result, as PyTorch. Integer and boolean tensors are refused, as
@@ -24,7 +24,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        self.axis = checked_axis(x, self.axis, "softmax")
+        self.axis = checked_axis(x, self.axis, self.name or "softmax")
         if x.size == 0:  # nothing to normalise
             self.y = self.xp.empty_like(x)
             return self.y
@@ -58,3 +58,15 @@ class LogSoftmax(Function):
 
     def backward(self, grad):
         return grad - self.xp.exp(self.y) * grad.sum(axis=self.axis, keepdims=True)
+
+
+class Softmin(Softmax):
+    """y = softmax(-x): y_i = exp(-x_i) / sum_j exp(-x_j); dL/dx = -y * (g - sum_j g_j y_j)."""
+
+    name = "softmin"
+
+    def forward(self, x):
+        return super().forward(-x)
+
+    def backward(self, grad):
+        return -super().backward(grad)

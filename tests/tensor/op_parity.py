@@ -1,6 +1,7 @@
 """One harness for the op parity tests: an aino function and a torch function of the same float64 inputs
 must give the same forward values and the same gradients, and aino's gradients must match float64
-central differences. A test file states its cases one line each and calls `check_op`.
+central differences. A test file states its cases one line each and calls `check_op`, or `check_case` for a
+row of its CASES table and `check_refused` for a row of its REFUSED table.
 
 Import it by name, as `from op_parity import check_op, POSITIVE`: tests/tensor has no __init__.py, so pytest
 puts this folder on sys.path before it imports a test file from it.
@@ -82,6 +83,27 @@ def check_op(shapes, aino_fn, torch_fn, kind=None, device="cpu", numerical=True,
             np.testing.assert_allclose(got, _central(aino_fn, arrays, i, upstreams, device, len(out)),
                                        rtol=1e-6, atol=1e-7, err_msg=f"central differences, input {i}")
     return out, expected
+
+
+def check_case(case, device="cpu"):
+    """check_op for one row of a test file's CASES table: (shapes, or one input array as nested lists, aino
+    function, torch function[, input kind[, central differences?]]), with no kind and central differences by
+    default. Returns (aino outputs, torch outputs), as check_op does."""
+    given, aino_fn, torch_fn, *rest = case
+    kind, numerical = rest[0] if rest else None, rest[1] if len(rest) > 1 else True
+    arrays = None if isinstance(given[0], tuple) else [np.array(given)]
+    return check_op([] if arrays else given, aino_fn, torch_fn, kind=kind, device=device, numerical=numerical,
+                    arrays=arrays)
+
+
+def check_refused(call, owner, device="cpu"):
+    """For one row of a test file's REFUSED table: `call` (taking a tensor constructor) raises with torch's
+    tensors, and aino raises the same error type with a message naming `owner` ("Tensor.sort")."""
+    with pytest.raises(Exception) as theirs:
+        call(torch.tensor)
+    with pytest.raises(theirs.type) as ours:
+        call(lambda a: Tensor(a, device=device))
+    assert owner in str(ours.value)
 
 
 def _central(aino_fn, arrays, i, upstreams, device, count):

@@ -46,7 +46,7 @@ def test_float32_gradients_stay_float32():
 
 def test_properties():
     x = Tensor(np.arange(6.0).reshape(2, 3))
-    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and len(x) == 2
+    assert x.shape == (2, 3) and x.ndim == 2 and x.numel() == 6 and x.size() == (2, 3) and len(x) == 2
     assert x.device == "cpu" and x.xp is np and x.grad is None and not x.requires_grad
     assert DOtensor is Tensor
 
@@ -138,3 +138,11 @@ def test_cuda_round_trip_keeps_gradients():
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
     moved = Tensor([3.0]).to("cuda", inplace=True)
     assert moved.device == "cuda"
+
+
+@pytest.mark.parametrize("data", [0.2, [0.2, 1e-8], [[0.1], [0.3]]])
+def test_python_floats_asked_for_as_float64_keep_every_digit(data):
+    """Tensor(0.2, dtype=float64) holds the double 0.2, not float32's 0.2000000029 widened (as torch)."""
+    np.testing.assert_array_equal(Tensor(data, dtype="float64").numpy(), np.asarray(data, dtype=np.float64))
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(Tensor(data, dtype="float64").numpy(), torch.tensor(data, dtype=torch.float64).numpy())
