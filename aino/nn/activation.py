@@ -138,6 +138,89 @@ class LogSoftmax(Softmax):
         return checks.tensor_input(self, x).log_softmax(self._checked_dim(x))
 
 
+class Softmin(Softmax):
+    """exp(-x_i) / sum_j exp(-x_j) along `dim`: softmax of -x."""
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).softmin(self._checked_dim(x))
+
+
+class Elementwise(Module):
+    """Base of the activation layers with no options; `inplace` is taken, as PyTorch's, and changes nothing."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+
+class SiLU(Elementwise):
+    """x * sigmoid(x) (also called swish)."""
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).silu()
+
+
+class Mish(Elementwise):
+    """x * tanh(softplus(x))."""
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).mish()
+
+
+class Hardsigmoid(Elementwise):
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, a straight line between."""
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).hardsigmoid()
+
+
+class Hardswish(Elementwise):
+    """x * relu6(x + 3) / 6."""
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).hardswish()
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), computed as -softplus(-x) so it never overflows."""
+
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).logsigmoid()
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val]."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        self.min_val = check_real(min_val, "min_val", "Hardtanh")
+        self.max_val = check_real(max_val, "max_val", "Hardtanh")
+        if self.min_val > self.max_val:
+            raise ValueError(f"{type(self).__name__}: min_val must not exceed max_val, "
+                             f"got min_val={self.min_val}, max_val={self.max_val}")
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).hardtanh(self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0)
+
+    def forward(self, x):
+        return checks.tensor_input(self, x).relu6()
+
+    def extra_repr(self):
+        return ""
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer)."""
 
@@ -150,8 +233,9 @@ class Identity(Module):
 
 ACTIVATION_MODULES = {
     "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU, "elu": ELU, "selu": SELU,
-    "gelu": GELU, "softplus": Softplus, "softmax": Softmax, "log_softmax": LogSoftmax,
-    "identity": Identity, "linear": Identity,
+    "gelu": GELU, "softplus": Softplus, "softmax": Softmax, "log_softmax": LogSoftmax, "softmin": Softmin,
+    "silu": SiLU, "mish": Mish, "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "logsigmoid": LogSigmoid,
+    "hardtanh": Hardtanh, "relu6": ReLU6, "identity": Identity, "linear": Identity,
 }
 
 

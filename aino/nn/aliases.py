@@ -131,9 +131,15 @@ class Linear(linear.Linear, metaclass=Spelling):
                  initialization="pytorch"):
         if isinstance(bias, Module):  # Linear(3, 4, ReLU()): the third argument is the activation
             bias, activation = True, bias
+        if isinstance(bias, str):
+            raise TypeError(f"{type(self).__name__}(in_features, out_features, bias=True, activation=None, ...): bias "
+                            f"must be True or False, got the text {bias!r:.40}; an activation by name goes in "
+                            f"activation=, e.g. activation={bias!r:.40}")
+        if isinstance(activation, str):  # Linear(3, 4, activation="relu"): the layer of that name
+            activation = Activation(activation)
         if activation is not None and not callable(activation):
-            raise TypeError(f"{type(self).__name__}: activation must be a layer such as ReLU() (or None), "
-                            f"got {type(activation).__name__}")
+            raise TypeError(f"{type(self).__name__}: activation must be a layer such as ReLU(), a name such as "
+                            f"'relu' (or None), got {type(activation).__name__}")
         super().__init__(in_features, out_features, bias, device, dtype, initialization)
         self.activation = activation
 
@@ -147,7 +153,8 @@ class Linear(linear.Linear, metaclass=Spelling):
                            doc="dL/db as an array (created as zeros if no backward has run yet).")
 
     def extra_repr(self):
-        extra = "" if self.activation is None else f", activation={self.activation!r}"
+        named = self.activation is None or isinstance(self.activation, Module)  # a child module prints itself
+        extra = "" if named else f", activation={self.activation!r}"
         return super().extra_repr() + extra
 
 

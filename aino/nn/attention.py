@@ -1,7 +1,8 @@
 """Attention layers: scaled_dot_product_attention and PyTorch's MultiheadAttention, and the pieces that
 reference document 004's MultiHeadAttention (in aino/nn/aliases.py) shares with them. Every head's
-softmax(Q K^T / sqrt(d) + mask) V runs in one fused op (aino/ops/attention.py); the layers only project,
-split the heads apart and join them again.
+softmax(Q K^T / sqrt(d) + mask) V runs in one fused op (aino/ops/attention.py), or, where the weights are
+returned with their gradient (MultiheadAttention's need_weights=True), in two: the weights op, then a matrix
+product; the layers only project, split the heads apart and join them again.
 
 Mask conventions (PyTorch's, which differ between the two functions):
 - scaled_dot_product_attention(attn_mask=): boolean True = may attend; numbers are added to the scores.
@@ -18,7 +19,8 @@ from aino.nn.init import initial_weight
 from aino.nn.linear import Linear
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
-from aino.ops.attention import additive_mask, attention
+from aino.ops.attention import AttentionWeights, additive_mask, attention, dropout_scale
+from aino.ops.function import constant
 from aino.tensor import get_rng
 from aino.validation import check_real
 
@@ -78,28 +80,51 @@ def check_heads(layer, embed_dim, num_heads, dropout, name="embed_dim"):
     return embed_dim, num_heads, checks.probability(dropout, "dropout", layer)
 
 
+def attention_with_weights(query, key, value, mask=None, is_causal=False, dropout_p=0.0):
+    """(O, D) with D = dropout(softmax(Q K^T / sqrt(E) + mask)) and O = D V, both in the graph: the weights D
+    carry a gradient (through the AttentionWeights op), unlike those of the fused `attention`."""
+    weights = AttentionWeights.apply(query, key, mask=mask, is_causal=is_causal)
+    if dropout_p > 0:
+        keep = dropout_scale(weights.xp, get_rng(), weights.shape, dropout_p, weights.dtype)  # keep / (1 - p)
+        weights = weights * constant(keep, weights)
+    return weights @ value, weights
+
+
 class MultiheadAttention(Module):
-    """concat_h(softmax(Q_h K_h^T / sqrt(D) + mask) V_h) W_o^T + b_o, with Q, K, V = x W^T + b using the packed
-    in_proj_weight (3E, E) = [W_q; W_k; W_v] and in_proj_bias (3E,), as PyTorch's (kdim = vdim = embed_dim).
+    """concat_h(softmax(Q_h K_h^T / sqrt(D) + mask) V_h) W_o^T + b_o, with Q, K, V = x W^T + b, as PyTorch's.
+
+    The projections: when kdim = vdim = embed_dim, the packed in_proj_weight (3E, E) = [W_q; W_k; W_v]; else
+    (keys of kdim features, values of vdim) q_proj_weight (E, E), k_proj_weight (E, kdim), v_proj_weight
+    (E, vdim). Either way in_proj_bias (3E,) and out_proj; state_dict keys are PyTorch's.
 
     forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False) -> (output, weights): inputs (L, N, E), or (N, L, E) with
     batch_first; weights (N, L, S) averaged over heads (or (N, heads, L, S)), None if not need_weights;
-    they carry no gradient. Boolean masks: True = may NOT attend. is_causal without attn_mask builds the mask.
+    they carry a gradient. Boolean masks: True = may NOT attend. is_causal without attn_mask builds the mask.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
         embed_dim, num_heads, dropout = check_heads(type(self).__name__, embed_dim, num_heads, dropout)
-        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
-            raise ValueError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim are not supported")
+        if add_bias_kv or add_zero_attn:
+            raise ValueError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported")
+        owner = type(self).__name__
+        self.kdim = embed_dim if kdim is None else checks.size(kdim, "kdim", owner)
+        self.vdim = embed_dim if vdim is None else checks.size(vdim, "vdim", owner)
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        dtype = checks.float_dtype(dtype, type(self).__name__)
-        checks.check_elements(type(self).__name__, (3 * embed_dim, embed_dim), dtype)
-        self.in_proj_weight = Parameter(initial_weight((3 * embed_dim, embed_dim), embed_dim, 3 * embed_dim, "xavier", dtype),
-                                        device=device)
+        dtype = checks.float_dtype(dtype, owner)
+        checks.check_elements(owner, (3 * embed_dim, max(embed_dim, self.kdim, self.vdim)), dtype)
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(initial_weight((3 * embed_dim, embed_dim), embed_dim, 3 * embed_dim,
+                                                           "xavier", dtype), device=device)
+        else:  # PyTorch's xavier_uniform_ on each: U(-a, a), a = sqrt(6 / (E + its input width))
+            self.in_proj_weight = None
+            self.q_proj_weight, self.k_proj_weight, self.v_proj_weight = (
+                Parameter(initial_weight((embed_dim, width), width, embed_dim, "xavier", dtype), device=device)
+                for width in (embed_dim, self.kdim, self.vdim))
         self.in_proj_bias = Parameter(numpy.zeros(3 * embed_dim, dtype), device=device) if bias else None
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
         if bias:
@@ -117,8 +142,11 @@ class MultiheadAttention(Module):
         mask = self._mask(query, key, key_padding_mask, attn_mask)
         q, k, v = (self._project(x, block) for block, x in enumerate((query, key, value)))
         dropout_p = self.dropout if self.training else 0.0
-        heads, weights = attention(q, k, v, mask=mask, is_causal=is_causal and attn_mask is None, dropout_p=dropout_p,
-                                   rng=get_rng())
+        causal = is_causal and attn_mask is None
+        if need_weights:  # two ops, so that the weights returned carry a gradient
+            heads, weights = attention_with_weights(q, k, v, mask=mask, is_causal=causal, dropout_p=dropout_p)
+        else:  # one fused op
+            heads, weights = attention(q, k, v, mask=mask, is_causal=causal, dropout_p=dropout_p, rng=get_rng())
         if hooks.active: hooks.attention_weights(self, weights)  # noqa: E701  (aino.trace: (N, heads, L, S))
         output = self.out_proj(merge_heads(heads, self.batch_first))
         if unbatched:
@@ -130,21 +158,27 @@ class MultiheadAttention(Module):
         return output, (weights[0] if unbatched else weights)
 
     def _project(self, x, block):
-        """x W^T + b with block 0 (query), 1 (key) or 2 (value) of the packed weights, split into heads."""
+        """x W^T + b with the weights of block 0 (query), 1 (key) or 2 (value), split into heads."""
         rows = slice(block * self.embed_dim, (block + 1) * self.embed_dim)
         bias = None if self.in_proj_bias is None else self.in_proj_bias[rows]
-        return split_heads(linear(x, self.in_proj_weight[rows], bias), self.num_heads, self.batch_first)
+        if self._qkv_same_embed_dim:
+            weight = self.in_proj_weight[rows]
+        else:
+            weight = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)[block]
+        return split_heads(linear(x, weight, bias), self.num_heads, self.batch_first)
 
     def _check(self, query, key, value):
         batch_axis = 0 if self.batch_first else 1
         layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
         shapes = [tuple(t.shape) for t in (query, key, value)]
-        ok = all(len(s) == 3 and s[-1] == self.embed_dim for s in shapes)
-        ok = ok and len({s[batch_axis] for s in shapes}) == 1 and shapes[1] == shapes[2]
+        widths = (self.embed_dim, self.kdim, self.vdim)
+        ok = all(len(s) == 3 and s[-1] == width for s, width in zip(shapes, widths))
+        ok = ok and len({s[batch_axis] for s in shapes}) == 1 and shapes[1][:-1] == shapes[2][:-1]
         if not ok:
             raise ValueError(
                 f"{type(self).__name__}(embed_dim={self.embed_dim}, num_heads={self.num_heads}) expected query, key "
-                f"and value of shape {layout} with E = {self.embed_dim} and one batch size, key and value alike; "
+                f"and value of shape {layout} with E = {self.embed_dim} for the query, {self.kdim} for the key and "
+                f"{self.vdim} for the value, one batch size, key and value of one length; "
                 f"got {shapes[0]}, {shapes[1]} and {shapes[2]}"
             )
         check_lengths(self, query, key, 1 - batch_axis)

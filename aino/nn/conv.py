@@ -1,26 +1,22 @@
-"""Convolution layers Conv1d, Conv2d, Conv3d (PyTorch's arguments, names and shapes; reference document 004's
-Conv2D is in aino/nn/aliases.py). The arithmetic is one fused op, aino/ops/conv.py, where the backward is derived."""
+"""Convolution layers Conv1d, Conv2d, Conv3d and ConvTranspose1d, ConvTranspose2d, ConvTranspose3d (PyTorch's
+arguments, names and shapes; reference document 004's Conv2D is in aino/nn/aliases.py). The arithmetic is one
+fused op each, aino/ops/conv.py and aino/ops/conv_transpose.py, where the backward is derived."""
 
 import math
-import numbers
 
 from aino.nn import checks
 from aino.nn.init import initial_weight
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
-from aino.ops.conv import Convolution
+from aino.ops.conv import Convolution, spatial_ints
+from aino.ops.conv_transpose import ConvolutionTranspose, transpose_options, transposed_shape
 
 SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 def spatial_tuple(value, dims, layer, name, minimum=1):
     """An int or a tuple of `dims` ints (each >= minimum) as a tuple of `dims` ints."""
-    values = (value,) * dims if isinstance(value, numbers.Integral) else value
-    if not isinstance(values, (tuple, list)):
-        raise TypeError(f"{layer}: {name} must be an int or a tuple of {dims} ints, got {type(value).__name__} {value!r:.60}")
-    if len(values) != dims:
-        raise ValueError(f"{layer}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    return tuple(checks.size(v, name, layer, minimum) for v in values)
+    return spatial_ints(value, dims, checks.name_of(layer), name, minimum)
 
 
 def as_batch(x, dims, layer, channels=None):
@@ -72,10 +68,19 @@ class ConvNd(Module):
     fan_in = in_channels / groups * prod(kernel_size). `initialization` picks another start (see aino.nn.init)."""
 
     dims = None
+    transposed = False  # ConvTransposeNd: weight (in_channels, out_channels / groups, *kernel_size)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None, initialization="pytorch"):
         super().__init__()
+        layer = type(self).__name__
+        self._set_geometry(in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode)
+        self._pairs = padding_pairs(padding, self.kernel_size, self.stride, self.dilation, layer)
+        self.padding = padding if isinstance(padding, str) else spatial_tuple(padding, self.dims, layer, "padding", 0)
+        self._set_parameters(bias, device, dtype, initialization)
+
+    def _set_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode):
+        """Check and keep the channels, groups, padding_mode, kernel_size, stride and dilation."""
         layer = type(self).__name__
         in_channels = checks.size(in_channels, "in_channels", layer)
         out_channels = checks.size(out_channels, "out_channels", layer)
@@ -89,18 +94,21 @@ class ConvNd(Module):
         self.kernel_size = spatial_tuple(kernel_size, self.dims, layer, "kernel_size")
         self.stride = spatial_tuple(stride, self.dims, layer, "stride")
         self.dilation = spatial_tuple(dilation, self.dims, layer, "dilation")
-        self._pairs = padding_pairs(padding, self.kernel_size, self.stride, self.dilation, layer)
-        self.padding = padding if isinstance(padding, str) else spatial_tuple(padding, self.dims, layer, "padding", 0)
 
+    def _set_parameters(self, bias, device, dtype, initialization):
+        """weight (a, b / groups, *kernel_size), (a, b) = (out, in) channels, or (in, out) when transposed, and bias
+        (out_channels,); PyTorch counts fan_in = b / groups * prod(kernel_size) and fan_out = a * prod(kernel_size)."""
+        layer = type(self).__name__
         dtype = checks.float_dtype(dtype, layer)
+        a, b = (self.in_channels, self.out_channels) if self.transposed else (self.out_channels, self.in_channels)
         receptive = math.prod(self.kernel_size)
-        fan_in, fan_out = in_channels // groups * receptive, out_channels * receptive  # as PyTorch counts them
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        fan_in, fan_out = b // self.groups * receptive, a * receptive
+        shape = (a, b // self.groups, *self.kernel_size)
         checks.check_elements(layer, shape, dtype)
         self.weight = Parameter(initial_weight(shape, fan_in, fan_out, initialization, dtype, layer), device=device)
         self.bias = None
         if bias:
-            self.bias = Parameter(initial_weight((out_channels,), fan_in, 1, "pytorch", dtype), device=device)
+            self.bias = Parameter(initial_weight((self.out_channels,), fan_in, 1, "pytorch", dtype), device=device)
 
     def forward(self, x):
         params = (self.weight,) if self.bias is None else (self.weight, self.bias)
@@ -141,3 +149,75 @@ class Conv3d(ConvNd):
 
     dims = 3
 
+
+
+class ConvTransposeNd(ConvNd):
+    """y = W^T * x + b, the adjoint of the convolution (aino/ops/conv_transpose.py): weight (in_channels,
+    out_channels / groups, *kernel_size), bias (out_channels,), initialised as PyTorch's with
+    fan_in = out_channels / groups * prod(kernel_size). S_out = (S - 1) stride - 2 padding + dilation (K - 1)
+    + output_padding + 1; output_padding (smaller than stride or dilation) picks among the sizes a strided
+    convolution maps to one size, and forward(x, output_size) picks it from the size wanted."""
+
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None, initialization="pytorch"):
+        Module.__init__(self)
+        layer = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(f'{layer}: only "zeros" padding mode is supported, got {padding_mode!r}')
+        self._set_geometry(in_channels, out_channels, kernel_size, stride, dilation, groups, padding_mode)
+        self.stride, self.padding, self.output_padding, self.dilation = transpose_options(
+            self.dims, self.stride, padding, output_padding, self.dilation, layer)
+        self._set_parameters(bias, device, dtype, initialization)
+
+    def forward(self, x, output_size=None):
+        params = (self.weight,) if self.bias is None else (self.weight, self.bias)
+        batch = as_batch(x, self.dims, self, self.in_channels)
+        output_padding = self.output_padding if output_size is None else self.padding_for(output_size, batch)
+        geometry = (self.kernel_size, self.stride, self.padding, output_padding, self.dilation)
+        out = transposed_shape(batch.shape[2:], *geometry)
+        if min(out) < 1:
+            raise ValueError(f"{self._name()}: padding {self.padding} leaves no output for an input of shape "
+                             f"{tuple(x.shape)} (output size {out})")
+        y = ConvolutionTranspose.apply(batch, *params, stride=self.stride, padding=self.padding,
+                                       output_padding=output_padding, dilation=self.dilation, groups=self.groups)
+        return like_input(y, x)
+
+    def padding_for(self, output_size, x):
+        """The output_padding that gives spatial sizes `output_size` (its last `dims` entries): each must lie in
+        [smallest, smallest + stride - 1], the smallest being the size with output_padding 0."""
+        sizes = tuple(output_size)[-self.dims:]
+        if len(output_size) not in (self.dims, self.dims + 2):
+            raise ValueError(f"{self._name()}: output_size must have {self.dims} or {self.dims + 2} elements, "
+                             f"got {tuple(output_size)}")
+        geometry = (self.kernel_size, self.stride, self.padding, (0,) * self.dims, self.dilation)
+        smallest = transposed_shape(x.shape[2:], *geometry)
+        largest = tuple(n + s - 1 for n, s in zip(smallest, self.stride))
+        if any(not lo <= size <= hi for size, lo, hi in zip(sizes, smallest, largest)):
+            raise ValueError(f"{self._name()}: requested an output size of {tuple(sizes)}, but valid sizes range from "
+                             f"{smallest} to {largest} (for an input of {tuple(x.shape[2:])})")
+        return tuple(int(size) - lo for size, lo in zip(sizes, smallest))
+
+    def extra_repr(self):
+        text = super().extra_repr()
+        extra = f", output_padding={self.output_padding}" if any(self.output_padding) else ""
+        return text + extra
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    """1-D transposed convolution: (N, C_in, L) -> (N, C_out, L_out)."""
+
+    dims = 1
+
+
+class ConvTranspose2d(ConvTransposeNd):
+    """2-D transposed convolution: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    dims = 2
+
+
+class ConvTranspose3d(ConvTransposeNd):
+    """3-D transposed convolution: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+
+    dims = 3

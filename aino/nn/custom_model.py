@@ -31,7 +31,8 @@ class CustomAIModel(Module):
         model.train(X, y, epochs=10, learning_rate=0.01)      # prints "Epoch 1/10, Loss: ..."
 
     `addneuron(kind=...)` appends an advanced neuron ("memory", "attention", "nalu", "graph",
-    "spiking") as wide as the model's current output.
+    "spiking", "moe": a mixture of experts, addneuron(kind="moe", experts=4, top_k=None)) as wide as the
+    model's current output.
     """
 
     def __init__(self, loss="mse"):

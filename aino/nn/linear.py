@@ -1,5 +1,7 @@
 """Fully connected layers: y = x @ W.T + b, optionally followed by an activation."""
 
+import numpy
+
 from aino.nn import checks
 from aino.nn.init import initial_weight
 from aino.nn.module import Module
@@ -19,6 +21,9 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, initialization="pytorch"):
         super().__init__()
         owner = type(self).__name__
+        if not isinstance(bias, (bool, numpy.bool_)):  # Linear(3, 4, "relu") must not mean bias=True
+            raise TypeError(f"{owner}(in_features, out_features, bias=True, device=None, dtype=None): bias must be "
+                            f"True or False, got {type(bias).__name__} {bias!r:.40}")
         self.in_features = checks.size(in_features, self.size_names[0], owner)
         self.out_features = checks.size(out_features, self.size_names[1], owner)
         dtype = checks.float_dtype(dtype, owner)

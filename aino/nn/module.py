@@ -35,6 +35,13 @@ class Module:
         if hooks.active: hooks.module_called(self, inputs, output)  # noqa: E701  (aino.trace)
         return output
 
+    _LAST_CALL = ("_last_input", "_last_output")  # kept for the manual backward; their graph is not state
+
+    def __getstate__(self):
+        """What pickle and copy.deepcopy copy: everything but the last call's input and output, whose graph
+        holds the array module (not copyable) and is no part of the model."""
+        return {name: value for name, value in vars(self).items() if name not in self._LAST_CALL}
+
     # --- finding the parts ------------------------------------------------------------------------
 
     def _members(self):
@@ -59,14 +66,17 @@ class Module:
     def modules(self):
         return [module for _, module in self.named_modules()]
 
-    def _named_tensors(self, kind):
-        """(dotted name, tensor) for every Parameter or Buffer (`kind`) in the model, each once."""
+    def _named_tensors(self, *kinds):
+        """(dotted name, tensor) for every tensor of the `kinds` (Parameter, Buffer) in the model, each once, in
+        PyTorch's order: module by module, each one's own tensors of the first kind, then of the next."""
         seen, result = set(), []
         for module_name, module in self.named_modules():
-            for name, value in module._members():
-                if isinstance(value, kind) and id(value) not in seen:
-                    seen.add(id(value))
-                    result.append((f"{module_name}.{name}" if module_name else name, value))
+            members = list(module._members())
+            for kind in kinds:
+                for name, value in members:
+                    if isinstance(value, kind) and id(value) not in seen:
+                        seen.add(id(value))
+                        result.append((f"{module_name}.{name}" if module_name else name, value))
         return result
 
     def named_parameters(self):
@@ -80,13 +90,56 @@ class Module:
         `model.parameters()` (PyTorch's spelling) and `model.parameters` (reference document 004's) both
         give the list; pass either to an optimizer.
         """
-        return ParameterList(param for _, param in self.named_parameters())
+        return CallableList(param for _, param in self.named_parameters())
 
     def named_buffers(self):
         return self._named_tensors(Buffer)
 
     def buffers(self):
         return [buffer for _, buffer in self.named_buffers()]
+
+    # --- PyTorch's ways of adding parts and of walking them ----------------------------------------
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Keep `tensor` (a Tensor or array, or None) as the buffer `name`, e.g. a positional-encoding table:
+        moved by to(), never learned, saved in state_dict unless persistent=False."""
+        _check_part_name(self, name, "register_buffer")
+        setattr(self, name, None if tensor is None else Buffer(tensor))
+        if not check_bool(persistent, "persistent", f"{type(self).__name__}.register_buffer"):
+            self.__dict__.setdefault("_non_persistent", set()).add(name)
+
+    def register_parameter(self, name, param):
+        """Keep `param` (a Parameter, or None) as the parameter `name`."""
+        _check_part_name(self, name, "register_parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
+        setattr(self, name, param)
+
+    def add_module(self, name, module):
+        """Keep `module` (a Module, or None) as the sub-module `name`."""
+        _check_part_name(self, name, "add_module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or None, "
+                            f"got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def apply(self, fn):
+        """Call fn(module) on every sub-module and then on this one (children first, as PyTorch), e.g. to
+        initialise weights: model.apply(init_weights). Returns the module."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Let every parameter learn (True) or freeze it (False), in place; returns the module."""
+        flag = check_bool(requires_grad, "requires_grad", f"{type(self).__name__}.requires_grad_")
+        for param in self.parameters():
+            param.requires_grad = flag
+        return self
 
     # --- modes -----------------------------------------------------------------------------------
 
@@ -142,8 +195,9 @@ class Module:
     # --- state, devices, dtypes ------------------------------------------------------------------
 
     def state_dict(self):
-        """{name: NumPy array} for every parameter and buffer, with PyTorch's keys; copies, safe to pickle."""
-        return OrderedDict((name, tensor.numpy().copy()) for name, tensor in self._state_tensors())
+        """{name: NumPy array} for every parameter and (persistent) buffer, with PyTorch's keys; copies, safe
+        to pickle."""
+        return OrderedDict((name, tensor.numpy().copy()) for name, tensor in self._saved_tensors())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays (NumPy, CuPy, aino or torch tensors) into the parameters and buffers, in place.
@@ -156,7 +210,7 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{owner}: expected a mapping {{name: array}} such as state_dict() returns, "
                             f"got {type(state_dict).__name__}")
-        own = OrderedDict(self._state_tensors())
+        own = OrderedDict(self._saved_tensors())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         if strict and (missing or unexpected):
@@ -168,7 +222,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self):
-        return self.named_parameters() + self.named_buffers()
+        """(name, tensor) for every parameter and buffer in PyTorch's state_dict order."""
+        return self._named_tensors(Parameter, Buffer)
+
+    def _saved_tensors(self):
+        """_state_tensors less the buffers registered with persistent=False (which state_dict leaves out)."""
+        skipped = {f"{prefix}.{name}" if prefix else name
+                   for prefix, module in self.named_modules() for name in module.__dict__.get("_non_persistent", ())}
+        return [(name, tensor) for name, tensor in self._state_tensors() if name not in skipped]
 
     def to(self, device=None, dtype=None):
         """Move every parameter and buffer to `device` and/or cast floating ones to `dtype` (a floating-point
@@ -195,14 +256,16 @@ class Module:
         children = self.named_children()
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"  ({name}): " + repr(module).replace("\n", "\n  ") for name, module in children]
+        extra = self.extra_repr()  # as PyTorch: the module's own settings first, then its children
+        lines = [f"  {line}" for line in extra.split("\n") if line]
+        lines += [f"  ({name}): " + repr(module).replace("\n", "\n  ") for name, module in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
     def extra_repr(self):
         return ""
 
 
-class ParameterList(list):
+class CallableList(list):
     """A list of parameters that returns itself when called, so `model.parameters()` works as in PyTorch."""
 
     def __call__(self):
@@ -218,6 +281,15 @@ def _open(name, value):
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _open(f"{name}.{key}", item)
+
+
+def _check_part_name(module, name, method):
+    """A part's name: a non-empty string without '.' (PyTorch raises KeyError for those, TypeError for others)."""
+    owner = f"{type(module).__name__}.{method}"
+    if not isinstance(name, str):
+        raise TypeError(f"{owner}: the name must be a string, got {type(name).__name__} {name!r:.40}")
+    if not name or "." in name:
+        raise KeyError(f"{owner}: the name must be non-empty and contain no '.', got {name!r:.40}")
 
 
 def _walk_modules(module, prefix, seen, result):

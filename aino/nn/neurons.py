@@ -13,6 +13,7 @@ from aino.nn import checks
 from aino.nn.init import normal, uniform
 from aino.nn.module import Module
 from aino.nn.parameter import Buffer, Parameter
+from aino.ops.function import constant
 from aino.ops.spike import Spike
 from aino.validation import check_real
 
@@ -165,6 +166,55 @@ class SpikingNeuron(Module):
         return Spike.apply(potential, threshold=self.threshold)
 
 
+class MixtureOfExperts(Module):
+    """A mixture of experts (Jacobs et al. 1991; top-k routing as Shazeer et al. 2017): E experts, each an
+    affine map of its own, and a gate that says how much each one's answer counts for this input:
+
+        gate    g(x) = softmax(x W_g + b_g)                      (..., E), sums to 1
+        expert  f_e(x) = x W_e + b_e                             (..., width), e = 1 .. E
+        output  y = sum_e g_e(x) f_e(x)
+
+    With top_k = k < E only the k largest gate logits are kept (the others become -inf, so their g_e is 0 and
+    the softmax runs over the k chosen experts): each input is routed to k experts. The gradient reaches the
+    experts through g_e, and the gate through dy/dg_e = f_e(x), so the gate learns which expert fits where:
+    two regimes (y = -x for x < 0, y = x above) that no single affine expert fits, the mixture learns.
+    """
+
+    @staticmethod
+    def state_shapes(width, experts=4, top_k=None, dtype=None):
+        return {"gate_weight": (width, experts), "gate_bias": (experts,), "expert_weight": (experts, width, width),
+                "expert_bias": (experts, width)}
+
+    def __init__(self, width, experts=4, top_k=None, dtype=numpy.float32):
+        super().__init__()
+        width, dtype = _options(self, width, dtype)
+        self.width, self.experts = width, checks.size(experts, "experts (the number of experts)", "MixtureOfExperts")
+        self.top_k = self.experts if top_k is None else checks.size(top_k, "top_k", "MixtureOfExperts")
+        if self.top_k > self.experts:
+            raise ValueError(f"MixtureOfExperts: top_k ({self.top_k}) must be at most experts ({self.experts})")
+        checks.check_elements("MixtureOfExperts", (self.experts, width, width), dtype)
+        bound = 1 / math.sqrt(width)
+        self.gate_weight = Parameter(uniform((width, self.experts), bound, dtype))
+        self.gate_bias = Parameter(numpy.zeros(self.experts, dtype))
+        self.expert_weight = Parameter(uniform((self.experts, width, width), bound, dtype))
+        self.expert_bias = Parameter(uniform((self.experts, width), bound, dtype))
+
+    def gate(self, x):
+        """g(x) = softmax(x W_g + b_g) over the experts (the top_k largest logits only), (..., E)."""
+        logits = x @ self.gate_weight + self.gate_bias
+        if self.top_k < self.experts:
+            xp = logits.xp
+            rank = xp.argsort(xp.argsort(-logits.data, axis=-1), axis=-1)  # 0 for the largest logit
+            logits = logits + constant(xp.where(rank < self.top_k, 0, -xp.inf).astype(logits.dtype), logits)
+        return logits.softmax(-1)
+
+    def forward(self, x):
+        x = width_input(self, x)
+        g = self.gate(x)
+        f = (x.unsqueeze(-2).unsqueeze(-2) @ self.expert_weight).squeeze(-2) + self.expert_bias  # (..., E, width)
+        return (g.unsqueeze(-1) * f).sum(-2)
+
+
 def _graph(nodes, edges):
     """(nodes, edges) of a GraphNeuron as lists: at least one node, names that can be looked up, edges pairs."""
     if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
@@ -189,4 +239,5 @@ NEURONS = {
     "nalu": NALU,
     "graph": GraphNeuron,
     "spiking": SpikingNeuron,
+    "moe": MixtureOfExperts,
 }

@@ -51,11 +51,11 @@ class _BatchNorm(Module):
     def forward(self, x):
         x = self._check_input(x)
         use_batch_stats = self.training or not self.track_running_stats
-        if x.size == 0:  # an empty batch: an empty result, the statistics left as they are (as PyTorch)
+        if x.numel() == 0:  # an empty batch: an empty result, the statistics left as they are (as PyTorch)
             if self.training and self.track_running_stats:
                 self.num_batches_tracked.data += 1
             return x * 1
-        if use_batch_stats and x.size // self.num_features < 2:
+        if use_batch_stats and x.numel() // self.num_features < 2:
             raise ValueError(
                 f"{self._name()} needs more than 1 value per channel to take batch statistics, "
                 f"got input of shape {tuple(x.shape)}"

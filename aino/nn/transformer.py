@@ -7,8 +7,11 @@ Each layer is a residual block around attention and a two-layer feed-forward net
     post-norm (norm_first=False, the original):   x = norm1(x + attention(x));  x = norm2(x + ff(x))
     pre-norm  (norm_first=True):                  x = x + attention(norm1(x));  x = x + ff(norm2(x))
 
-with ff(x) = linear2(dropout(activation(linear1(x)))).
+with ff(x) = linear2(dropout(activation(linear1(x)))). TransformerEncoder and TransformerDecoder stack
+num_layers deep copies of one such layer ("layers.0.self_attn.in_proj_weight", ...), with an optional final norm.
 """
+
+import copy
 
 import numpy
 
@@ -16,6 +19,7 @@ from aino.nn import checks
 from aino.nn.activation import GELU, ReLU
 from aino.nn.attention import MultiheadAttention, check_heads
 from aino.nn.basic import Dropout
+from aino.nn.container import ModuleList
 from aino.nn.layernorm import LayerNorm
 from aino.nn.linear import Linear
 from aino.nn.module import Module
@@ -155,3 +159,59 @@ class TransformerDecoderLayer(_Block):
                                    need_weights=False, is_causal=is_causal)
         return self.dropout2(x)
 
+
+
+class _Stack(Module):
+    """What both stacks share: `num_layers` deep copies of one layer (each starts with the same weights, as
+    PyTorch's) in a ModuleList called layers, and an optional final `norm`."""
+
+    def __init__(self, layer, num_layers, norm, kind):
+        super().__init__()
+        owner = type(self).__name__
+        if not isinstance(layer, kind):
+            raise TypeError(f"{owner}: expected a {kind.__name__} to copy, got {type(layer).__name__}")
+        num_layers = check_int(num_layers, "num_layers", owner, minimum=0)
+        if norm is not None and not isinstance(norm, Module):
+            raise TypeError(f"{owner}: norm must be a layer such as LayerNorm(d_model) or None, "
+                            f"got {type(norm).__name__}")
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def _finish(self, x):
+        return x if self.norm is None else self.norm(x)
+
+
+class TransformerEncoder(_Stack):
+    """num_layers copies of a TransformerEncoderLayer, one after another, then `norm` if given (as PyTorch's).
+
+    forward(src, mask=None, src_key_padding_mask=None, is_causal=None): the masks go to every layer.
+    """
+
+    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+        super().__init__(encoder_layer, num_layers, norm, TransformerEncoderLayer)
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        x = src
+        for layer in self.layers:
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        return self._finish(x)
+
+
+class TransformerDecoder(_Stack):
+    """num_layers copies of a TransformerDecoderLayer, each reading the same memory, then `norm` if given.
+
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False): the masks go to every layer.
+    """
+
+    def __init__(self, decoder_layer, num_layers, norm=None):
+        super().__init__(decoder_layer, num_layers, norm, TransformerDecoderLayer)
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+        x = tgt
+        for layer in self.layers:
+            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask, tgt_key_padding_mask=tgt_key_padding_mask,
+                      memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=bool(tgt_is_causal),
+                      memory_is_causal=memory_is_causal)
+        return self._finish(x)

@@ -8,6 +8,7 @@ runs a test on every available device, comes from tests/conftest.py and needs no
 import numpy as np
 import pytest
 
+from aino.gradcheck import numerical_gradient
 from aino.tensor import Tensor
 
 torch = pytest.importorskip("torch")
@@ -49,3 +50,50 @@ def forward_backward(ours, theirs, x, grad_out, device=None):
     yt = theirs(xt)
     yt.backward(torch.from_numpy(grad_out))
     return ya.numpy(), xa.grad.numpy(), yt.detach().numpy(), xt.grad.numpy()
+
+
+def assert_forward_backward_match(ours, theirs, x, device=None, grad_seed=2):
+    """Run input `x` through ours (an aino layer or function) and theirs (PyTorch's), assert that the outputs
+    have the same shape and values, send the same random gradient rand(output shape, grad_seed) back through
+    both, and assert that the input gradients match."""
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
+    ya, yt = ours(xa), theirs(xt)
+    assert ya.shape == tuple(yt.shape)
+    assert_close(ya, yt)
+    grad = rand(ya.shape, grad_seed)
+    ya.backward(Tensor(grad, device=device))
+    yt.backward(torch.from_numpy(grad))
+    assert_close(xa.grad, xt.grad)
+
+
+def assert_weight_and_bias_grads_match(ours, theirs, bias=True):
+    """After a backward pass through both layers, assert that the weight gradients match, and the bias
+    gradients too where the layers have a bias; without one, that ours has no bias parameter at all."""
+    assert_close(ours.weight.grad, theirs.weight.grad)
+    if bias:
+        assert_close(ours.bias.grad, theirs.bias.grad)
+    else:
+        assert ours.bias is None and list(ours.state_dict()) == ["weight"]
+
+
+def assert_grads_match_central_differences(layer, x, weights_seed):
+    """Check the input and weight gradients of `layer` at input `x` against central differences, for the loss
+    sum(layer(x) * weights) with weights = rand(output shape, weights_seed): a different gradient to each output."""
+    weights = rand(layer(Tensor(x)).shape, weights_seed)
+    xa = Tensor(x, requires_grad=True)
+    (layer(xa) * Tensor(weights)).sum().backward()
+
+    def loss_of_input(value):
+        return float((layer(Tensor(value)).numpy() * weights).sum())
+
+    def loss_of_weight(value):
+        saved = layer.weight.data
+        layer.weight.data = value
+        try:
+            return float((layer(Tensor(x)).numpy() * weights).sum())
+        finally:
+            layer.weight.data = saved
+
+    np.testing.assert_allclose(xa.grad.numpy(), numerical_gradient(loss_of_input, x), rtol=1e-6, atol=1e-8)
+    numeric_w = numerical_gradient(loss_of_weight, layer.weight.numpy().copy())
+    np.testing.assert_allclose(layer.weight.grad.numpy(), numeric_w, rtol=1e-6, atol=1e-8)

@@ -206,8 +206,8 @@ def test_multihead_attention_has_pytorchs_parameters_and_initialisation():
 def test_multihead_attention_gives_clear_errors():
     with pytest.raises(ValueError, match=r"embed_dim \(10\) must be a positive multiple of num_heads \(3\)"):
         MultiheadAttention(10, 3)
-    with pytest.raises(ValueError, match="kdim/vdim"):
-        MultiheadAttention(8, 2, kdim=4)
+    with pytest.raises(ValueError, match="add_bias_kv"):
+        MultiheadAttention(8, 2, add_bias_kv=True)
     layer = MultiheadAttention(8, 2, batch_first=True)
     x = Tensor(rand((2, 3, 6), 0))
     with pytest.raises(ValueError, match=r"expected query, key and value of shape \(N, L, E\) with E = 8.*got \(2, 3, 6\)"):

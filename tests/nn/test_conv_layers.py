@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 import aino
-from aino.gradcheck import numerical_gradient
 from aino.nn import Conv2D, Sequential
 from aino.nn.conv import Conv1d, Conv2d, Conv3d
 from aino.tensor import Tensor
 
-from nn_helpers import assert_close, rand, torch_pair
+from nn_helpers import (assert_close, assert_forward_backward_match, assert_grads_match_central_differences,
+                        assert_weight_and_bias_grads_match, rand, torch_pair)
 
 torch = pytest.importorskip("torch")
 
@@ -47,21 +47,8 @@ CASES = {
 def test_conv_layers_match_pytorch(case, device):
     dims, cin, cout, kernel, options = CASES[case]
     ours, theirs = torch_pair(*LAYERS[dims], cin, cout, kernel, device=device, **options)
-    x = rand((2, cin, *SPATIAL[dims]), 1)
-    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
-    ya, yt = ours(xa), theirs(xt)
-    assert ya.shape == tuple(yt.shape)
-    assert_close(ya, yt)
-
-    grad = rand(ya.shape, 2)
-    ya.backward(grad)
-    yt.backward(torch.from_numpy(grad))
-    assert_close(xa.grad, xt.grad)
-    assert_close(ours.weight.grad, theirs.weight.grad)
-    if options.get("bias", True):
-        assert_close(ours.bias.grad, theirs.bias.grad)
-    else:
-        assert ours.bias is None and list(ours.state_dict()) == ["weight"]
+    assert_forward_backward_match(ours, theirs, rand((2, cin, *SPATIAL[dims]), 1), device=device)
+    assert_weight_and_bias_grads_match(ours, theirs, bias=options.get("bias", True))
 
 
 def test_unbatched_input_matches_pytorch():
@@ -82,24 +69,7 @@ def test_conv_gradients_match_central_differences(case):
     dims, cin, cout, kernel, options = CASES[case]
     layer = LAYERS[dims][0](cin, cout, kernel, **options, dtype="float64")
     x = rand((2, cin, *(min(s, 5) for s in SPATIAL[dims])), 4)
-    weights = rand(layer(Tensor(x)).shape, 5)  # loss = sum(y * weights) sends a different gradient to each output
-    xa = Tensor(x, requires_grad=True)
-    (layer(xa) * Tensor(weights)).sum().backward()
-
-    def loss_of_input(value):
-        return float((layer(Tensor(value)).numpy() * weights).sum())
-
-    def loss_of_weight(value):
-        saved = layer.weight.data
-        layer.weight.data = value
-        try:
-            return float((layer(Tensor(x)).numpy() * weights).sum())
-        finally:
-            layer.weight.data = saved
-
-    np.testing.assert_allclose(xa.grad.numpy(), numerical_gradient(loss_of_input, x), rtol=1e-6, atol=1e-8)
-    numeric_w = numerical_gradient(loss_of_weight, layer.weight.numpy().copy())
-    np.testing.assert_allclose(layer.weight.grad.numpy(), numeric_w, rtol=1e-6, atol=1e-8)
+    assert_grads_match_central_differences(layer, x, weights_seed=5)
 
 
 def test_float32_stays_float32(device):
