@@ -1,4 +1,4 @@
-"""The Tensor's reductions: sum, mean, prod, max, min, amax, amin, median, var, std, logsumexp, argmax,
+"""The Tensor's reductions: sum, mean, prod, max, min, amax, amin, median, var, std, logsumexp, norm, argmax,
 argmin, all, any, count_nonzero, each a call of its op in aino/ops/reduce.py (median along a dim in
 aino/ops/sort.py), where its formula stands.
 
@@ -9,6 +9,7 @@ tensor, x.max(dim) the named tuple (values, indices), and x.max(other) the eleme
 from aino.backend import FLOAT32, parse_dtype
 from aino.ops import cast, reduce, sort
 from aino.ops.function import Node, constant
+from aino.validation import InvalidOperationError
 
 
 class ReductionMethods:
@@ -21,7 +22,13 @@ class ReductionMethods:
         return reduce.Sum.apply(_as_dtype(self, dtype, "Tensor.sum"), **_reduce_options(axis, keepdims, dim, keepdim))
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
-        return reduce.Mean.apply(_as_dtype(self, dtype, "Tensor.mean"), **_reduce_options(axis, keepdims, dim, keepdim))
+        """The mean over `dim` (all by default) of a float tensor; an integer or bool tensor needs dtype= (or
+        .float() first), as PyTorch, which cannot tell which float the mean should be."""
+        x = _as_dtype(self, dtype, "Tensor.mean")
+        if x.dtype.kind not in "fc":
+            raise InvalidOperationError(f"Tensor.mean: expected a float tensor, got {x.dtype}; call .float() first "
+                                        f"or pass dtype=aino.float32")
+        return reduce.Mean.apply(x, **_reduce_options(axis, keepdims, dim, keepdim))
 
     def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
         """The product over `dim` (all by default); integers and bools multiply in int64, as PyTorch."""
@@ -65,6 +72,18 @@ class ReductionMethods:
         """log(sum(exp(x))) over `dim` (one or several), computed without overflow; integers give float32."""
         floats = self if self.dtype.kind in "fc" else cast(self, FLOAT32)
         return reduce.LogSumExp.apply(floats, **_reduce_options(dim, keepdim, None, None))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm (sum |x|^p)^(1/p) over `dim` (all by default): p a number, inf, or "fro" (2), as
+        torch.norm; integers are refused, as PyTorch refuses them."""
+        if p == "fro":
+            p = 2.0
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or p != p or p < 0:
+            raise ValueError(f"Tensor.norm: p must be a number >= 0, inf or 'fro', got {p!r}")
+        x = _as_dtype(self, dtype, "Tensor.norm")
+        if x.dtype.kind not in "fc":
+            raise TypeError(f"Tensor.norm: expected a float tensor, got {x.dtype} (use .float() first)")
+        return reduce.Norm.apply(x, p=float(p), **_reduce_options(dim, keepdim, None, None))
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an int64 tensor, not differentiable)."""

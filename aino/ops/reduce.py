@@ -1,10 +1,11 @@
-"""Reductions over dims: sum, mean, prod, amax, amin, median, var, logsumexp; max and min along one dim with
+"""Reductions over dims: sum, mean, prod, amax, amin, median, var, logsumexp, the p-norm; max and min along one dim with
 their indices; and the results with no gradient: argmax, argmin, all, any, count_nonzero.
 
 Each backward first puts the reduced dims back as size-1 dims (`_expand`), then broadcasts the
 gradient over the input's shape. Integer and bool inputs are summed and multiplied in int64, as PyTorch.
 """
 
+import math
 import warnings
 
 from aino.backend import INT64
@@ -164,6 +165,42 @@ class Var(Reduction):
 
     def backward(self, grad):
         return self._expand(grad) * (2 * self.scale) * self.centred
+
+
+class Norm(Reduction):
+    """The p-norm ||x||_p = (sum_i |x_i|^p)^(1/p) over the dims (p = inf: max_i |x_i|; p = 0: the count of
+    nonzero x_i). Derivative: d||x||_p/dx_i = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1) (for p = 2, x_i / ||x||);
+    for p = inf, sign(x_i) / (number of ties) at the largest |x_i|; 0 for p = 0. A zero norm sends gradient 0
+    (as PyTorch's subgradient)."""
+
+    def __init__(self, p=2.0, axis=None, keepdims=False):
+        super().__init__(axis, keepdims)
+        self.p = p
+
+    def forward(self, x):
+        self._setup(x)
+        self.x, xp, p = x, self.xp, self.p
+        size = xp.abs(x)
+        if p == math.inf:
+            self.y = size.max(axis=self.axes, keepdims=True) if self.count else xp.zeros(self._kept_shape(), x.dtype)
+        elif p == 0:
+            self.y = (size != 0).sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        else:
+            self.y = (size**p).sum(axis=self.axes, keepdims=True) ** (1 / p)
+        return self.y if self.keepdims else self.y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, grad):
+        xp, x, y, p = self.xp, self.x, self.y, self.p
+        grad = self._expand(grad)
+        if p == 0:
+            return xp.zeros_like(x)
+        if p == math.inf:
+            ties = xp.abs(x) == y
+            local = xp.sign(x) * ties / xp.maximum(ties.sum(axis=self.axes, keepdims=True), 1)
+        else:
+            safe = xp.where(y == 0, 1, y)  # a zero norm: every x_i is 0, so the numerator is 0 too
+            local = xp.sign(x) * xp.abs(x) ** (p - 1) / safe ** (p - 1)
+        return (grad * local).astype(x.dtype, copy=False)
 
 
 class LogSumExp(Reduction):

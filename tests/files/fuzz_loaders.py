@@ -77,6 +77,9 @@ def make_seeds(work):
             nn.CrossEntropyLoss()(sequential(aino.Tensor(X.astype(np.float32))), aino.Tensor(y)).backward()
             optimizer.step()
     recorder.trace.save(work / "seed_trace.npz")
+    checkpoint = {"epoch": 3, "model": sequential.state_dict(), "optimizer": optimizer.state_dict(), "best": 0.5,
+                  "note": "seed", "sizes": (3, 4, 2), "ids": aino.tensor([[1, 2]])}
+    aino.save(checkpoint, work / "seed.pt")
 
     read = lambda name: (work / name).read_bytes()  # noqa: E731
     return {
@@ -85,6 +88,7 @@ def make_seeds(work):
         "CustomAIModel.load_model": ({"m_config.json": read("seed_config.json"), "m_weights.json": read("seed_weights.json")},
                                      fingerprint_custom(custom)),
         "Trace.load": ({"m.npz": read("seed_trace.npz")}, fingerprint_trace(recorder.trace)),
+        "aino.load": ({"m.pt": read("seed.pt")}, fingerprint_saved(checkpoint)),
     }
 
 
@@ -95,6 +99,18 @@ def fingerprint_network(network):
 
 def fingerprint_state(state):
     return repr({key: np.asarray(value).tolist() for key, value in state.items()})
+
+
+def fingerprint_saved(value):
+    """What aino.save wrote, as text: containers kept, tensors and arrays as (dtype, values)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{fingerprint_saved(k)}: {fingerprint_saved(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(fingerprint_saved(v) for v in value) + ")"
+    if hasattr(value, "dtype"):
+        array = np.asarray(value)
+        return repr((str(array.dtype), array.tolist()))
+    return repr(value)
 
 
 def fingerprint_custom(model):
@@ -117,6 +133,8 @@ def load(loader, work):
         return fingerprint_state(model.state_dict())
     if loader == "CustomAIModel.load_model":
         return fingerprint_custom(CustomAIModel.load_model(work / "m"))
+    if loader == "aino.load":
+        return fingerprint_saved(aino.load(work / "m.pt"))
     return fingerprint_trace(Trace.load(work / "m.npz"))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-LOADERS = ["NeuralNetwork.load", "load_state_dict_from_file", "CustomAIModel.load_model", "Trace.load"]
+LOADERS = ["NeuralNetwork.load", "load_state_dict_from_file", "CustomAIModel.load_model", "Trace.load", "aino.load"]
 VARIANTS = int(os.environ.get("AINO_FUZZ_VARIANTS", "3000"))
 WORKER = Path(__file__).with_name("fuzz_loaders.py")
 

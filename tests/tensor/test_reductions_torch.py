@@ -83,6 +83,15 @@ CASES = {
     "logsumexp_dim": ([(3, 4)], lambda a: a.logsumexp(1), lambda a: a.logsumexp(1)),
     "logsumexp_dims_keepdim": ([(2, 3, 4)], lambda a: a.logsumexp((0, -1), keepdim=True), lambda a: a.logsumexp((0, -1), keepdim=True)),
     "logsumexp_negative": ([(2, 3, 4)], lambda a: a.logsumexp(-2), lambda a: a.logsumexp(-2)),
+    "norm_all": ([(3, 4)], lambda a: a.norm(), torch.norm),
+    "norm_dim_keepdim": ([(2, 3, 4)], lambda a: a.norm(dim=-1, keepdim=True), lambda a: a.norm(dim=-1, keepdim=True)),
+    "norm_p1_dims": ([(2, 3, 4)], lambda a: a.norm(1, dim=(0, 2)), lambda a: a.norm(1, dim=(0, 2))),
+    "norm_p3": ([(3, 4)], lambda a: a.norm(3, dim=0), lambda a: a.norm(3, dim=0)),
+    "norm_p_half": ([(3, 4)], lambda a: a.norm(0.5, dim=1), lambda a: a.norm(0.5, dim=1), POSITIVE),
+    "norm_inf": ([(3, 4)], lambda a: a.norm(float("inf"), dim=1), lambda a: a.norm(float("inf"), dim=1)),
+    "norm_p0": ([(3, 4)], lambda a: a.norm(0, dim=1), lambda a: a.norm(0, dim=1)),
+    "norm_size0": ([(0, 4)], lambda a: a.norm(dim=0), lambda a: a.norm(dim=0)),
+    "norm_size1": ([(3, 1)], lambda a: a.norm(dim=1), lambda a: a.norm(dim=1)),
     "logsumexp_size1": ([(3, 1)], lambda a: a.logsumexp(1), lambda a: a.logsumexp(1)),
     "logsumexp_size0_dim": ([(0, 3)], lambda a: a.logsumexp(0), lambda a: a.logsumexp(0)),
     "logsumexp_0d": ([()], lambda a: a.logsumexp(0), lambda a: a.logsumexp(0)),
@@ -224,3 +233,28 @@ def test_max_over_several_dims_points_to_amax(device):
 
 def test_positive_inputs_prod_matches_torch_over_large_dims(device):
     check_op([(4, 6)], lambda a: a.prod(1), lambda a: a.prod(1), kind=POSITIVE, device=device)
+
+
+def test_norm_of_a_zero_vector_has_gradient_zero_as_torch(device):
+    ours, theirs = Tensor(np.zeros((2, 3)), requires_grad=True, device=device), torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
+    ours.norm(dim=1).sum().backward()
+    theirs.norm(dim=1).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("p, error", [(-1, ValueError), ("nuc", ValueError), (True, ValueError)])
+def test_norm_refuses_a_p_it_cannot_take(p, error, device):
+    with pytest.raises(error, match="Tensor.norm: p must be"):
+        Tensor(np.ones(3), device=device).norm(p)
+    with pytest.raises(TypeError, match="expected a float tensor"):
+        Tensor([1, 2], device=device).norm()
+
+
+@pytest.mark.parametrize("values", [[1, 2], [True, False]])
+def test_mean_of_integers_or_bools_is_refused_as_torch_unless_a_dtype_is_given(values, device):
+    with pytest.raises(RuntimeError):
+        torch.tensor(values).mean()
+    with pytest.raises(RuntimeError, match="Tensor.mean: expected a float tensor"):
+        Tensor(values, device=device).mean()
+    mean = Tensor(values, device=device).mean(dtype="float32")
+    assert mean.dtype == np.float32 and mean.item() == torch.tensor(values).mean(dtype=torch.float32).item()
