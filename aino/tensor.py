@@ -146,10 +146,10 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
 
     # --- autograd --------------------------------------------------------------------------------
 
-    def backward(self, grad=None, retain_graph=False, stop_at=()):
+    def backward(self, gradient=None, retain_graph=False, stop_at=()):
         """Compute d(self)/d(leaf) for every leaf with requires_grad, adding it to leaf.grad.
 
-        `grad` is dL/d(self); it may be left out only for a one-element tensor (then 1).
+        `gradient` is dL/d(self) (PyTorch's name); it may be left out only for a one-element tensor (then 1).
         Walks the graph iteratively in reverse topological order, so a node used twice receives the
         sum of its gradients before passing it on. Frees the graph unless retain_graph=True.
         `stop_at`: tensors treated as leaves: they receive .grad and pass nothing further back
@@ -158,17 +158,18 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
         if not self.requires_grad:
             raise InvalidOperationError("Tensor.backward: this tensor does not require grad "
                                         "(no input had requires_grad=True)")
+        grad = gradient
         if grad is None:
             if self.data.size != 1:
                 raise InvalidOperationError(
-                    f"Tensor.backward: grad can be left out only for a one-element tensor, this one has shape "
-                    f"{tuple(self.shape)}; call .sum() first or pass grad= of that shape"
+                    f"Tensor.backward: gradient can be left out only for a one-element tensor, this one has shape "
+                    f"{tuple(self.shape)}; call .sum() first or pass gradient= of that shape"
                 )
             grad = self.xp.ones_like(self.data)
         else:
-            grad = as_array(raw(grad), self.data.dtype, self.device, "Tensor.backward (grad)")
+            grad = as_array(raw(grad), self.data.dtype, self.device, "Tensor.backward (gradient)")
             if grad.shape != self.data.shape:
-                raise ValueError(f"Tensor.backward: grad has shape {tuple(grad.shape)}, "
+                raise ValueError(f"Tensor.backward: gradient has shape {tuple(grad.shape)}, "
                                  f"the tensor has {tuple(self.shape)}")
 
         run_backward(self, grad, retain_graph, stop_at)

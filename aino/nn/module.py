@@ -8,7 +8,7 @@ PyTorch (`fc1.weight`, `blocks.0.conv1.bias`), so state dicts move between aino 
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from aino.backend import array_module, parse_dtype
+from aino.backend import FLOAT32, array_module, device_or_dtype
 from aino.nn.checks import as_numbers
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import Tensor, no_grad
@@ -233,14 +233,30 @@ class Module:
 
     def to(self, device=None, dtype=None):
         """Move every parameter and buffer to `device` and/or cast floating ones to `dtype` (a floating-point
-        type: parameters must stay differentiable, as PyTorch), in place."""
-        dtype = parse_dtype(dtype, f"{type(self).__name__}.to")
+        type: parameters must stay differentiable, as PyTorch), in place. model.to(aino.float64) casts too."""
+        device, dtype = device_or_dtype(device, dtype, f"{type(self).__name__}.to")
         if dtype is not None and dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point type (float32, float64), got {dtype}")
         for _, tensor in self._state_tensors():
             cast = dtype if dtype is not None and tensor.dtype.kind == "f" else None
             tensor.to(device, dtype=cast, inplace=True)
         return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """Every parameter and buffer on the GPU (CuPy): `device` None or a GPU index, as PyTorch."""
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def float(self):
+        return self.to(dtype=FLOAT32)
+
+    def double(self):
+        return self.to(dtype="float64")
+
+    def half(self):
+        return self.to(dtype="float16")
 
     def set_device(self, device):
         return self.to(device=device)

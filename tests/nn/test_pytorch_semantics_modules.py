@@ -191,3 +191,21 @@ def test_torch_nn_submodules_are_reachable_as_attributes():
                                   "ConvTranspose1d", "ConvTranspose2d", "Upsample", "MaxUnpool1d", "MaxUnpool2d"])
 def test_aino_nn_exports(name):
     assert name in nn.__all__ and isinstance(getattr(nn, name), type)
+
+
+@pytest.mark.parametrize("method, dtype", [("double", np.float64), ("float", np.float32), ("half", np.float16)])
+def test_module_float_double_half_cast_floating_state_and_keep_counters_as_torch(method, dtype):
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    theirs = getattr(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3)), method)()
+    assert getattr(ours, method)() is ours
+    for key, value in ours.state_dict().items():
+        assert np.asarray(value).dtype == np.dtype(str(theirs.state_dict()[key].dtype).replace("torch.", "")), key
+    assert ours[0].weight.dtype == dtype and ours[1].num_batches_tracked.dtype == np.int64
+
+
+def test_module_to_takes_a_dtype_first_and_cpu_keeps_it_on_the_cpu():
+    model = nn.Linear(2, 3)
+    assert model.to("float64").weight.dtype == np.float64 and model.cpu().weight.device == "cpu"
+    with pytest.raises(TypeError, match="Linear.to: dtype must be a floating-point type"):
+        model.to("int64")
