@@ -22,6 +22,8 @@ weight as an (O, C K) matrix. The backward is then the two familiar products of 
 and dL/dx adds every column's gradient back onto the input positions its window came from ("col2im").
 A position of x lies in several windows, once per kernel offset k, so col2im loops over the K kernel
 offsets (9 for a 3x3 kernel), never over pixels: offset k of every window is one strided slice of x.
+With stride 1, dL/dx is also a full convolution of the output gradient with the flipped kernel (one
+im2col and one product); Convolution takes that road where its windows are no more than col2im's.
 
 With g groups the channels split into g independent convolutions; the products above run on a
 leading group axis (C / g input and O / g output channels each). Depthwise convolution is g = C.
@@ -135,10 +137,19 @@ def col2im(xp, g_cols, padded_shape, kernel, out, stride, dilation):
     return g_pad
 
 
+SHORT_ROW = 16  # output rows shorter than this put the samples last in the columns (see Convolution)
+
+
 class Convolution(Function):
     """y = W * x + b (cross-correlation, as PyTorch); dW = grad @ windows^T, dx = col2im(W^T @ grad), db = sum of grad.
 
     Options: stride and dilation (D ints), padding (D (before, after) pairs of zeros), groups.
+
+    The columns of cols are one per (sample, output position). Where the output rows are short (fewer than
+    SHORT_ROW values: small images) and the windows outnumber the outputs (C/g K > O/g, so the copies saved
+    outweigh the transposes added), they are ordered (output position, sample) instead: the samples are then one
+    more spatial axis, last, with a kernel of 1, so that each strided copy in im2col and each add in col2im runs
+    over ow N values in a row instead of ow. The products are the same; only the order of their columns changes.
     """
 
     name = "conv"
@@ -148,8 +159,7 @@ class Convolution(Function):
 
     def forward(self, x, weight, bias=None):
         xp, g = self.xp, self.groups
-        n, c = x.shape[:2]
-        o, kernel = weight.shape[0], weight.shape[2:]
+        n, o, kernel = x.shape[0], weight.shape[0], weight.shape[2:]
         out = output_shape(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
         if min(out) < 1:
             raise ValueError(
@@ -157,37 +167,89 @@ class Convolution(Function):
                 f"{tuple(size + sum(p) for size, p in zip(x.shape[2:], self.padding))}"
             )
         self.x_shape, self.kernel, self.out = x.shape, kernel, out
-        self.cols = im2col(xp, pad_spatial(xp, x, self.padding), kernel, out, self.stride, self.dilation, g)
+        self.batch_last = out[-1] < SHORT_ROW and math.prod(weight.shape[1:]) > o // g
+        x_pad = pad_spatial(xp, x, self.padding)
+        if self.batch_last:
+            x_pad = self.columns_layout(x_pad)[None]  # (1, C, *S_pad, N): one sample with N as its last axis
+        self.cols = im2col(xp, x_pad, *self.geometry(), g)
         self.w_mat = weight.reshape(g, o // g, -1)  # (g, O/g, C/g K)
 
-        y = self.w_mat @ self.cols  # (g, O/g, N S_out): the one matrix product of the layer
-        y = y.reshape(o, n, *out)
+        y = self.w_mat @ self.cols  # (g, O/g, N S_out) or (g, O/g, S_out N): the one matrix product of the layer
         if bias is not None:
-            y += bias.reshape(o, *([1] * (len(out) + 1)))
-        return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))  # (N, O, *S_out)
+            y.reshape(o, -1)[...] += bias[:, None]
+        y = y.reshape(o, *out, n) if self.batch_last else y.reshape(o, n, *out)
+        return self.batch_first(y)  # (N, O, *S_out)
 
     def backward(self, grad):
-        xp, g = self.xp, self.groups
-        n, c = self.x_shape[:2]
-        o = grad.shape[1]
-        # the output gradient laid out like y before the final transpose: (g, O/g, N S_out)
-        g_mat = xp.ascontiguousarray(xp.moveaxis(grad, 1, 0)).reshape(g, o // g, -1)
+        g, c, o = self.groups, self.x_shape[1], grad.shape[1]
+        g_mat = self.columns_layout(grad).reshape(g, o // g, -1)  # the output gradient laid out like y
 
         gx = gw = gb = None
         if self.needs_grad[1]:
-            # dL/dW[o, c, k] = sum over samples and positions of grad[n, o, p] * window[n, c, k, p]
-            gw = (g_mat @ self.cols.swapaxes(1, 2)).reshape(o, c // g, *self.kernel)
+            # dL/dW[o, c, k] = sum over samples and positions of grad[n, o, p] * window[n, c, k, p], computed as
+            # (cols @ grad^T)^T: the same product, with the window rows as its long side (BLAS runs it faster)
+            gw = (self.cols @ g_mat.swapaxes(1, 2)).swapaxes(1, 2).reshape(o, c // g, *self.kernel)
         if len(self.needs_grad) == 3 and self.needs_grad[2]:
             # y = ... + b[o] at every sample and position, so dL/db[o] sums grad over both
             gb = g_mat.reshape(o, -1).sum(axis=1)
-        if self.needs_grad[0]:
+        if self.needs_grad[0] and self.full_convolution_pays(o):
+            gx = self.input_gradient_by_convolution(grad)
+        elif self.needs_grad[0]:
             gx = self.input_gradient(self.w_mat.swapaxes(1, 2) @ g_mat)
         return (gx, gw, gb)[: len(self.needs_grad)]
 
+    def full_convolution_pays(self, o):
+        """Whether dL/dx is cheaper as a full convolution (input_gradient_by_convolution): stride 1, padding within
+        the kernel's reach, and its windows (O K values per input position) no more than col2im's (C K per output
+        position), as in a stack of equal-width layers with 'same' padding."""
+        c, *spatial = self.x_shape[1:]
+        reach = (d * (k - 1) for k, d in zip(self.kernel, self.dilation))
+        return (not self.batch_last and set(self.stride) == {1}
+                and all(max(pair) <= r for pair, r in zip(self.padding, reach))
+                and o * math.prod(spatial) <= c * math.prod(self.out))
+
+    def input_gradient_by_convolution(self, grad):
+        """dL/dx for stride 1 as a full convolution of the output gradient with the flipped kernel: one im2col and
+        one product in place of col2im. Per axis, with reach r = dilation (K - 1):
+
+            dL/dx[n, c, i] = sum_{o, k} W[o, c, k] grad[n, o, i + before - dilation k]
+                           = sum_{o, j} W[o, c, K - 1 - j] g_full[n, o, i + dilation j]
+
+        with g_full the output gradient padded by r - before and r - after (so it has S + r positions).
+        """
+        xp, g = self.xp, self.groups
+        n, c, *spatial = self.x_shape
+        o, dims = grad.shape[1], len(spatial)
+        pads = tuple((d * (k - 1) - before, d * (k - 1) - after)
+                     for k, d, (before, after) in zip(self.kernel, self.dilation, self.padding))
+        cols = im2col(xp, pad_spatial(xp, grad, pads), self.kernel, spatial, self.stride, self.dilation, g)
+        flipped = xp.flip(self.w_mat.reshape(g, o // g, c // g, *self.kernel), axis=tuple(range(3, 3 + dims)))
+        w_full = xp.ascontiguousarray(flipped.swapaxes(1, 2)).reshape(g, c // g, -1)  # (g, C/g, O/g K)
+        return self.batch_first((w_full @ cols).reshape(c, n, *spatial))
+
     def input_gradient(self, g_cols):
-        """dL/dx from dL/dcols (g, C/g K, N S_out): col2im onto the padded input, with the padding cropped away."""
+        """dL/dx from dL/dcols (g, C/g K, columns): col2im onto the padded input, with the padding cropped away."""
         n, c, *spatial = self.x_shape
         padded = tuple(size + before + after for size, (before, after) in zip(spatial, self.padding))
-        g_pad = col2im(self.xp, g_cols, (c, n, *padded), self.kernel, self.out, self.stride, self.dilation)
-        # crop the padding away (its gradient goes nowhere) and put the batch axis first again
-        return self.xp.ascontiguousarray(self.xp.moveaxis(g_pad[interior(spatial, self.padding)], 1, 0))
+        shape = (c, 1, *padded, n) if self.batch_last else (c, n, *padded)  # as im2col read x_pad
+        g_pad = col2im(self.xp, g_cols, shape, *self.geometry())
+        crop = interior(spatial, self.padding)  # the padding's gradient goes nowhere
+        if self.batch_last:
+            g_pad, crop = g_pad[:, 0], crop + (slice(None),)  # (C, *S_pad, N), its last axis uncropped
+        return self.batch_first(g_pad[crop])
+
+    def geometry(self):
+        """(kernel, out, stride, dilation) of im2col and col2im; with the samples last, they are one more axis."""
+        if not self.batch_last:
+            return self.kernel, self.out, self.stride, self.dilation
+        return (*self.kernel, 1), (*self.out, self.x_shape[0]), (*self.stride, 1), (*self.dilation, 1)
+
+    def columns_layout(self, a):
+        """a (N, ch, *S) with its channels first, in the columns' order: (ch, N, *S) or (ch, *S, N)."""
+        xp = self.xp
+        return xp.ascontiguousarray(xp.moveaxis(a, 0, -1) if self.batch_last else xp.moveaxis(a, 1, 0))
+
+    def batch_first(self, a):
+        """The inverse of columns_layout: (ch, N, *S) or (ch, *S, N) back to (N, ch, *S)."""
+        xp = self.xp
+        return xp.ascontiguousarray(xp.moveaxis(a, -1, 0) if self.batch_last else xp.moveaxis(a, 1, 0))

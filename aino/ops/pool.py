@@ -5,11 +5,15 @@ helpers): offset k of every window is one strided slice of the padded input, x_p
 an array shaped like the output. So both directions loop over the K kernel offsets (4 for a 2x2
 window), never over pixels:
 
-    max pool    y = max_k x_pad[slice_k]             dL/dx_pad[slice_k] += grad where k held the max
+    max pool    y = max_k x_pad[slice_k]             dL/dx_pad[argmax] = grad    (one scatter)
     avg pool    y = sum_k x_pad[slice_k] / divisor   dL/dx_pad[slice_k] += grad / divisor
 
+Max pooling first copies the windows out as conv's im2col does (row k holds x_pad[slice_k]) and keeps,
+for each window, where its maximum lies (argmax), so its backward needs no loop.
+
 Max pooling pads with -inf (padding never wins) and sends each output's gradient to the first
-maximum of its window, in row-major order, as PyTorch does when several values tie. Asked for them, it
+maximum of its window, in row-major order, as PyTorch does when several values tie (to the last NaN
+where the window holds NaN). Asked for them, it
 also gives each maximum's place as PyTorch's flat index into its (unpadded) plane, h W + w in 2-D; max
 unpooling puts values back at those places (zeros elsewhere), and its gradient gathers from them.
 
@@ -21,8 +25,8 @@ floor, so a last, partial window counts, as long as it starts inside the input o
 import math
 
 from aino.backend import INT64
-from aino.ops.conv import (batched, interior, kernel_offsets, offset_slices, output_shape, pad_spatial, spatial_ints,
-                           unbatched)
+from aino.ops.conv import (batched, im2col, interior, kernel_offsets, offset_slices, output_shape, pad_spatial,
+                           spatial_ints, unbatched)
 from aino.ops.function import Function, constant
 from aino.validation import InvalidOperationError
 
@@ -84,9 +88,12 @@ class Pool(Function):
 
 
 class MaxPool(Pool):
-    """y = max of each window (padding -inf); dL/dx = grad at the first maximum of each window, 0 elsewhere.
+    """y = max of each window (padding -inf); dL/dx = grad at each window's maximum, 0 elsewhere.
 
-    With `indices_out` (a list), forward appends the flat index of each window's first maximum (see flat_indices).
+    Forward remembers where each window's maximum lies in x_pad, as one flat index (self.argmax), so
+    backward is one scatter of grad to those places: an assignment where windows do not overlap (each
+    position is some window's maximum at most once), else a sum per position (xp.bincount).
+    With `indices_out` (a list), forward appends each maximum's flat index in its unpadded plane of x.
     """
 
     name = "max_pool"
@@ -97,41 +104,58 @@ class MaxPool(Pool):
 
     def forward(self, x):
         xp = self.xp
-        self.x_pad = self.padded_input(x, -xp.inf)
-        # a running maximum over the kernel offsets (xp.maximum lets a NaN win, as PyTorch)
-        self.y = None
-        for where in self.slices():
-            self.y = self.x_pad[where] if self.y is None else xp.maximum(self.y, self.x_pad[where])
+        x_pad = self.padded_input(x, -xp.inf)
+        self.padded_shape = x_pad.shape
+        n, c = x.shape[:2]
+        # the windows of every plane (one per sample and channel) copied out as conv's im2col does: windows[k] is
+        # offset k of every window, one contiguous row (N C S_out), so the loop below streams through memory
+        windows = im2col(xp, x_pad.reshape(n * c, 1, *x_pad.shape[2:]), self.kernel, self.out, self.stride,
+                         self.dilation, 1)[0]
+        # a running maximum over the kernel offsets, and the offset that holds it: a strictly greater value
+        # takes over, so on a tie the first maximum in row-major order wins, as PyTorch
+        # (offsets as int16, fewer bytes to move, unless the window has more than 2**15 of them)
+        best = xp.zeros(windows.shape[1:], dtype=xp.int16 if len(windows) <= 2**15 else INT64)
+        y, offset = windows[0], best.dtype.type
+        for k in range(1, len(windows)):
+            # best = k where offset k beats the maximum so far (k grows, so a maximum sets it: no per-element branch)
+            xp.maximum(best, (windows[k] > y) * offset(k), out=best)
+            y = xp.maximum(y, windows[k])  # lets a NaN win, as PyTorch
+        nan = xp.isnan(y)
+        if nan.any():  # a window holding NaN: PyTorch picks its last NaN
+            for k in range(len(windows)):
+                xp.copyto(best, k, where=nan & xp.isnan(windows[k]))
+        y, best = y.reshape(n, c, *self.out), best.reshape(n, c, *self.out)
+        in_plane = self.plane_positions(best)
+        planes = xp.arange(math.prod(x.shape[:2]), dtype=INT64).reshape(x.shape[:2] + (1,) * len(self.out))
+        self.argmax = planes * math.prod(self.padded_shape[2:]) + in_plane  # flat index into x_pad
         if self.indices_out is not None:
-            self.indices_out.append(self.flat_indices())
-        return self.y
+            # the same place in the unpadded plane: positions 0 .. prod(S) - 1, padded like x (padding -1)
+            spatial = self.x_shape[2:]
+            positions = xp.arange(math.prod(spatial), dtype=INT64).reshape(1, 1, *spatial)
+            unpadded = pad_spatial(xp, positions, self.pads, -1)
+            self.indices_out.append(unpadded.reshape(-1)[in_plane])
+        return y
+
+    def plane_positions(self, best):
+        """Where offset `best` of each window lies in its padded plane, flattened: the window's start plus the
+        offset's shift, sum_i (stride_i p_i + dilation_i k_i) pitch_i, with pitch_i the plane's row pitch on axis i."""
+        xp, padded = self.xp, self.padded_shape[2:]
+        pitch = [math.prod(padded[axis + 1:]) for axis in range(len(padded))]
+        start = xp.arange(math.prod(padded), dtype=INT64).reshape(padded)[next(self.slices())]
+        shift = xp.asarray([sum(d * k * p for d, k, p in zip(self.dilation, offset, pitch))
+                            for offset in kernel_offsets(self.kernel)], dtype=INT64)
+        return start + xp.take(shift, best)
 
     def backward(self, grad):
-        return self.scatter(grad * first for _, first in self.first_maxima())
-
-    def first_maxima(self):
-        """For each kernel offset k in row-major order: (slice_k, where offset k holds its window's maximum and no
-        earlier offset did), so that on a tie the first maximum wins, as PyTorch."""
-        taken = self.xp.zeros(self.y.shape, dtype=bool)
-        for where in self.slices():
-            first = (self.x_pad[where] == self.y) & ~taken
-            taken |= first
-            yield where, first
-
-    def flat_indices(self):
-        """int64 (N, C, *S_out): where each window's first maximum lies in its plane of x, flattened (h W + w in 2-D).
-
-        The positions 0 .. prod(S) - 1 of one plane, padded like x, are read by the same window slices as x_pad."""
-        xp, spatial = self.xp, self.x_shape[2:]
-        positions = pad_spatial(xp, xp.arange(math.prod(spatial), dtype=INT64).reshape(1, 1, *spatial), self.pads, -1)
-        indices = xp.zeros(self.y.shape, dtype=INT64)
-        for where, first in self.first_maxima():
-            indices = xp.where(first, positions[where], indices)
-        nan = xp.isnan(self.y)  # a window holding NaN: PyTorch names its last NaN
-        if nan.any():
-            for where in self.slices():
-                indices = xp.where(nan & xp.isnan(self.x_pad[where]), positions[where], indices)
-        return indices
+        xp = self.xp
+        flat, values = self.argmax.reshape(-1), grad.reshape(-1)
+        size = math.prod(self.padded_shape)
+        if all(s >= d * (k - 1) + 1 for s, d, k in zip(self.stride, self.dilation, self.kernel)):
+            g_pad = xp.zeros(size, dtype=self.dtype)
+            g_pad[flat] = values  # windows do not overlap: every place receives one gradient at most
+        else:
+            g_pad = xp.bincount(flat, weights=values, minlength=size).astype(self.dtype, copy=False)
+        return g_pad.reshape(self.padded_shape)[interior(self.x_shape[2:], self.pads)]
 
 
 class AvgPool(Pool):
