@@ -38,6 +38,7 @@ class Place(NamedTuple):
     stride: int
     sample_begin: int
     sample_end: int
+    sample_stop: int  # flat[:sample_stop:stride] is the sample
 
 
 class Layout:
@@ -60,7 +61,8 @@ class Layout:
             sampled = min(-(-size // stride), SAMPLE) if size > SMALL else size
             stored = j >= self.n_large
             begin, end = (start, start + size) if stored else (None, None)
-            self.places[key] = Place(j, begin, end, shape, stride, sample_start, sample_start + sampled)
+            self.places[key] = Place(j, begin, end, shape, stride, sample_start, sample_start + sampled,
+                                     stride * sampled)
             sample_sizes.append(sampled)
             start, sample_start = start + (size if stored else 0), sample_start + sampled
         self.size, self.n_sampled = start, sample_start
@@ -127,14 +129,13 @@ class StepArrays:
     def _place(self, key, array):
         place = None if self.layout is None else self.layout.places.get(key)
         if place is None or place.shape != array.shape or not (
-                array.dtype == self.layout.dtype or numpy.can_cast(array.dtype, self.layout.dtype)):
+                array.dtype is self.layout.dtype or numpy.can_cast(array.dtype, self.layout.dtype)):
             return None
         return place
 
     def _measure(self, place, kept):
         self.moments[place.slot] = moments_of(kept)
-        count = place.sample_end - place.sample_begin
-        self.sample[place.sample_begin: place.sample_end] = kept.reshape(-1)[:: place.stride][:count]
+        self.sample[place.sample_begin: place.sample_end] = kept.reshape(-1)[: place.sample_stop: place.stride]
 
     @property
     def nbytes(self):

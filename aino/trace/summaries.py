@@ -9,8 +9,8 @@ their arrays, which keeps the cost of recording a step small (see benchmarks/ben
 flushes before anyone reads the rows.
 
   - mean, std and norm are exact, over every value. A large array (more than SMALL values): the sum of
-    squares as a BLAS dot product, the sum as another or by einsum, the variance as sum(x*x)/n - mean**2, or, where the std is small against the
-    mean (var < mean**2) and that formula would lose digits, in two passes. A small array: every value
+    squares as a BLAS dot product, the sum as ones @ X @ ones (see _sum), the variance as sum(x*x)/n - mean**2, or, where the std is below half the
+    mean (var < mean**2 / 4) and that formula would lose digits, in two passes. A small array: every value
     is in the sample, and the batch reads them all together, in float64.
   - min, max, the fraction of zeros and the histogram are exact for arrays of up to SMALL values; for
     larger arrays they are those of a deterministic strided sample of SAMPLE values (every k-th value,
@@ -41,6 +41,7 @@ N_BINS = 32
 SAMPLE = 512  # values per large array for its histogram, fraction of zeros, min and max
 SMALL = 1024  # an array of up to this many values is read whole, together with the other small ones
 ONES = 65536  # see _sum
+CANCELLATION = 4  # see moments_of: the one-pass variance where the std is at least half the mean
 MAX_DOUBLINGS = 200  # a range beyond this (about 1e60 times the first) clips into the end bins
 BATCH_BYTES = 4 * 2**20  # the queued samples of a batch of steps stay within this
 MAX_BATCH = 32
@@ -70,24 +71,34 @@ def stride_of(n, row=1, size=SAMPLE):
 _ONES = {}
 
 
-def _sum(flat):
-    """sum(x): up to ONES values the BLAS product x.ones (a cached vector of ones, which stays in the
-    cache), beyond that einsum, which reads x alone; both about three times faster than x.sum()."""
-    if flat.size > ONES:
-        return float(numpy.einsum("i->", flat))
-    key = (flat.size, flat.dtype)
+def _ones(n, dtype):
+    """A cached vector of n ones."""
+    key = (n, dtype)
     if key not in _ONES:
         if len(_ONES) > 64:
             _ONES.clear()
-        _ONES[key] = numpy.ones(flat.size, dtype=flat.dtype)
-    return float(numpy.dot(flat, _ONES[key]))
+        _ONES[key] = numpy.ones(n, dtype=dtype)
+    return _ONES[key]
+
+
+def _sum(array):
+    """sum(x) of an array of two or more axes as ones(m) @ X @ ones(n), X the array as an m x n matrix
+    (its first axis by the rest): two BLAS matrix-vector products, about twice as fast as einsum, which
+    sums the others (a 1-D array, or one of more than ONES rows or columns)."""
+    rows = array.shape[0] if array.ndim > 1 else 0
+    columns = array.size // rows if rows else 0
+    if not 0 < max(rows, columns) <= ONES:
+        return float(numpy.einsum("i->", array.reshape(-1)))
+    matrix = array.reshape(rows, columns)
+    return float(_ones(rows, array.dtype).dot(matrix).dot(_ones(columns, array.dtype)))
 
 
 def moments_of(array):
-    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a sum
-    (two more where var < mean**2, see the module docstring); NaN if the array holds NaN or inf."""
+    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a sum;
+    NaN if the array holds NaN or inf. var = sum(x*x)/n - mean**2 carries the rounding of the sums times
+    (1 + mean**2 / var), so where mean**2 > CANCELLATION * var it is taken again as sum((x - mean)**2)/n."""
     flat = array.reshape(-1)
-    squares, total = float(numpy.dot(flat, flat)), _sum(flat)
+    squares, total = float(flat.dot(flat)), _sum(array)
     if not math.isfinite(squares) and flat.dtype != numpy.float64:  # x*x beyond float32, or NaN or inf
         wide = flat.astype(numpy.float64)
         squares, total = float(numpy.dot(wide, wide)), float(wide.sum())
@@ -95,7 +106,7 @@ def moments_of(array):
         return NAN, NAN, NAN
     mean = total / flat.size
     var = squares / flat.size - mean * mean
-    if var < mean * mean:
+    if CANCELLATION * var < mean * mean:
         deviations = flat - flat.dtype.type(mean)
         var = float(numpy.dot(deviations, deviations)) / flat.size
     return squares, total, var
@@ -129,6 +140,7 @@ class Summaries:
         self._widened = 0  # how many times a series' range was set or widened
         self._unfit = False  # whether a range stopped doubling short of a value (which then clips)
         self._cached = (None, None)  # see _per_value
+        self._base_key = self._base = None  # see _bases
         self._batch = None  # the queued steps (see commit)
 
     # --- reading (after flush) -------------------------------------------------------------------------
@@ -294,9 +306,7 @@ class Summaries:
         if self._unfit:  # unless a range stopped doubling
             numpy.clip(position, 0, N_BINS, out=position)
         index = position.astype(numpy.intp)
-        index += layout.sample_base
-        if count > 1:
-            index += (numpy.arange(count) * (slots * (N_BINS + 1)))[:, None]
+        index += self._bases(layout, count)
         counted = sizes
         if not (present.all() and finite.all()):  # leave out NaN, inf and the slots with no array
             keep = numpy.repeat(present, sizes, axis=1) & numpy.isfinite(sample)
@@ -320,6 +330,14 @@ class Summaries:
                     edge, scale = edge.astype(layout.dtype), scale.astype(layout.dtype)  # else float64: beyond float32
             self._cached = key, (numpy.repeat(edge, layout.sample_sizes), numpy.repeat(scale, layout.sample_sizes))
         return self._cached[1]
+
+    def _bases(self, layout, count):
+        """(count, n_sampled): where each sampled value's slot at each of `count` steps has its 33 bins in
+        the joint bincount of _bin; kept until the layout or the count changes."""
+        if self._base_key != (layout, count):
+            steps = numpy.arange(count)[:, None] * (len(layout.keys) * (N_BINS + 1))
+            self._base_key, self._base = (layout, count), layout.sample_base + steps
+        return self._base
 
     def _saturated(self, layout, j, sample, i):
         """The fraction of slot j's sampled values near the asymptotes of series i's activation, per step."""
