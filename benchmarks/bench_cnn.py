@@ -1,55 +1,60 @@
-"""One training step of a small CNN, aino's fast path against PyTorch on the CPU, same run, same threads.
+"""Training steps of convolutional networks, aino's fast path against PyTorch on the CPU, in alternating rounds.
 
-Step = forward, cross-entropy loss, backward, Adam update. Network
-Conv2d(1, 16, 3, padding=1) ReLU MaxPool2d(2) Conv2d(16, 32, 3, padding=1) ReLU MaxPool2d(2) Flatten
-Linear(1568, 10) on a batch of 64 images of 1x28x28, float32.
+Step = forward, cross-entropy loss over 10 classes, backward, Adam update, float32. Workloads (--only):
 
-    python benchmarks/bench_cnn.py [--threads N] [--steps 20] [--repeats 5]
+- cnn: Conv2d(1,16,3,padding=1) ReLU MaxPool2d(2) Conv2d(16,32,3,padding=1) ReLU MaxPool2d(2) Flatten
+  Linear(1568,10), batch 64 of 1x28x28;
+- lenet: LeNet-5, Conv2d(1,6,5) ReLU MaxPool2d(2) Conv2d(6,16,5) ReLU MaxPool2d(2) Flatten Linear(256,120)
+  ReLU Linear(120,84) ReLU Linear(84,10), batch 64 of 1x28x28;
+- conv1d: Conv1d(8,32,5,padding=2) ReLU, twice Conv1d(32,32,5,padding=2) ReLU, Flatten Linear(2048,10),
+  batch 128 of 8 channels x 64 samples.
+
+    python benchmarks/bench_cnn.py [--threads 1 2] [--only cnn lenet conv1d] [--rounds 10] [--quick]
 """
 
-import sys
+from timing import against_torch, parse_args, random_batch, report, training_step
 
-from timing import compare_with_torch, parse_args, training_step
-
-ARGS = parse_args(__doc__, steps=20)
-
-import numpy as np  # noqa: E402
-
-import aino  # noqa: E402
-from aino import optim  # noqa: E402
-from aino.nn import Conv2d, CrossEntropyLoss, Flatten, Linear, MaxPool2d, ReLU, Sequential  # noqa: E402
-
-BATCH, CLASSES = 64, 10
+CLASSES = 10
 
 
-def aino_step_function(X, y):
-    aino.manual_seed(0)
-    model = Sequential(Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(16, 32, 3, padding=1), ReLU(),
-                       MaxPool2d(2), Flatten(), Linear(1568, CLASSES))
-    loss_fn, inputs, labels = CrossEntropyLoss(), aino.Tensor(X), aino.Tensor(y)
-    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs), labels))
+def cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, CLASSES))
 
 
-def torch_step_function(X, y):
-    import torch
-    from torch import nn
+def lenet(nn):
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, CLASSES))
 
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
-                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, CLASSES))
-    inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
-    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
-                         lambda: nn.functional.cross_entropy(model(inputs), labels))
+
+def conv1d(nn):
+    return nn.Sequential(nn.Conv1d(8, 32, 5, padding=2), nn.ReLU(), nn.Conv1d(32, 32, 5, padding=2), nn.ReLU(),
+                         nn.Conv1d(32, 32, 5, padding=2), nn.ReLU(), nn.Flatten(), nn.Linear(2048, CLASSES))
+
+
+# --only name: (table row, network, input shape with the batch first)
+WORKLOADS = {"cnn": ("CNN conv16-conv32 b64 training", cnn, (64, 1, 28, 28)),
+             "lenet": ("LeNet-5 b64 training", lenet, (64, 1, 28, 28)),
+             "conv1d": ("Conv1d x3 + Linear b128 training", conv1d, (128, 8, 64))}
+
+
+def step_function(network, shape):
+    """build(lib): the training step of network(lib.nn) on a random batch of shape."""
+    inputs, labels = random_batch(shape, CLASSES)
+
+    def build(lib):
+        lib.manual_seed(0)
+        return training_step(lib, network(lib.nn), lib.nn.CrossEntropyLoss(), inputs, labels)
+
+    return build
 
 
 def main():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32)
-    y = rng.integers(0, CLASSES, size=BATCH)
-    print(f"threads: {ARGS.threads}, batch {BATCH} of 1x28x28, CNN conv16-pool-conv32-pool-linear10, float32, Adam")
-    compare_with_torch(ARGS, aino_step_function(X, y), lambda: torch_step_function(X, y))
-    return 0
+    args = parse_args(__doc__, workloads=WORKLOADS)
+    workloads = (WORKLOADS[name] for name in args.only)
+    report(args, [against_torch(row, step_function(network, shape)) for row, network, shape in workloads])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

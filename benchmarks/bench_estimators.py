@@ -18,18 +18,17 @@ import os
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
+import statistics
+import warnings
 
-import numpy  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.neural_network import MLPClassifier as SklearnMLP  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.preprocessing import StandardScaler
+from timing import alternate, median_quartiles
 
-from aino.datasets import load_digits  # noqa: E402
-from aino.estimators import MLPClassifier as AinoMLP  # noqa: E402
+from aino.datasets import load_digits
+from aino.estimators import MLPClassifier as AinoMLP
 
 TARGET, SEEDS, ROUNDS, MOST_EPOCHS = 0.97, range(5), 5, 200
 LIBRARIES = {"aino": AinoMLP, "scikit-learn": SklearnMLP}
@@ -62,13 +61,9 @@ def epochs_to_target(library, seed, data):
 
 def timed_fits(seed, epochs, data):
     """{library: median seconds of fit(max_iter=epochs[library])}, in alternating rounds."""
-    times = {library: [] for library in LIBRARIES}
-    for _ in range(ROUNDS):
-        for library in LIBRARIES:
-            start = time.perf_counter()
-            fit(library, seed, epochs[library], data[0], data[2])
-            times[library].append(time.perf_counter() - start)
-    return {library: statistics.median(seconds) for library, seconds in times.items()}
+    runs = {library: lambda library=library: fit(library, seed, epochs[library], data[0], data[2])
+            for library in LIBRARIES}
+    return {library: statistics.median(seconds) for library, seconds in alternate(runs, ROUNDS).items()}
 
 
 def main():
@@ -86,7 +81,7 @@ def main():
         print(f"{seed:>4} {epochs['aino']:>11} {epochs['scikit-learn']:>14} {seconds['aino']:>8.3f} "
               f"{seconds['scikit-learn']:>9.3f} {ratios[-1]:>6.2f}")
     if ratios:
-        low, middle, high = numpy.percentile(ratios, [25, 50, 75])
+        low, middle, high = median_quartiles(ratios)
         print(f"time to {TARGET:.0%}, aino / scikit-learn: median {middle:.2f}x (quartiles {low:.2f}x to {high:.2f}x)")
 
 

@@ -1,52 +1,72 @@
-"""One training step of an LSTM, aino's fast path against PyTorch on the CPU, same run, same threads.
+"""Recurrent layers, aino's fast path against PyTorch on the CPU, in alternating rounds, float32.
 
-Step = forward, MSE loss of the output against a random target, backward, Adam update.
-LSTM(32, 64, batch_first=True) on a batch of 32 sequences of 50 steps, float32.
+A training step is forward, MSE of the output sequence against a random target, backward, Adam update.
+Workloads (--only):
 
-    python benchmarks/bench_lstm.py [--threads N] [--steps 20] [--repeats 5]
+- lstm: LSTM(32, 64, batch_first=True) training, batch 32 x 50 steps;
+- gru: GRU(32, 64, batch_first=True) training, batch 32 x 50 steps;
+- inference: the LSTM's forward alone under no_grad, batch 1 x 200 steps;
+- sweep: the LSTM's training step, batch 32, at 10, 25, 50, 100 and 200 steps.
+
+    python benchmarks/bench_lstm.py [--threads 1 2] [--only lstm gru inference sweep] [--rounds 10] [--quick]
 """
 
-import sys
+import numpy as np
+from timing import against_torch, parse_args, report, training_step
 
-from timing import compare_with_torch, parse_args, training_step
-
-ARGS = parse_args(__doc__, steps=20)
-
-import numpy as np  # noqa: E402
-
-import aino  # noqa: E402
-from aino import optim  # noqa: E402
-from aino.nn import LSTM, MSELoss  # noqa: E402
-
-BATCH, STEPS, INPUT, HIDDEN = 32, 50, 32, 64
+INPUT, HIDDEN, SWEEP = 32, 64, (10, 25, 50, 100, 200)
+WORKLOADS = ("lstm", "gru", "inference", "sweep")
 
 
-def aino_step_function(X, Y):
-    aino.manual_seed(0)
-    model = LSTM(INPUT, HIDDEN, batch_first=True)
-    loss_fn, inputs, targets = MSELoss(), aino.Tensor(X), aino.Tensor(Y)
-    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs)[0], targets))
+def sequences(batch, steps, features):
+    return np.random.default_rng(0).standard_normal((batch, steps, features)).astype(np.float32)
 
 
-def torch_step_function(X, Y):
-    import torch
+def training(layer, batch, steps):
+    """build(lib): the training step of layer ("LSTM" or "GRU") on batch x steps random sequences."""
+    inputs, targets = sequences(batch, steps, INPUT), sequences(batch, steps, HIDDEN)
 
-    torch.manual_seed(0)
-    model = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
-    inputs, targets = torch.from_numpy(X), torch.from_numpy(Y)
-    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
-                         lambda: torch.nn.functional.mse_loss(model(inputs)[0], targets))
+    def build(lib):
+        lib.manual_seed(0)
+        model = getattr(lib.nn, layer)(INPUT, HIDDEN, batch_first=True)
+        mse = lib.nn.MSELoss()
+        return training_step(lib, model, lambda output, target: mse(output[0], target), inputs, targets)
+
+    return build
+
+
+def inference(batch, steps):
+    """build(lib): the LSTM's forward under lib.no_grad() on batch x steps random sequences."""
+    inputs = sequences(batch, steps, INPUT)
+
+    def build(lib):
+        lib.manual_seed(0)
+        model, tensor = lib.nn.LSTM(INPUT, HIDDEN, batch_first=True), lib.from_numpy(inputs)
+
+        def step():
+            with lib.no_grad():
+                model(tensor)
+
+        return step
+
+    return build
+
+
+def workloads(only):
+    named = {
+        "lstm": [against_torch("LSTM(32,64) b32x50 training", training("LSTM", 32, 50))],
+        "gru": [against_torch("GRU(32,64) b32x50 training", training("GRU", 32, 50))],
+        "inference": [against_torch("LSTM(32,64) b1x200 inference (no_grad)", inference(1, 200))],
+        "sweep": [against_torch(f"LSTM(32,64) b32x{steps} training, sweep", training("LSTM", 32, steps))
+                  for steps in SWEEP],
+    }
+    return [workload for name in only for workload in named[name]]
 
 
 def main():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((BATCH, STEPS, INPUT)).astype(np.float32)
-    Y = rng.standard_normal((BATCH, STEPS, HIDDEN)).astype(np.float32)
-    print(f"threads: {ARGS.threads}, batch {BATCH} x {STEPS} steps, LSTM({INPUT}, {HIDDEN}, batch_first=True), "
-          f"MSE, float32, Adam")
-    compare_with_torch(ARGS, aino_step_function(X, Y), lambda: torch_step_function(X, Y))
-    return 0
+    args = parse_args(__doc__, workloads=WORKLOADS)
+    report(args, workloads(args.only))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,51 +1,30 @@
-"""One training step of an MLP, aino's fast path against PyTorch on the CPU, same run, same threads.
+"""One training step of an MLP, aino's fast path against PyTorch on the CPU, in alternating rounds.
 
 Step = forward, cross-entropy loss, backward, Adam update. Network 784-256-128-10 with ReLU, batch 128,
 float32.
 
-    python benchmarks/bench_mlp.py [--threads N] [--steps 50] [--repeats 5]
+    python benchmarks/bench_mlp.py [--threads 1 2] [--rounds 10] [--steps N] [--quick]
 """
 
-import sys
-
-from timing import compare_with_torch, parse_args, training_step
-
-ARGS = parse_args(__doc__)
-
-import numpy as np  # noqa: E402
-
-import aino  # noqa: E402
-from aino import nn, optim  # noqa: E402
+from timing import against_torch, parse_args, random_batch, report, training_step
 
 SIZES, BATCH = (784, 256, 128, 10), 128
 
 
-def aino_step_function(X, y):
-    aino.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    loss_fn, inputs, labels = nn.CrossEntropyLoss(), aino.Tensor(X), aino.Tensor(y)
-    return training_step(optim.Adam(model.parameters(), lr=1e-3), lambda: loss_fn(model(inputs), labels))
+def mlp(nn):
+    """The 784-256-128-10 ReLU network in aino.nn or torch.nn."""
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def torch_step_function(X, y):
-    import torch
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
-                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
-    return training_step(torch.optim.Adam(model.parameters(), lr=1e-3),
-                         lambda: torch.nn.functional.cross_entropy(model(inputs), labels))
+def mlp_step(lib):
+    lib.manual_seed(0)
+    return training_step(lib, mlp(lib.nn), lib.nn.CrossEntropyLoss(), *random_batch((BATCH, SIZES[0]), SIZES[-1]))
 
 
 def main():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y = rng.integers(0, SIZES[-1], size=BATCH)
-    print(f"threads: {ARGS.threads}, batch {BATCH}, MLP {'-'.join(map(str, SIZES))}, float32, Adam")
-    compare_with_torch(ARGS, aino_step_function(X, y), lambda: torch_step_function(X, y))
-    return 0
+    args = parse_args(__doc__)
+    report(args, [against_torch(f"MLP {'-'.join(map(str, SIZES))} b{BATCH} training", mlp_step)])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

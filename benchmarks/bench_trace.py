@@ -1,73 +1,49 @@
-"""Recording overhead: the 784-256-128-10 MLP training step (batch 128, Adam, float32) with a default
-Recorder attached, as a ratio to the same step untraced. Goal <= 1.5x, aim 1.2x.
+"""Recording overhead: a training step with a default Recorder attached, as a ratio to the same step
+untraced, on the MLP of bench_mlp.py (784-256-128-10, batch 128) and LeNet-5 of bench_cnn.py (batch 64);
+cross-entropy, Adam, float32. Goal (issue 16): <= 1.15x.
 
-Each round times --steps untraced steps, then --steps traced steps (same model, same data, one Recorder
-entered for each traced run, so the trace keeps growing and thinning as in a long run); the reported
-ratio is the median over the rounds of traced / untraced time. Pairing neighbouring runs keeps a noisy
-machine from favouring either side; the spread (quartiles) is printed too.
+The recorder is filled first (100 traced steps: a long run's steady state, the memory budget already
+full). Each round then times its steps traced, the recorder entered once for them, then as many untraced;
+the trace keeps growing and thinning as in a long run. The figure is the median over the rounds of
+traced / untraced time, with the quartiles.
 
-    python benchmarks/bench_trace.py [--threads N] [--steps 25] [--repeats 24]
+    python benchmarks/bench_trace.py [--threads 1 2] [--only mlp lenet] [--rounds 24] [--quick]
 """
 
-import sys
+from bench_cnn import lenet
+from bench_mlp import BATCH, SIZES, mlp
+from timing import Workload, parse_args, random_batch, repeat, report, training_step
 
-from timing import parse_args
+import aino
+from aino.trace import Recorder
 
-ARGS = parse_args(__doc__, steps=25, repeats=24)
+FILL = 100  # traced steps before timing (10 with --quick)
+# --only name: (table row, network, input shape with the batch first, classes)
+MODELS = {"mlp": (f"MLP {'-'.join(map(str, SIZES))} b{BATCH}, traced", mlp, (BATCH, SIZES[0]), SIZES[-1]),
+          "lenet": ("LeNet-5 b64, traced", lenet, (64, 1, 28, 28), 10)}
 
-import time  # noqa: E402
 
-import numpy as np  # noqa: E402
+def traced_workload(name, network, shape, classes, fill):
+    """Traced steps of network(aino.nn) on a random batch against untraced steps of the same model and optimizer."""
+    aino.manual_seed(0)
+    model = network(aino.nn)
+    optimizer = aino.optim.Adam(model.parameters(), lr=1e-3)
+    untraced = repeat(training_step(aino, model, aino.nn.CrossEntropyLoss(), *random_batch(shape, classes), optimizer))
+    recorder = Recorder(model, optimizer)
 
-import aino  # noqa: E402
-from aino import nn, optim  # noqa: E402
-from aino.trace import Recorder  # noqa: E402
+    def traced(steps):
+        with recorder:
+            untraced(steps)
 
-SIZES, BATCH = (784, 256, 128, 10), 128
+    traced(fill)
+    return Workload(name, traced, untraced)
 
 
 def main():
-    rng = np.random.default_rng(0)
-    inputs = aino.Tensor(rng.standard_normal((BATCH, SIZES[0])).astype(np.float32))
-    labels = aino.Tensor(rng.integers(0, SIZES[-1], size=BATCH))
-    aino.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-
-    def step():
-        optimizer.zero_grad()
-        loss_fn(model(inputs), labels).backward()
-        optimizer.step()
-
-    def timed():
-        start = time.perf_counter()
-        for _ in range(ARGS.steps):
-            step()
-        return (time.perf_counter() - start) / ARGS.steps
-
-    recorder = Recorder(model, optimizer)
-    for _ in range(5):
-        step()
-    with recorder:  # fill the memory budget first: a long run's steady state
-        for _ in range(100):
-            step()
-    plain, traced = [], []
-    for _ in range(ARGS.repeats):
-        plain.append(timed())
-        with recorder:
-            traced.append(timed())
-    plain, traced = np.array(plain), np.array(traced)
-    ratios = traced / plain
-    print(f"threads: {ARGS.threads}, batch {BATCH}, MLP {'-'.join(map(str, SIZES))}, float32, Adam, "
-          f"{ARGS.repeats} rounds of {ARGS.steps} steps each way")
-    print(f"untraced {np.median(plain) * 1e3:8.3f} ms / step (median)")
-    print(f"traced   {np.median(traced) * 1e3:8.3f} ms / step (median; {recorder.trace.n_steps} steps recorded, "
-          f"{recorder.trace.nbytes / 2**20:.1f} MiB of full arrays kept)")
-    low, high = np.percentile(ratios, [25, 75])
-    print(f"ratio traced / untraced: {np.median(ratios):.2f}x (median of rounds; quartiles {low:.2f}-{high:.2f})")
-    return 0
+    args = parse_args(__doc__, rounds=24, workloads=MODELS)
+    fill = 10 if args.quick else FILL
+    report(args, [traced_workload(*MODELS[name], fill) for name in args.only], labels=("traced", "untraced"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
