@@ -1,6 +1,6 @@
 """The normalisations, norms and distances of aino.nn.functional: layer_norm, group_norm, batch_norm and
-instance_norm call the fused ops of aino/ops/norm.py and aino/ops/batchnorm.py; normalize, cosine_similarity and
-pairwise_distance are composed of differentiable Tensor ops, as PyTorch defines them."""
+instance_norm call the fused ops of aino/ops/norm.py and aino/ops/batchnorm.py, normalize and cosine_similarity the
+op of aino/ops/normalize.py; pairwise_distance is composed of differentiable Tensor ops, as PyTorch defines it."""
 
 import numbers
 
@@ -10,6 +10,7 @@ from aino.nn import checks
 from aino.nn.functional_layers import check_shape, tensor_or_none
 from aino.ops.batchnorm import BatchNorm
 from aino.ops.norm import LayerNorm
+from aino.ops.normalize import Normalize
 from aino.tensor import Tensor
 from aino.validation import check_bool, check_dim, check_int, check_real
 
@@ -150,18 +151,24 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """x / max(||x||_p, eps) along dim."""
     if out is not None:
         raise ValueError("F.normalize: out= is not supported; expected None (use the result)")
-    x = _input("F.normalize", input)
-    return x / _norm("F.normalize", x, p, dim, True, check_real(eps, "eps", "F.normalize", minimum=0.0))
+    return _unit(_input("F.normalize", input), p, dim, eps, "F.normalize")
+
+
+def _unit(x, p, dim, eps, owner):
+    """x / max(||x||_p, eps) along dim: the fused op of aino/ops/normalize.py, its arguments checked."""
+    p = check_real(p, "p", owner)
+    if p <= 0:
+        raise ValueError(f"{owner}: p must be a finite number > 0, got {p}")
+    eps = check_real(eps, "eps", owner, minimum=0.0)
+    return Normalize.apply(x, p=float(p), axis=check_dim(dim, x.ndim, owner), eps=eps)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along dim, x1 and x2 broadcast together."""
     owner = "F.cosine_similarity"
     x1, x2 = _input(owner, x1, "x1"), _input(owner, x2, "x2")
-    eps = check_real(eps, "eps", owner, minimum=0.0)
     x1, x2 = _broadcast_pair(owner, x1, x2)
-    x1_unit = x1 / _norm(owner, x1, 2, dim, True, eps)
-    x2_unit = x2 / _norm(owner, x2, 2, dim, True, eps)
+    x1_unit, x2_unit = _unit(x1, 2, dim, eps, owner), _unit(x2, 2, dim, eps, owner)
     return (x1_unit * x2_unit).sum(dim=check_dim(dim, x1.ndim, owner))
 
 

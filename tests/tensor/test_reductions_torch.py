@@ -258,3 +258,21 @@ def test_mean_of_integers_or_bools_is_refused_as_torch_unless_a_dtype_is_given(v
         Tensor(values, device=device).mean()
     mean = Tensor(values, device=device).mean(dtype="float32")
     assert mean.dtype == np.float32 and mean.item() == torch.tensor(values).mean(dtype=torch.float32).item()
+
+
+@pytest.mark.parametrize("shape, p, dim", [((3, 4), 2.0, 1), ((2, 3, 4), 1.0, -1), ((2, 3, 4), 3.0, 0), ((3, 1), 2.0, 1),
+                                           ((0, 4), 2.0, 1), ((4,), 0.5, 0)])
+def test_normalize_op_matches_torch_and_central_differences(shape, p, dim, device):
+    import aino.nn.functional as F
+
+    kind = POSITIVE if p < 1 else None
+    check_op([shape], lambda a: F.normalize(a, p=p, dim=dim), lambda a: torch.nn.functional.normalize(a, p=p, dim=dim),
+             kind=kind, device=device)
+
+
+def test_normalize_of_a_zero_vector_divides_by_eps_as_torch(device):
+    import aino.nn.functional as F
+
+    rows = np.array([[0.0, 0.0, 0.0], [1e-14, 0.0, -2e-14], [3.0, 4.0, 0.0]])
+    check_op([rows.shape], lambda a: F.normalize(a, dim=1), lambda a: torch.nn.functional.normalize(a, dim=1),
+             arrays=[rows], numerical=False, device=device)
