@@ -66,35 +66,31 @@ def test_each_row_has_a_status_and_partial_says_what_is_missing(number, names, s
     assert status != "partial" or notes, f"line {number}: a partial row says what is missing"
 
 
-def test_yes_and_partial_names_exist_in_aino():
-    missing = []
-    for number, name in listed("yes", "partial"):
+def _found(statuses, library):
+    """The listed names of `statuses` that `library` ("aino" or "torch") has, and those it has not."""
+    found, absent = [], []
+    for number, name in listed(*statuses):
         try:
-            resolve(name, "aino")
+            resolve(name, library)
+            found.append(f"line {number}: {name}")
         except AttributeError:
-            missing.append(f"line {number}: {name}")
+            absent.append(f"line {number}: {name}")
+    return found, absent
+
+
+def test_yes_and_partial_names_exist_in_aino():
+    missing = _found(("yes", "partial"), "aino")[1]
     assert not missing, "marked yes or partial but not in aino: " + ", ".join(missing)
 
 
 def test_no_names_are_not_in_aino():
-    present = []
-    for number, name in listed("no"):
-        try:
-            resolve(name, "aino")
-            present.append(f"line {number}: {name}")
-        except AttributeError:
-            pass
+    present = _found(("no",), "aino")[0]
     assert not present, "marked no but in aino (mark it yes or partial): " + ", ".join(present)
 
 
 def test_every_name_is_pytorchs():
     pytest.importorskip("torch")
-    unknown = []
-    for number, name in listed(*STATUSES):
-        try:
-            resolve(name, "torch")
-        except AttributeError:
-            unknown.append(f"line {number}: {name}")
+    unknown = _found(STATUSES, "torch")[1]
     assert not unknown, "not a PyTorch name: " + ", ".join(unknown)
 
 

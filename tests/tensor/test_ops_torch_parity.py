@@ -12,9 +12,7 @@ F = torch.nn.functional
 
 from aino.ops import cat, gather, linear, stack, where  # noqa: E402
 from aino.tensor import Tensor  # noqa: E402
-
-POSITIVE = "positive"  # inputs drawn from [0.5, 2): for log, sqrt, pow bases
-TIES = "ties"  # inputs rounded so that maxima repeat
+from op_parity import POSITIVE, TIES, inputs  # noqa: E402  (the shared harness's input kinds and draws)
 
 MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
 IDX = np.array([0, 2, 2, 1, 0])
@@ -135,23 +133,10 @@ def _case(name):
     return shapes, aino_fn, torch_fn, (kind[0] if kind else None)
 
 
-def _inputs(shapes, kind, seed):
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for shape in shapes:
-        if kind == POSITIVE:
-            arrays.append(rng.uniform(0.5, 2.0, shape))
-        elif kind == TIES:
-            arrays.append(np.round(rng.uniform(-1, 1, shape)))  # only -1, 0, 1: many ties
-        else:
-            arrays.append(rng.standard_normal(shape))
-    return arrays
-
-
 def _both(name, device, seed=0):
     """Forward and gradients of case `name`, in aino and in torch."""
     shapes, aino_fn, torch_fn, kind = _case(name)
-    arrays = _inputs(shapes, kind, seed)
+    arrays = inputs(shapes, kind, seed)
     ours = [Tensor(a, requires_grad=True, device=device) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = aino_fn(*ours), torch_fn(*theirs)
