@@ -7,13 +7,11 @@ W_ih (G*H, I), W_hh (G*H, H), biases b_ih and b_hh (G*H,), where G is the number
 
 The speed plan, the same in all three ops:
   before the loop   the input part of every step, x_t W_ih^T + b, as one matrix product;
-  in the loop       one matrix product h_{t-1} W_hh^T per step (W_hh^T copied once into the C order
-                    the product is fastest in), and elementwise work into buffers made before the loop;
+  in the loop       one matrix product h_{t-1} W_hh^T per step, and elementwise work;
   after the loop    dx, dW_ih, dW_hh and the bias gradients from the gate gradients of all steps,
                     one matrix product (or sum) each, since dW = sum_t (dgates_t)^T input_t.
 In backward, every factor that does not depend on the incoming gradient (the gates' derivatives) is
 computed for all steps at once before the loop, so the loop only carries dh (and the LSTM's dc).
-Under no_grad the LSTM keeps nothing for backward (inference at batch 1 is call overhead, step by step).
 
 reverse=True runs the recurrence from the last step to the first (the second direction of a
 bidirectional layer): the op flips the time axis of x on the way in and of the states on the way out,
@@ -26,14 +24,15 @@ the `dh` its loop carries; with nothing recording it is not kept.
 """
 
 from aino import hooks
-from aino.ops.function import Function, is_grad_enabled
+from aino.ops.function import Function
 
 
 def activate_(xp, a, scale, shift):
     """In place, a <- shift + scale * tanh(scale * a).
 
     With scale = shift = 1/2 this is the sigmoid s(a) = 1/2 + 1/2 tanh(a/2) (one tanh, never overflows);
-    with scale = 1, shift = 0 it is tanh itself. (The LSTM halves its sigmoid rows of the weights instead.)
+    with scale = 1, shift = 0 it is tanh itself. Scale and shift may be per-column arrays, so the four
+    LSTM gates (three sigmoids and one tanh) take one call.
     """
     a *= scale
     xp.tanh(a, out=a)
@@ -53,16 +52,15 @@ class _Recurrence(Function):
         """`a` (time first) in the order the loop visits the steps: as is, or flipped for reverse."""
         return a[::-1] if self.reverse else a
 
-    def _project(self, x, w_ih, w_hh, bias, matrix=None):
+    def _project(self, x, w_ih, w_hh, bias):
         """x_t W_ih^T + bias for every step at once: (T, N, I) -> (T, N, G*H), in step order.
 
-        `matrix` is the (I, G*H) right factor of the product when it is not W_ih^T itself (the LSTM's
-        halves some columns). Saves x (flattened, in step order) and the weights for backward.
+        Saves x (flattened, in step order) and the weights for backward.
         """
         T, N, I = x.shape
         self.x_flat = self._step_order(x).reshape(T * N, I)
         self.w_ih, self.w_hh, self.has_bias = w_ih, w_hh, bias is not None
-        projection = self.x_flat @ (self.xp.ascontiguousarray(w_ih.T) if matrix is None else matrix)
+        projection = self.x_flat @ w_ih.T
         if bias is not None:
             projection += bias
         return projection.reshape(T, N, -1)
@@ -106,7 +104,7 @@ class RNN(_Recurrence):
         T, N, H = a.shape
         h = xp.empty((T + 1, N, H), dtype=a.dtype)  # h[0] = h0, h[t + 1] = h_t
         h[0] = h0
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # the fast layout for the product
+        w_hh_t = w_hh.T
         for t in range(T):
             a[t] += h[t] @ w_hh_t
             if self.nonlinearity == "tanh":
@@ -137,28 +135,6 @@ class RNN(_Recurrence):
         return (dx, dh_next if self.needs_grad[1] else None, *weight_grads)
 
 
-# Inside the LSTM op the gates are in the order o, i, f, g (PyTorch's rows are i, f, g, o): the three sigmoids
-# side by side, and i, f beside g and c_{t-1} (see LSTM.forward).
-_TO_OFIG, _TO_IFGO = [3, 0, 1, 2], [1, 2, 3, 0]
-
-
-def _gate_major(w):
-    """PyTorch's (4H, ...) rows i, f, g, o reordered o, i, f, g (a copy)."""
-    return w.reshape(4, -1, *w.shape[1:])[_TO_OFIG].reshape(w.shape)
-
-
-def _pytorch_rows(dw):
-    """The inverse of _gate_major: (4H, ...) rows o, i, f, g back in PyTorch's order i, f, g, o."""
-    return dw.reshape(4, -1, *dw.shape[1:])[_TO_IFGO].reshape(dw.shape)
-
-
-def _halved_columns(xp, w):
-    """(4H, K) rows o, i, f, g as the (K, 4H) matrix of `input @ matrix`, the sigmoid gates' columns halved."""
-    half = xp.ones(len(w), dtype=w.dtype)
-    half[:3 * (len(w) // 4)] = 0.5
-    return (w.T * half).copy()  # C order: the fast layout for the products
-
-
 class LSTM(_Recurrence):
     """LSTM, one layer-direction, PyTorch's gates i, f, g, o stacked in that order:
 
@@ -167,94 +143,74 @@ class LSTM(_Recurrence):
 
     Inputs x (T, N, I), h0, c0 (N, H), W_ih, W_hh[, b_ih, b_hh]. An op has one output, so it returns
     (T + 1, N, H): h_1 .. h_T in time order, then the last cell state c_n.
-
-    Inside, per step, the gates are (4, N, H) in the order o, i, f, g (see _gate_major), so that
-      one tanh activates all four: the weight and bias rows of the sigmoid gates are halved before the loop,
-        and s(a) = 1/2 + 1/2 tanh(a/2) (which never overflows);
-      i g + f c_{t-1} is one product of the pairs (i, f) * (g, c_{t-1}) and one sum: c_{t-1} is kept as a
-        fifth row after the gates.
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = self.xp
-        T, N, _ = x.shape
-        H = w_hh.shape[1]
-        w_ih, w_hh = _gate_major(w_ih), _gate_major(w_hh)  # (4H, I), (4H, H), rows o, i, f, g
-        bias = None if b_ih is None else _halved_columns(xp, _gate_major(b_ih + b_hh)[:, None])[0]
-        # x_t W_ih^T + b for every step at once, then h_{t-1} W_hh^T per step: (N, 4H) products
-        xw = self._project(x, w_ih, w_hh, bias, matrix=_halved_columns(xp, w_ih))
-        w_hh_t = _halved_columns(xp, w_hh)
-        hw = xp.empty((N, 4 * H), dtype=x.dtype)  # a_t, batch-major; read gate-major (4, N, H) by the tanh
-        hw_gates = hw.reshape(N, 4, H).transpose(1, 0, 2)
-        one_half = xp.asarray(0.5, dtype=x.dtype)  # an array: cheaper per call than a Python float
-        cell = xp.empty((T + 1, 5, N, H), dtype=x.dtype)  # step t: o, i, f, g (activated), c_{t-1}
-        h = xp.empty((T + 2, N, H), dtype=x.dtype)  # h[0] = h0, h[t + 1] = h_t, then c_n: h[1:] is the output
-        tanh_c = xp.empty((T, N, H), dtype=x.dtype)
-        h[0], cell[0, 4] = h0, c0
-        pairs = xp.empty((2, N, H), dtype=x.dtype)
-        ig, fc = pairs
-        # each step's views: gates (4, N, H), the sigmoids o, i, f, the pairs (i, f) and (g, c_{t-1}), c_t, o
-        views = (cell[:, :4], cell[:, :3], cell[:, 1:3], cell[:, 3:5], cell[1:, 4], cell[:, 0], tanh_c, h, h[1:])
-        dot, add, multiply, tanh = xp.dot, xp.add, xp.multiply, xp.tanh  # looked up once, not per step
-        for xw_t, gates, sigmoids, i_f, g_c, c_t, o, tanh_c_t, h_prev, h_t in zip(xw, *views):
-            dot(h_prev, w_hh_t, out=hw)
-            hw += xw_t  # a_t (a/2 for o, i, f)
-            tanh(hw_gates, out=gates)  # tanh(a/2) for o, i, f; g = tanh(a_g)
-            multiply(sigmoids, one_half, out=sigmoids)
-            sigmoids += one_half  # o, i, f = 1/2 + 1/2 tanh(a/2)
-            multiply(i_f, g_c, out=pairs)  # i g, f c_{t-1}
-            add(ig, fc, out=c_t)  # c_t = f c_{t-1} + i g
-            tanh(c_t, out=tanh_c_t)
-            multiply(o, tanh_c_t, out=h_t)  # h_t = o tanh(c_t)
-        h[T + 1] = cell[T, 4]
-        if is_grad_enabled():
-            self.cell, self.h, self.tanh_c = cell, h, tanh_c
-        if not self.reverse:
-            return h[1:]
-        out = xp.empty((T + 1, N, H), dtype=x.dtype)
-        out[:T], out[T] = h[T:0:-1], h[T + 1]
+        gates = self._project(x, w_ih, w_hh, None if b_ih is None else b_ih + b_hh)
+        T, N, H4 = gates.shape
+        H = H4 // 4
+        # one tanh for all four gates: sigmoid columns (i, f, o) get scale = shift = 1/2, g gets 1 and 0
+        scale = xp.full(H4, 0.5, dtype=gates.dtype)
+        scale[2 * H:3 * H] = 1
+        shift = scale.copy()
+        shift[2 * H:3 * H] = 0
+        h = xp.empty((T + 1, N, H), dtype=gates.dtype)  # h[0] = h0, h[t + 1] = h_t; c likewise
+        c = xp.empty_like(h)
+        tanh_c = xp.empty((T, N, H), dtype=gates.dtype)
+        h[0], c[0] = h0, c0
+        w_hh_t = w_hh.T
+        for t in range(T):
+            g_t = gates[t]  # pre-activations, overwritten by the gate values (backward needs only those)
+            g_t += h[t] @ w_hh_t
+            activate_(xp, g_t, scale, shift)
+            i, f, g, o = g_t[:, :H], g_t[:, H:2 * H], g_t[:, 2 * H:3 * H], g_t[:, 3 * H:]
+            xp.multiply(f, c[t], out=c[t + 1])
+            c[t + 1] += i * g
+            xp.tanh(c[t + 1], out=tanh_c[t])
+            xp.multiply(o, tanh_c[t], out=h[t + 1])
+        self.gates, self.h, self.c, self.tanh_c = gates, h, c, tanh_c
+        out = xp.empty((T + 1, N, H), dtype=gates.dtype)
+        out[:T] = self._step_order(h[1:])
+        out[T] = c[T]
         return out
 
     def backward(self, grad):
-        xp, cell, tanh_c = self.xp, self.cell, self.tanh_c
-        T, _, N, H = cell[:-1].shape
+        xp, gates, tanh_c = self.xp, self.gates, self.tanh_c
+        T, N, H4 = gates.shape
+        H = H4 // 4
         dh_out = self._step_order(grad[:T])  # dL/dh_t from the layer's output
-        o, i, f, g = (cell[:T, k] for k in range(4))  # (T, N, H) each; cell[:T, 4] is c_{t-1}
-        # Factors known before the gradient arrives, for every step at once (gates o, i, f, g):
+        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
+        # Factors known before the gradient arrives, for every step at once.
         # h_t = o tanh(c_t): dc_t gets dh_t * o * (1 - tanh(c_t)^2), and da_o = dh_t * tanh(c_t) * o (1 - o).
         # c_t = f c_{t-1} + i g: da_i = dc_t * g * i (1 - i), da_f = dc_t * c_{t-1} * f (1 - f),
         #                         da_g = dc_t * i * (1 - g^2), and dc_{t-1} gets dc_t * f.
         dc_from_dh = o * (1 - tanh_c ** 2)
-        factors = xp.empty((T, 4, N, H), dtype=cell.dtype)  # da_t / dh_t (o), da_t / dc_t (i, f, g)
-        sigmoids = cell[:T, :3]
-        xp.subtract(1, sigmoids, out=factors[:, :3])
-        factors[:, :3] *= sigmoids  # s (1 - s) of o, i, f
-        xp.multiply(g, g, out=factors[:, 3])
-        xp.subtract(1, factors[:, 3], out=factors[:, 3])  # 1 - g^2
-        factors[:, 0] *= tanh_c
-        factors[:, 1:3] *= cell[:T, 3:5]  # i' g, f' c_{t-1}
-        factors[:, 3] *= i
-        da = xp.empty((T, N, 4 * H), dtype=cell.dtype)  # dL/da_t, filled by the loop
-        da_gates = da.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # the same, gate-major (T, 4, N, H)
-        dh_next = xp.zeros((N, H), dtype=cell.dtype)  # dL/dh_t through step t + 1 (none after the last)
+        da = xp.empty((T, N, 4, H), dtype=gates.dtype)  # the factors; in the loop, dL/da_t written over them
+        da[:, :, 0] = g * i * (1 - i)
+        da[:, :, 1] = self.c[:-1] * f * (1 - f)
+        da[:, :, 2] = i * (1 - g ** 2)
+        da[:, :, 3] = tanh_c * o * (1 - o)
+        dh_next = xp.zeros((N, H), dtype=gates.dtype)  # dL/dh_t through step t + 1 (none after the last)
         dc_next = grad[T].copy()  # dL/dc_t through step t + 1; after the last step, the gradient of c_n
-        dh_all = xp.empty((T, N, H), dtype=cell.dtype)  # the total dL/dh_t, kept while recording
-        dc = xp.empty((N, H), dtype=cell.dtype)
+        dh_all = xp.empty((T, N, H), dtype=gates.dtype) if hooks.active else None  # only while recording
         for t in reversed(range(T)):
             # h_t reaches the loss through the output and through a_{t+1}; c_t through c_{t+1} and h_t
-            dh = xp.add(dh_out[t], dh_next, out=dh_all[t])  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
-            xp.multiply(dh, dc_from_dh[t], out=dc)
-            dc += dc_next  # dL/dc_t
-            xp.multiply(factors[t, 0], dh, out=da_gates[t, 0])  # o
-            xp.multiply(factors[t, 1:], dc, out=da_gates[t, 1:])  # i, f, g
-            xp.dot(da[t], self.w_hh, out=dh_next)  # a_t = ... + h_{t-1} W_hh^T
-            xp.multiply(dc, f[t], out=dc_next)
-        if hooks.active:
+            dh = dh_out[t] + dh_next  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
+            if dh_all is not None:
+                dh_all[t] = dh
+            dc = dc_next + dh * dc_from_dh[t]
+            da[t, :, :3] *= dc[:, None, :]  # i, f, g
+            da[t, :, 3] *= dh  # o
+            dh_next = da[t].reshape(N, H4) @ self.w_hh  # a_t = ... + h_{t-1} W_hh^T
+            dc_next = dc * f[t]
+        if dh_all is not None:
             self.hidden_grads = self._step_order(dh_all)
-        dx, *weight_grads = self._input_and_weight_grads(da, da, self.h[:T], first=3)
+        da = da.reshape(T, N, H4)
+        dx, *weight_grads = self._input_and_weight_grads(da, da, self.h[:-1], first=3)
         dh0 = dh_next if self.needs_grad[1] else None
         dc0 = dc_next if self.needs_grad[2] else None
-        return (dx, dh0, dc0, *(None if w is None else _pytorch_rows(w) for w in weight_grads))
+        return (dx, dh0, dc0, *weight_grads)
 
 
 class GRU(_Recurrence):
@@ -275,7 +231,7 @@ class GRU(_Recurrence):
         h = xp.empty((T + 1, N, H), dtype=xw.dtype)  # h[0] = h0, h[t + 1] = h_t
         h[0] = h0
         hw_n = xp.empty((T, N, H), dtype=xw.dtype)  # h_{t-1} W_hn^T + b_hn, kept for backward
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # the fast layout for the product
+        w_hh_t = w_hh.T
         for t in range(T):
             hw = h[t] @ w_hh_t
             if b_hh is not None:
