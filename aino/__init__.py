@@ -26,6 +26,7 @@ from aino.optim import __all__ as _optim_names
 from aino.functional import *  # noqa: F401,F403  (torch's module-level functions: tensor, zeros, exp, ...)
 from aino.functional import __all__ as _functional_names
 from aino.functional_methods import BUILTIN_NAMES
+from aino.parallel import get_num_threads, set_num_threads
 from aino.serialization import load, save
 from aino.tensor import DOtensor, Size, Tensor, enable_grad, is_grad_enabled, manual_seed, no_grad
 from aino.trace import Recorder, Trace, detect_anomaly
@@ -53,8 +54,8 @@ __all__ = [
     "DOtensor", "Device", "DeviceType", "History", "Layer", "NeuralNetwork", "Perceptron", "Recorder", "Size",
     "Tensor", "Trace", "activations", "cuda", "datasets", "utils", "detect_anomaly", "device", "double", "dtype",
     "enable_grad", "fit", "float16", "float32", "float64", "get_activation", "get_available_devices",
-    "get_default_dtype", "half", "has_cupy", "int16", "int32", "int64", "int8", "is_grad_enabled", "load",
+    "get_default_dtype", "get_num_threads", "half", "has_cupy", "int16", "int32", "int64", "int8", "is_grad_enabled", "load",
     "load_dit", "load_state_dict_from_file", "long", "manual_seed", "nn", "no_grad", "optim", "parse_dtype", "save",
-    "save_dit", "save_model_parameters", "short", "uint8",
+    "save_dit", "save_model_parameters", "set_num_threads", "short", "uint8",
     *(name for name in _functional_names if name not in BUILTIN_NAMES), *_nn_names, *_optim_names,
 ]

@@ -172,6 +172,7 @@ def _settling(side, pause):
 @contextmanager
 def _limited_threads(count):
     torch.set_num_threads(count)
+    aino.set_num_threads(count)
     if threadpool_limits is None:  # this process was started with the variables set: see report()
         yield
     else:
