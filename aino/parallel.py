@@ -19,6 +19,7 @@ this process may run on, or OMP_NUM_THREADS where that is set.
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy
 
@@ -77,7 +78,7 @@ def blocks(rows, elements, xp=numpy):
     if xp is not numpy or count < 2 or elements < MIN_ELEMENTS:
         return [(0, rows)]
     bounds = [rows * k // count for k in range(count + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(pairwise(bounds))
 
 
 def split_rows(work, rows, elements, xp=numpy):
