@@ -2,7 +2,8 @@
 reference document 004's MultiHeadAttention (in aino/nn/aliases.py) shares with them. Every head's
 softmax(Q K^T / sqrt(d) + mask) V runs in one fused op (aino/ops/attention.py), or, where the weights are
 returned with their gradient (MultiheadAttention's need_weights=True), in two: the weights op, then a matrix
-product; the layers only project, split the heads apart and join them again.
+product; the layers only project, split the heads apart and join them again. Self-attention without weights
+(one tensor as query, key and value) projects Q, K and V in one product and attends in PackedAttention.
 
 Mask conventions (PyTorch's, which differ between the two functions):
 - scaled_dot_product_attention(attn_mask=): boolean True = may attend; numbers are added to the scores.
@@ -19,7 +20,13 @@ from aino.nn.init import initial_weight
 from aino.nn.linear import Linear
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
-from aino.ops.attention import AttentionWeights, additive_mask, attention, dropout_scale
+from aino.ops.attention import (
+    AttentionWeights,
+    additive_mask,
+    attention,
+    dropout_scale,
+    packed_attention,
+)
 from aino.ops.function import constant
 from aino.tensor import get_rng
 from aino.validation import check_real
@@ -133,6 +140,7 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         query, key, value = (checks.tensor_input(self, t, name) for t, name in ((query, "query"), (key, "key"), (value, "value")))
+        packed = self._qkv_same_embed_dim and not need_weights and query is key is value  # self-attention
         unbatched = query.ndim == 2
         if unbatched:  # (L, E): one sequence, no batch axis
             query, key, value = (t.unsqueeze(1 - int(self.batch_first)) for t in (query, key, value))
@@ -140,13 +148,17 @@ class MultiheadAttention(Module):
                 key_padding_mask = mask_array(self, query.xp, key_padding_mask, "key_padding_mask")[None]
         self._check(query, key, value)
         mask = self._mask(query, key, key_padding_mask, attn_mask)
-        q, k, v = (self._project(x, block) for block, x in enumerate((query, key, value)))
         dropout_p = self.dropout if self.training else 0.0
-        causal = is_causal and attn_mask is None
-        if need_weights:  # two ops, so that the weights returned carry a gradient
-            heads, weights = attention_with_weights(q, k, v, mask=mask, is_causal=causal, dropout_p=dropout_p)
-        else:  # one fused op
-            heads, weights = attention(q, k, v, mask=mask, is_causal=causal, dropout_p=dropout_p, rng=get_rng())
+        options = dict(mask=mask, is_causal=is_causal and attn_mask is None, dropout_p=dropout_p)
+        if packed:  # self-attention: Q, K and V from one product by in_proj_weight, then one fused op
+            qkv = split_heads(linear(query, self.in_proj_weight, self.in_proj_bias), 3 * self.num_heads, self.batch_first)
+            heads, weights = packed_attention(qkv, **options, rng=get_rng())  # qkv: (N, 3 heads, L, D)
+        else:
+            q, k, v = (self._project(x, block) for block, x in enumerate((query, key, value)))
+            if need_weights:  # two ops, so that the weights returned carry a gradient
+                heads, weights = attention_with_weights(q, k, v, **options)
+            else:  # one fused op
+                heads, weights = attention(q, k, v, **options, rng=get_rng())
         if hooks.active: hooks.attention_weights(self, weights)  # noqa: E701  (aino.trace: (N, heads, L, S))
         output = self.out_proj(merge_heads(heads, self.batch_first))
         if unbatched:

@@ -35,7 +35,9 @@ class Softmax(Function):
 
     def backward(self, grad):
         y = self.y
-        return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))
+        gx = grad - (grad * y).sum(axis=self.axis, keepdims=True)
+        gx *= y  # y * (g - sum_j g_j y_j), one temporary fewer
+        return gx
 
 
 class LogSoftmax(Function):

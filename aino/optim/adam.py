@@ -2,6 +2,7 @@
 
 import math
 
+from aino import parallel
 from aino.backend import array_module
 from aino.optim.optimizer import Optimizer, check_betas, with_weight_decay, zeros_state
 
@@ -45,17 +46,47 @@ class Adam(Optimizer):
         state["step"] = t = state.get("step", 0) + 1
         m = zeros_state(state, "exp_avg", p)
         v = zeros_state(state, "exp_avg_sq", p)
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * g * g
-        if group["amsgrad"]:
-            v_max = zeros_state(state, "max_exp_avg_sq", p)
-            xp.maximum(v_max, v, out=v_max)
-            v = v_max
+        v_max = zeros_state(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
+        correction2 = math.sqrt(1 - beta2**t)
+        # lr m_hat / (sqrt(v_hat) + eps) = step_size m / (sqrt(v) + eps sqrt(1 - beta2**t)): one pass fewer
+        constants = (beta1, beta2, eps * correction2, lr * correction2 / (1 - beta1**t))
+        arrays = [a if a is None else xp.atleast_1d(a) for a in (p, g, m, v, v_max)]  # 0-d as 1-d views
 
-        denominator = xp.sqrt(v) / math.sqrt(1 - beta2**t) + eps  # sqrt(v_hat) + eps
-        p -= (lr / (1 - beta1**t)) * m / denominator  # lr * m_hat / (sqrt(v_hat) + eps)
+        def update_rows(start, stop):
+            adam_rows(xp, *[a if a is None else a[start:stop] for a in arrays], *constants)
+
+        # a large parameter (from about 90k values) is worth splitting over two cores: see aino/parallel.py
+        parallel.split_rows(update_rows, len(arrays[0]), WORK_PER_VALUE * p.size, xp)
+
+
+# adam_rows's 12 passes cost about as much per value as 6 tanh, the unit of parallel.MIN_ELEMENTS (measured
+# on one core: 200k values in 0.49 ms, tanh of 256k values in 0.1 ms)
+WORK_PER_VALUE = 6
+
+
+def adam_rows(xp, p, g, m, v, v_max, beta1, beta2, eps_scaled, step_size):
+    """Adam's update of (rows of) one parameter in place, in 12 passes through one scratch array, written
+    with the bias corrections folded into two numbers (the Adam paper's "efficient version"):
+
+        p = p - step_size * m / (sqrt(v) + eps_scaled),  step_size = lr sqrt(1 - beta2**t) / (1 - beta1**t),
+                                                         eps_scaled = eps sqrt(1 - beta2**t)
+
+    which is lr * m_hat / (sqrt(v_hat) + eps) exactly. v_max is None without amsgrad."""
+    scratch = g * (1 - beta1)
+    m *= beta1
+    m += scratch  # m = beta1 m + (1 - beta1) g
+    xp.multiply(g, 1 - beta2, out=scratch)
+    scratch *= g
+    v *= beta2
+    v += scratch  # v = beta2 v + (1 - beta2) g**2
+    if v_max is not None:
+        xp.maximum(v_max, v, out=v_max)
+        v = v_max
+    xp.sqrt(v, out=scratch)
+    scratch += eps_scaled
+    xp.divide(m, scratch, out=scratch)
+    scratch *= step_size
+    p -= scratch
 
 
 class AdamW(Adam):

@@ -3,15 +3,14 @@ scaled_dot_product_attention, MultiheadAttention and document 004's MultiHeadAtt
 
 import numpy as np
 import pytest
+from nn_helpers import assert_close, rand, torch_pair
 
 import aino
 from aino.gradcheck import numerical_gradient
 from aino.nn import MultiHeadAttention
 from aino.nn.attention import MultiheadAttention, scaled_dot_product_attention
-from aino.ops.attention import ScaledDotProductAttention
+from aino.ops.attention import PackedAttention, ScaledDotProductAttention, thirds
 from aino.tensor import Tensor
-
-from nn_helpers import assert_close, rand, torch_pair
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -75,6 +74,22 @@ def test_attention_op_matches_central_differences(options):
             return float((ScaledDotProductAttention.apply(*inputs, **options).numpy() * weights).sum())
 
         np.testing.assert_allclose(tensor.grad.numpy(), numerical_gradient(f, arrays[i]), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=rand((3, 3), 5))])
+def test_packed_attention_is_attention_of_its_thirds_and_matches_central_differences(options):
+    """PackedAttention of qkv (N, 3 heads, L, D) = attention of its query, key and value thirds; and its
+    gradient, packed the same way, is that of the three."""
+    packed, weights = rand((2, 6, 3, 2), 1), rand((2, 2, 3, 2), 4)
+    qkv = Tensor(packed, requires_grad=True)
+    out = PackedAttention.apply(qkv, **options)
+    assert_close(out, ScaledDotProductAttention.apply(*(Tensor(a) for a in thirds(packed)), **options), rtol=1e-14)
+    (out * Tensor(weights)).sum().backward()
+
+    def f(value):
+        return float((PackedAttention.apply(Tensor(value), **options).numpy() * weights).sum())
+
+    np.testing.assert_allclose(qkv.grad.numpy(), numerical_gradient(f, packed), rtol=1e-6, atol=1e-8)
 
 
 def test_attention_dropout_backward_matches_central_differences_with_the_same_draw():
@@ -167,6 +182,36 @@ def test_multihead_attention_matches_pytorch(case, batch_first):
         assert_close(weights, weights_t)
     for ours_input, theirs_input in ((q, qt), (k, kt), (v, vt)):
         assert_close(ours_input.grad, theirs_input.grad)
+    torch_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        assert_close(param.grad, torch_params[name].grad)
+
+
+SELF_ATTENTION_CASES = {
+    "plain": dict(),
+    "bias=False": dict(bias=False),
+    "masks": dict(attn_mask=causal("bool", L, L), key_padding_mask=padding_mask("bool")[:, :L]),
+    "is_causal": dict(attn_mask=causal("bool", L, L), is_causal=True),
+}
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("case", SELF_ATTENTION_CASES)
+def test_self_attention_of_one_tensor_without_weights_matches_pytorch(case, batch_first):
+    """One tensor as query, key and value, need_weights=False: the layer projects Q, K and V in one product
+    and attends in one packed op (PackedAttention); outputs and every gradient are still PyTorch's."""
+    options = dict(SELF_ATTENTION_CASES[case])
+    ours, theirs = pair(batch_first, options.pop("bias", True))
+    x, grad = rand((N, L, E) if batch_first else (L, N, E), 1), rand((N, L, E) if batch_first else (L, N, E), 4)
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, weights = ours(xa, xa, xa, need_weights=False, **options)
+    (out * Tensor(grad)).sum().backward()
+    torch_options = {key: torch.tensor(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
+    out_t, _ = theirs(xt, xt, xt, need_weights=False, **torch_options)
+    (out_t * torch.from_numpy(grad)).sum().backward()
+    assert weights is None
+    assert_close(out, out_t)
+    assert_close(xa.grad, xt.grad)
     torch_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
         assert_close(param.grad, torch_params[name].grad)

@@ -3,17 +3,20 @@ state_dict, dropout 0): outputs and every gradient; and document 004's Encoder, 
 
 import numpy as np
 import pytest
+from nn_helpers import assert_close, forward_backward, rand
 
 import aino
 from aino import Adam, SoftmaxCrossEntropyLoss
 from aino.gradcheck import numerical_gradient
-from aino.nn.layernorm import LayerNorm
 from aino.nn import Decoder, Encoder, Transformer
-from aino.nn.transformer import TransformerDecoderLayer, TransformerEncoderLayer, generate_square_subsequent_mask
+from aino.nn.layernorm import LayerNorm
+from aino.nn.transformer import (
+    TransformerDecoderLayer,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)
 from aino.ops.norm import layer_norm
 from aino.tensor import Tensor
-
-from nn_helpers import assert_close, forward_backward, rand
 
 torch = pytest.importorskip("torch")
 
@@ -47,6 +50,18 @@ def test_layer_norm_matches_pytorch(case, device):
     ours.load_state_dict(theirs.state_dict())
     x, grad = rand((2, 3, 4, 5), 1) * 3 + 1, rand((2, 3, 4, 5), 2)
     out, x_grad, out_t, x_grad_t = forward_backward(ours, theirs, x, grad, device)
+    assert_close(out, out_t)
+    assert_close(x_grad, x_grad_t)
+    check_gradients(ours, theirs)
+
+
+def test_layer_norm_of_a_transposed_view_matches_pytorch():
+    """An input that is not contiguous in memory (here a transposed view) is normalised as its values say."""
+    theirs = torch.nn.LayerNorm((4, 5)).double()
+    ours = LayerNorm((4, 5), dtype="float64")
+    ours.load_state_dict(theirs.state_dict())
+    x, grad = rand((5, 4, 3), 1).transpose(2, 1, 0), rand((3, 4, 5), 2)
+    out, x_grad, out_t, x_grad_t = forward_backward(ours, theirs, x, grad)
     assert_close(out, out_t)
     assert_close(x_grad, x_grad_t)
     check_gradients(ours, theirs)
@@ -244,3 +259,25 @@ def test_a_small_transformer_learns_a_batch_of_copy_examples():
     predictions = model(Tensor(src), Tensor(tgt_in)).numpy().argmax(axis=-1)
     assert losses[-1] < 0.1 * losses[0]
     assert (predictions == src).mean() >= 0.9
+
+
+CAUSAL_16 = np.triu(np.full((16, 16), -np.inf, dtype=np.float32), k=1)
+
+
+def test_float32_encoder_layer_matches_pytorch_to_float32_rounding():
+    """The float32 fast path (the benchmark's): outputs and every gradient as PyTorch's, to float32 rounding."""
+    torch.manual_seed(0)
+    theirs = torch.nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True)
+    ours = TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True)
+    ours.load_state_dict({name: value.numpy() for name, value in theirs.state_dict().items()})
+    x, grad = (rand((4, 16, 32), seed).astype(np.float32) for seed in (1, 2))
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, out_t = ours(xa, is_causal=True, src_mask=CAUSAL_16), theirs(xt, is_causal=True, src_mask=torch.tensor(CAUSAL_16))
+    out.backward(Tensor(grad))
+    out_t.backward(torch.from_numpy(grad))
+    assert out.dtype == np.float32 and xa.grad.dtype == np.float32
+    assert_close(out, out_t, rtol=1e-4, atol=1e-5)
+    assert_close(xa.grad, xt.grad, rtol=1e-4, atol=1e-5)
+    torch_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        assert_close(param.grad, torch_params[name].grad, rtol=1e-4, atol=1e-5)
