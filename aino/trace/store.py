@@ -83,11 +83,12 @@ class StepArrays:
     """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` (None: the first
     step); an array the layout has no place for is copied aside until `pack` lays the step out anew.
     `moments` holds (sum of squares, sum, variance) of each large slot, `sample` the values the
-    histograms read."""
+    histograms read, `column_sums` {layer: its large activations' sums over the batch axis} (moments_of)."""
 
     def __init__(self, layout=None):
         self.layout = layout
         self.arrays = {}  # (kind, name) -> the array as kept
+        self.column_sums = {}
         self._aside = False
         if layout is not None:
             self.buffer = numpy.empty(layout.size, layout.dtype)
@@ -102,6 +103,8 @@ class StepArrays:
         if place is None:
             self.arrays[key] = kept = numpy.array(array, copy=True)
             self._aside = self._aside or kept.size > 0
+            if key[0] == "activations":  # the sums of an earlier call of the layer are not this array's
+                self.column_sums.pop(key[1], None)
             return kept
         if place.begin is None:
             kept = self.arrays[key] = array if key[0] in REFERENCED and _owns_its_memory(array) else array.copy()
@@ -109,7 +112,7 @@ class StepArrays:
             kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
             numpy.copyto(kept, array)
         if place.slot < self.layout.n_large:
-            self._measure(place, kept)
+            self._measure(key, place, kept)
         return kept
 
     def put_difference(self, key, after, before):
@@ -124,7 +127,7 @@ class StepArrays:
             kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
             numpy.subtract(after, before, out=kept)
         if place.slot < self.layout.n_large:
-            self._measure(place, kept)
+            self._measure(key, place, kept)
 
     def _place(self, key, array):
         place = None if self.layout is None else self.layout.places.get(key)
@@ -133,8 +136,11 @@ class StepArrays:
             return None
         return place
 
-    def _measure(self, place, kept):
-        self.moments[place.slot] = moments_of(kept)
+    def _measure(self, key, place, kept):
+        squares, total, var, column_sums = moments_of(kept)
+        self.moments[place.slot] = squares, total, var
+        if key[0] == "activations" and column_sums is not None:
+            self.column_sums[key[1]] = column_sums
         self.sample[place.sample_begin: place.sample_end] = kept.reshape(-1)[: place.sample_stop: place.stride]
 
     @property
@@ -158,7 +164,7 @@ class StepArrays:
                 place = self._place(key, array)
                 if place is not None and place.begin is None:  # large: the array aside is a copy of its own
                     self.arrays[key] = array
-                    self._measure(place, array)
+                    self._measure(key, place, array)
                 else:
                     self.put(key, array)
         layout = self.layout

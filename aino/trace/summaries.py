@@ -50,6 +50,8 @@ STAT_NAMES = ("mean", "std", "min", "max", "norm", "zeros")
 MEAN, STD, MIN, MAX, NORM, ZEROS = range(6)
 NAN = float("nan")
 SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}  # (centre, half-width beyond which a value counts)
+# the activations whose outputs are never negative, by their aino.nn class (a subclass may differ)
+NONNEGATIVE = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "softmax": "Softmax", "hardsigmoid": "Hardsigmoid"}
 
 
 def to_host(array):
@@ -68,48 +70,55 @@ def stride_of(n, row=1, size=SAMPLE):
     return k
 
 
-_ONES = {}
+_PLANS = {}  # (shape, dtype) -> how _sum sums an array of that shape (see _plan)
 
 
-def _ones(n, dtype):
-    """A cached vector of n ones."""
-    key = (n, dtype)
-    if key not in _ONES:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        _ONES[key] = numpy.ones(n, dtype=dtype)
-    return _ONES[key]
+def _plan(shape, dtype):
+    """(ones(m), (m, n), ones(n)) to sum an array of `shape` as an m x n matrix (its first axis by the rest),
+    or None for one _sum gives to einsum; kept per shape, so that a step's arrays look nothing up twice."""
+    key = (shape, dtype)
+    if key not in _PLANS:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        rows = shape[0] if len(shape) > 1 else 0
+        columns = math.prod(shape) // rows if rows else 0
+        _PLANS[key] = ((numpy.ones(rows, dtype), (rows, columns), numpy.ones(columns, dtype))
+                       if 0 < max(rows, columns) <= ONES else None)
+    return _PLANS[key]
 
 
 def _sum(array):
-    """sum(x) of an array of two or more axes as ones(m) @ X @ ones(n), X the array as an m x n matrix
-    (its first axis by the rest): two BLAS matrix-vector products, about twice as fast as einsum, which
-    sums the others (a 1-D array, or one of more than ONES rows or columns)."""
-    rows = array.shape[0] if array.ndim > 1 else 0
-    columns = array.size // rows if rows else 0
-    if not 0 < max(rows, columns) <= ONES:
-        return float(numpy.einsum("i->", array.reshape(-1)))
-    matrix = array.reshape(rows, columns)
-    return float(_ones(rows, array.dtype).dot(matrix).dot(_ones(columns, array.dtype)))
+    """(sum(x), column sums) of an array of two or more axes: X the array as an m x n matrix (its first axis
+    by the rest), the column sums ones(m) @ X (n values: the sum over the first axis) and the sum as they
+    @ ones(n) - two BLAS matrix-vector products, about twice as fast as einsum, which sums the others (a
+    1-D array, or one of more than ONES rows or columns; their column sums are None)."""
+    plan = _plan(array.shape, array.dtype)
+    if plan is None:
+        return float(numpy.einsum("i->", array.reshape(-1))), None
+    ones_rows, matrix, ones_columns = plan
+    column_sums = ones_rows.dot(array.reshape(matrix))
+    return float(column_sums.dot(ones_columns)), column_sums
 
 
 def moments_of(array):
-    """(sum of x*x, sum of x, variance) of a float array: two fast passes, a BLAS dot product and a sum;
-    NaN if the array holds NaN or inf. var = sum(x*x)/n - mean**2 carries the rounding of the sums times
-    (1 + mean**2 / var), so where mean**2 > CANCELLATION * var it is taken again as sum((x - mean)**2)/n."""
+    """(sum of x*x, sum of x, variance, column sums) of a float array: two fast passes, a BLAS dot product
+    and a sum (its column sums, see _sum, come with it: the Trace reads a ReLU layer's dead units from
+    them); NaN if the array holds NaN or inf. var = sum(x*x)/n - mean**2 carries the rounding of the sums
+    times (1 + mean**2 / var), so where mean**2 > CANCELLATION * var it is taken again as
+    sum((x - mean)**2)/n."""
     flat = array.reshape(-1)
-    squares, total = float(flat.dot(flat)), _sum(array)
+    squares, (total, column_sums) = float(flat.dot(flat)), _sum(array)
     if not math.isfinite(squares) and flat.dtype != numpy.float64:  # x*x beyond float32, or NaN or inf
         wide = flat.astype(numpy.float64)
         squares, total = float(numpy.dot(wide, wide)), float(wide.sum())
     if not (math.isfinite(squares) and math.isfinite(total)):
-        return NAN, NAN, NAN
+        return NAN, NAN, NAN, column_sums
     mean = total / flat.size
     var = squares / flat.size - mean * mean
     if CANCELLATION * var < mean * mean:
         deviations = flat - flat.dtype.type(mean)
         var = float(numpy.dot(deviations, deviations)) / flat.size
-    return squares, total, var
+    return squares, total, var, column_sums
 
 
 def slow_stats(values):
@@ -351,3 +360,10 @@ def units_alive(activations):
     if activations.ndim < 2:
         return None
     return activations.any(axis=(0,) + tuple(range(2, activations.ndim)))
+
+
+def units_alive_from_sums(column_sums, shape):
+    """units_alive of a layer's output of `shape` whose values are never negative (NONNEGATIVE), from its
+    column sums (moments_of): a sum of values >= 0 is > 0 exactly when one of them is (NaN counts as
+    non-zero, as in `any`). Saves reading the whole output again (LeNet's conv ReLU: 43 us a step)."""
+    return ~(numpy.add.reduce(column_sums.reshape(shape[1], -1), axis=1) <= 0)

@@ -55,6 +55,8 @@ class Trace(Diagnosable, TraceExtras):
         self._index = {key: i for i, key in enumerate(self._keys)}  # (kind, name) -> series
         self._infos = {info.get("name"): info for info in self.meta.get("layers", ())}
         self._activation_layers = {name for name, info in self._infos.items() if info.get("role") == "activation"}
+        self._nonnegative = {name for name, info in self._infos.items()  # dead units from the column sums
+                             if summaries.NONNEGATIVE.get(info.get("activation")) == info.get("type")}
         saturation = {self._index["activations", name]: summaries.SATURATION[info["activation"]]
                       for name, info in self._infos.items() if info.get("activation") in summaries.SATURATION and name in self.layers}
         self._summaries = summaries.Summaries(len(self._keys), saturation)  # stats and histograms of every series, per step
@@ -221,7 +223,7 @@ class Trace(Diagnosable, TraceExtras):
         arrays.update(extras or {})
         dead = self._dead.append()
         for j, name in enumerate(self.layers):
-            dead[j] = self._dead_fraction(name, arrays.get(("activations", name)))
+            dead[j] = self._dead_fraction(name, arrays.get(("activations", name)), step_arrays.column_sums.get(name))
         nbytes = step_arrays.nbytes
         self._full[step] = arrays
         if ops is not None:
@@ -231,12 +233,16 @@ class Trace(Diagnosable, TraceExtras):
             self._ops.pop(dropped, None)
             self._extremes.pop(dropped, None)
 
-    def _dead_fraction(self, name, array):
+    def _dead_fraction(self, name, array, column_sums=None):
         """The fraction of a layer's units that were 0 for every sample at this step (NaN unless the layer
-        is an activation); updates the dead-unit streaks."""
+        is an activation); updates the dead-unit streaks. `column_sums`: those of the array (moments_of),
+        when it has them: a layer that is never negative reads its units from them."""
         if array is None or name not in self._activation_layers:
             return NAN
-        alive = summaries.units_alive(array)
+        if column_sums is not None and name in self._nonnegative:
+            alive = summaries.units_alive_from_sums(column_sums, array.shape)
+        else:
+            alive = summaries.units_alive(array)
         if alive is None:
             return NAN
         streak = self._streak.get(name)

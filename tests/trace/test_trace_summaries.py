@@ -8,7 +8,8 @@ import aino
 from aino import nn, optim
 from aino.trace import Recorder
 from aino.trace.store import StepArrays
-from aino.trace.summaries import MAX, MEAN, MIN, NORM, SAMPLE, SMALL, STD, ZEROS, Summaries, stride_of
+from aino.trace.summaries import (MAX, MEAN, MIN, NORM, SAMPLE, SMALL, STD, ZEROS, Summaries, moments_of, stride_of,
+                                  units_alive, units_alive_from_sums)
 
 
 def summarise(steps, flush_each=False):
@@ -182,3 +183,34 @@ def test_an_output_that_is_a_view_of_a_larger_array_is_copied_not_kept_by_refere
     np.testing.assert_array_equal(kept, hidden.data[:, :40])
     assert kept.base is None or kept.base.nbytes <= kept.nbytes  # not holding the 64 x 2000 output alive
     assert recorder.trace.activations("0", 2) is hidden.data  # a whole array of its own: by reference
+
+
+@pytest.mark.parametrize("shape", [(64, 6, 12, 12), (128, 40), (9, 3, 500)])
+def test_the_dead_units_of_a_layer_never_negative_from_its_column_sums_are_those_of_any(shape):
+    rng = np.random.default_rng(5)
+    values = np.maximum(rng.standard_normal(shape) - 2.5, 0).astype(np.float32)
+    values[:, 0] = 0  # a dead unit
+    values[:, 1] = -0.0  # zero too
+    values[:, 2] = 0
+    values[3, 2] = 1e-40  # alive by one subnormal value
+    values[:, -1] = 0
+    values[2, -1] = np.nan  # alive, as any(NaN != 0) says
+    assert (units_alive_from_sums(moments_of(values)[3], shape) == units_alive(values)).all()
+
+
+def test_the_dead_fraction_of_a_conv_relu_is_that_of_its_recorded_outputs():
+    aino.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 3))
+    model[0].bias.data[:3] = -50.0  # three channels dead
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    x, y = aino.randn(16, 1, 8, 8), aino.randint(0, 3, (16,))
+    with Recorder(model, optimizer) as recorder:
+        for _ in range(3):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    trace = recorder.trace
+    for step in trace.steps:
+        alive = units_alive(trace.activations("1", step))
+        assert trace.summary("activations", "1")["dead"][step] == 1 - alive.mean()
+    assert trace.summary("activations", "1")["dead"][-1] >= 3 / 8
