@@ -6,16 +6,18 @@ Workloads (--only):
 - lstm: LSTM(32, 64, batch_first=True) training, batch 32 x 50 steps;
 - gru: GRU(32, 64, batch_first=True) training, batch 32 x 50 steps;
 - inference: the LSTM's forward alone under no_grad, batch 1 x 200 steps;
-- sweep: the LSTM's training step, batch 32, at 10, 25, 50, 100 and 200 steps.
+- sweep: the LSTM's training step, batch 32, at 10, 25, 50, 100 and 200 steps;
+- rnn: RNN(32, 64, batch_first=True) (tanh) training, batch 32 x 50 steps, and its forward under no_grad,
+  batch 1 x 200 steps.
 
-    python benchmarks/bench_lstm.py [--threads 1 2] [--only lstm gru inference sweep] [--rounds 10] [--quick]
+    python benchmarks/bench_lstm.py [--threads 1 2] [--only lstm gru inference sweep rnn] [--rounds 10] [--quick]
 """
 
 import numpy as np
 from timing import against_torch, parse_args, report, training_step
 
 INPUT, HIDDEN, SWEEP = 32, 64, (10, 25, 50, 100, 200)
-WORKLOADS = ("lstm", "gru", "inference", "sweep")
+WORKLOADS = ("lstm", "gru", "inference", "sweep", "rnn")
 
 
 def sequences(batch, steps, features):
@@ -23,7 +25,7 @@ def sequences(batch, steps, features):
 
 
 def training(layer, batch, steps):
-    """build(lib): the training step of layer ("LSTM" or "GRU") on batch x steps random sequences."""
+    """build(lib): the training step of layer ("LSTM", "GRU" or "RNN") on batch x steps random sequences."""
     inputs, targets = sequences(batch, steps, INPUT), sequences(batch, steps, HIDDEN)
 
     def build(lib):
@@ -35,13 +37,13 @@ def training(layer, batch, steps):
     return build
 
 
-def inference(batch, steps):
-    """build(lib): the LSTM's forward under lib.no_grad() on batch x steps random sequences."""
+def inference(batch, steps, layer="LSTM"):
+    """build(lib): the forward of layer ("LSTM" or "RNN") under lib.no_grad() on batch x steps random sequences."""
     inputs = sequences(batch, steps, INPUT)
 
     def build(lib):
         lib.manual_seed(0)
-        model, tensor = lib.nn.LSTM(INPUT, HIDDEN, batch_first=True), lib.from_numpy(inputs)
+        model, tensor = getattr(lib.nn, layer)(INPUT, HIDDEN, batch_first=True), lib.from_numpy(inputs)
 
         def step():
             with lib.no_grad():
@@ -59,6 +61,8 @@ def workloads(only):
         "inference": [against_torch("LSTM(32,64) b1x200 inference (no_grad)", inference(1, 200))],
         "sweep": [against_torch(f"LSTM(32,64) b32x{steps} training, sweep", training("LSTM", 32, steps))
                   for steps in SWEEP],
+        "rnn": [against_torch("RNN(32,64) b32x50 training", training("RNN", 32, 50)),
+                against_torch("RNN(32,64) b1x200 inference (no_grad)", inference(1, 200, "RNN"))],
     }
     return [workload for name in only for workload in named[name]]
 

@@ -5,13 +5,19 @@ Shapes, as PyTorch's: x (T, N, I) time-major, the initial state h0 (and c0) (N, 
 W_ih (G*H, I), W_hh (G*H, H), biases b_ih and b_hh (G*H,), where G is the number of gates:
 1 for the plain RNN, 4 for the LSTM (i, f, g, o), 3 for the GRU (r, z, n), stacked in that order.
 
-The speed plan, the same in all three ops:
+The speed plan of the RNN and the GRU:
   before the loop   the input part of every step, x_t W_ih^T + b, as one matrix product;
-  in the loop       one matrix product h_{t-1} W_hh^T per step, and elementwise work;
+  in the loop       one matrix product h_{t-1} W_hh^T per step (W_hh^T copied once into C order, the
+                    fast layout for it: 18 -> 12 us per step at batch 32), and elementwise work;
   after the loop    dx, dW_ih, dW_hh and the bias gradients from the gate gradients of all steps,
-                    one matrix product (or sum) each, since dW = sum_t (dgates_t)^T input_t.
-In backward, every factor that does not depend on the incoming gradient (the gates' derivatives) is
-computed for all steps at once before the loop, so the loop only carries dh (and the LSTM's dc).
+                    one matrix product each, since dW = sum_t (dgates_t)^T input_t.
+In their backward, every factor that does not depend on the incoming gradient (the gates' derivatives)
+is computed for all steps at once before the loop, so the loop only carries dh. The LSTM, the op that
+costs most, goes further (see its docstring): one product a step for the input and hidden parts
+together, gate-major blocks, and a backward loop that works on one step's blocks while they are in cache.
+In every loop the elementwise work is written with out= into arrays made before the loop, over
+per-step views that one zip hands out: at batch 1 a step is a handful of calls of ~0.3 us each, and
+indexing or temporaries would double that.
 
 reverse=True runs the recurrence from the last step to the first (the second direction of a
 bidirectional layer): the op flips the time axis of x on the way in and of the states on the way out,
@@ -23,16 +29,17 @@ hidden state on the op, `self.hidden_grads` (T, N, H) in time order (as the outp
 the `dh` its loop carries; with nothing recording it is not kept.
 """
 
+import itertools
+
 from aino import hooks
-from aino.ops.function import Function
+from aino.ops.function import Function, is_grad_enabled
 
 
 def activate_(xp, a, scale, shift):
     """In place, a <- shift + scale * tanh(scale * a).
 
     With scale = shift = 1/2 this is the sigmoid s(a) = 1/2 + 1/2 tanh(a/2) (one tanh, never overflows);
-    with scale = 1, shift = 0 it is tanh itself. Scale and shift may be per-column arrays, so the four
-    LSTM gates (three sigmoids and one tanh) take one call.
+    with scale = 1, shift = 0 it is tanh itself.
     """
     a *= scale
     xp.tanh(a, out=a)
@@ -74,17 +81,24 @@ class _Recurrence(Function):
             db_ih = sum_t,n d_xw   db_hh = sum_t,n d_hw
         `first` is the position of W_ih among the op's inputs (x is input 0).
         """
-        T, N, GH = d_xw.shape
-        needs, same = self.needs_grad, d_hw is d_xw  # the RNN and the LSTM: one array serves both
+        xp, (T, N, GH) = self.xp, d_xw.shape
+        needs, same = self.needs_grad, d_hw is d_xw  # the RNN: one array serves both
         d_xw, d_hw = d_xw.reshape(T * N, GH), d_hw.reshape(T * N, GH)
         dx = self._step_order((d_xw @ self.w_ih).reshape(T, N, -1)) if needs[0] else None
         dw_ih = d_xw.T @ self.x_flat if needs[first] else None
         dw_hh = d_hw.T @ h_prev.reshape(T * N, -1) if needs[first + 1] else None
         if not self.has_bias:
             return dx, dw_ih, dw_hh
-        db_ih = d_xw.sum(axis=0)
-        db_hh = db_ih.copy() if same else d_hw.sum(axis=0)
+        ones = xp.ones(T * N, dtype=d_xw.dtype)  # sums over rows as products: 84 -> 33 us at 1600 x 256
+        db_ih = ones @ d_xw
+        db_hh = db_ih.copy() if same else ones @ d_hw
         return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _each_dh(xp, dh_all, like):
+    """Where a backward loop writes each step's total dL/dh_t, last step first: the rows of dh_all (T, N, H)
+    while recording, else one (N, H) array (shaped as `like`) for every step."""
+    return dh_all[::-1] if dh_all is not None else itertools.repeat(xp.empty_like(like))
 
 
 class RNN(_Recurrence):
@@ -99,18 +113,18 @@ class RNN(_Recurrence):
 
     def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = self.xp
-        # pre-activations a_t; both biases are added once, with the input part of every step
-        a = self._project(x, w_ih, w_hh, None if b_ih is None else b_ih + b_hh)
-        T, N, H = a.shape
-        h = xp.empty((T + 1, N, H), dtype=a.dtype)  # h[0] = h0, h[t + 1] = h_t
+        # the input part of every pre-activation a_t; both biases are added once, here
+        xw = self._project(x, w_ih, w_hh, None if b_ih is None else b_ih + b_hh)
+        T, N, H = xw.shape
+        h = xp.empty((T + 1, N, H), dtype=xw.dtype)  # h[0] = h0, h[t + 1] = h_t
         h[0] = h0
-        w_hh_t = w_hh.T
-        for t in range(T):
-            a[t] += h[t] @ w_hh_t
-            if self.nonlinearity == "tanh":
-                xp.tanh(a[t], out=h[t + 1])
-            else:
-                xp.maximum(a[t], 0, out=h[t + 1])
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        matmul, add = xp.matmul, xp.add
+        activation = xp.tanh if self.nonlinearity == "tanh" else lambda a, out: xp.maximum(a, 0, out=out)
+        for xw_t, h_prev, h_t in zip(xw, h[:-1], h[1:]):  # a_t is built in h_t's row, then activated there
+            matmul(h_prev, w_hh_t, out=h_t)
+            add(h_t, xw_t, out=h_t)
+            activation(h_t, out=h_t)
         self.h = h
         return self._step_order(h[1:])
 
@@ -118,21 +132,36 @@ class RNN(_Recurrence):
         xp, h = self.xp, self.h
         grad = self._step_order(grad)  # dL/dh_t from the layer's output
         # act'(a_t) from the output alone: tanh' = 1 - h_t^2, relu' = 1 where h_t > 0
-        slope = 1 - h[1:] ** 2 if self.nonlinearity == "tanh" else (h[1:] > 0).astype(h.dtype)
+        if self.nonlinearity == "tanh":
+            slope = xp.multiply(h[1:], h[1:])
+            xp.subtract(1, slope, out=slope)
+        else:
+            slope = (h[1:] > 0).astype(h.dtype)
         da = xp.empty_like(slope)  # dL/da_t
+        dh_all = xp.empty_like(slope) if hooks.active else None  # the total dL/dh_t, kept while recording
         dh_next = xp.zeros_like(h[0])  # dL/dh_t through h_{t+1}: none after the last step
-        dh_all = xp.empty_like(slope) if hooks.active else None  # the total dL/dh_t, only while recording
-        for t in reversed(range(len(da))):
+        matmul, add, multiply = xp.matmul, xp.add, xp.multiply
+        for grad_t, dh, slope_t, da_t in zip(grad[::-1], _each_dh(xp, dh_all, dh_next), slope[::-1], da[::-1]):
             # h_t feeds the output and a_{t+1}; a_t = ... + h_{t-1} W_hh^T sends da_t W_hh on to h_{t-1}
-            dh = grad[t] + dh_next  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
-            if dh_all is not None:
-                dh_all[t] = dh
-            xp.multiply(dh, slope[t], out=da[t])
-            dh_next = da[t] @ self.w_hh
+            add(grad_t, dh_next, out=dh)  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
+            multiply(dh, slope_t, out=da_t)
+            matmul(da_t, self.w_hh, out=dh_next)
         if dh_all is not None:
             self.hidden_grads = self._step_order(dh_all)
         dx, *weight_grads = self._input_and_weight_grads(da, da, h[:-1], first=2)
         return (dx, dh_next if self.needs_grad[1] else None, *weight_grads)
+
+
+def _rows_ofig(xp, w):
+    """The LSTM's (4H, ...) rows of gates i, f, g, o (PyTorch's order) reordered o, i, f, g (a copy)."""
+    H = len(w) // 4
+    return xp.concatenate((w[3 * H:], w[:3 * H]))
+
+
+def _rows_ifgo(xp, w):
+    """The inverse of _rows_ofig: rows o, i, f, g back to i, f, g, o."""
+    H = len(w) // 4
+    return xp.concatenate((w[H:], w[:H]))
 
 
 class LSTM(_Recurrence):
@@ -143,74 +172,141 @@ class LSTM(_Recurrence):
 
     Inputs x (T, N, I), h0, c0 (N, H), W_ih, W_hh[, b_ih, b_hh]. An op has one output, so it returns
     (T + 1, N, H): h_1 .. h_T in time order, then the last cell state c_n.
+
+    A step is eight array calls, each on whole contiguous blocks (at batch 1 a call costs as much as its
+    work; at batch 32 a strided (N, H) view costs 3x a contiguous one):
+      a_t = [h_{t-1}, x_t, 1] [W_hh^T; W_ih^T; b^T] is one product: step t's row of `inputs` holds h_{t-1},
+        x_t and a 1 (the bias), and the last multiply of step t writes h_t into row t + 1. (Unlike the RNN
+        and the GRU, the input part is not projected for all steps first: in the step's product it costs
+        less than a separate sum per step, and the gate-major layout below would need it transposed.)
+      inside, the gates are in the order o, i, f, g (the weights' rows rolled by one block) and gate-major:
+        step t's row of `cell` is (5, N, H), the gates o, i, f, g and then c_{t-1}; so the sigmoids o, i, f
+        are one block, and f c_{t-1} + i g is one product of the pairs (i, f) * (g, c_{t-1}) and one sum;
+      one tanh activates all four gates: s(a) = 1/2 + 1/2 tanh(a/2), so the weight rows that make a_o,
+        a_i, a_f are halved (exact in floating point), and after the tanh o, i, f are taken times 1/2 plus 1/2.
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
-        xp = self.xp
-        gates = self._project(x, w_ih, w_hh, None if b_ih is None else b_ih + b_hh)
-        T, N, H4 = gates.shape
-        H = H4 // 4
-        # one tanh for all four gates: sigmoid columns (i, f, o) get scale = shift = 1/2, g gets 1 and 0
-        scale = xp.full(H4, 0.5, dtype=gates.dtype)
-        scale[2 * H:3 * H] = 1
-        shift = scale.copy()
-        shift[2 * H:3 * H] = 0
-        h = xp.empty((T + 1, N, H), dtype=gates.dtype)  # h[0] = h0, h[t + 1] = h_t; c likewise
-        c = xp.empty_like(h)
-        tanh_c = xp.empty((T, N, H), dtype=gates.dtype)
-        h[0], c[0] = h0, c0
-        w_hh_t = w_hh.T
-        for t in range(T):
-            g_t = gates[t]  # pre-activations, overwritten by the gate values (backward needs only those)
-            g_t += h[t] @ w_hh_t
-            activate_(xp, g_t, scale, shift)
-            i, f, g, o = g_t[:, :H], g_t[:, H:2 * H], g_t[:, 2 * H:3 * H], g_t[:, 3 * H:]
-            xp.multiply(f, c[t], out=c[t + 1])
-            c[t + 1] += i * g
-            xp.tanh(c[t + 1], out=tanh_c[t])
-            xp.multiply(o, tanh_c[t], out=h[t + 1])
-        self.gates, self.h, self.c, self.tanh_c = gates, h, c, tanh_c
-        out = xp.empty((T + 1, N, H), dtype=gates.dtype)
-        out[:T] = self._step_order(h[1:])
-        out[T] = c[T]
+        xp, (T, N, I), H = self.xp, x.shape, w_hh.shape[1]
+        parts = [w_hh, w_ih] + ([(b_ih + b_hh)[:, None]] if b_ih is not None else [])
+        weights = _rows_ofig(xp, xp.concatenate(parts, axis=1))  # (4H, K): [W_hh, W_ih, b], rows o, i, f, g
+        K = weights.shape[1]
+        inputs = xp.empty((T + 1, N, K), dtype=x.dtype)  # step t: h_{t-1}, x_t, 1; the last row's h is h_T
+        inputs[0, :, :H] = h0
+        inputs[:T, :, H:H + I] = self._step_order(x)
+        inputs[:T, :, H + I:] = 1
+        halved = weights.copy()
+        halved[:3 * H] *= 0.5  # a/2 for the sigmoids o, i, f
+        # For backward every step's gates and cell state are kept: cell[t] holds step t's o, i, f, g and c_{t-1}.
+        # Under no_grad one row serves every step (c_t is written over c_{t-1} once the gates have read it).
+        keep = is_grad_enabled()
+        cell = xp.empty((T + 1 if keep else 1, 5, N, H), dtype=x.dtype)
+        cell[0, 4] = c0
+        tanh_c = xp.empty((T if keep else 1, N, H), dtype=x.dtype)
+        if N > 1:  # (4, N, H) a step: z W_k^T for each gate k, with W_k^T (K, H) in C order (the fast one)
+            gates, product = cell[:, :4], xp.matmul
+            right = xp.ascontiguousarray(halved.reshape(4, H, K).transpose(0, 2, 1))
+        else:  # then gate-major is batch-major: one (1, K) @ (K, 4H) product a step, 1.1 us instead of 1.9
+            gates, product, right = cell[:, :4].reshape(-1, 1, 4 * H), xp.dot, xp.ascontiguousarray(halved.T)
+
+        def each_step(rows):
+            """A view a step: `rows` (one per step while keeping, else the one shared row)."""
+            return rows if keep else itertools.repeat(rows[0], T)
+
+        # each step's views: its inputs, the gates, o i f, (i, f), (g, c_{t-1}), o, c_t, tanh(c_t), h_t
+        steps = zip(inputs[:T], each_step(gates), each_step(cell[:, :3]), each_step(cell[:, 1:3]),
+                    each_step(cell[:, 3:5]), each_step(cell[:, 0]), each_step(cell[1:, 4] if keep else cell[:, 4]),
+                    each_step(tanh_c), inputs[1:, :, :H])
+        products = xp.empty((2, N, H), dtype=x.dtype)  # i g and f c_{t-1}
+        ig, fc = products
+        one_half = xp.asarray(0.5, dtype=x.dtype)  # an array: cheaper per call than a Python float
+        add, multiply, tanh = xp.add, xp.multiply, xp.tanh  # looked up once, not per step
+        for z, gates, sigmoids, i_f, g_c, o, c_t, tanh_c_t, h_t in steps:
+            product(z, right, out=gates)  # a_t (a/2 for o, i, f)
+            tanh(gates, out=gates)
+            multiply(sigmoids, one_half, out=sigmoids)
+            add(sigmoids, one_half, out=sigmoids)  # o, i, f = 1/2 + 1/2 tanh(a/2); g = tanh(a_g)
+            multiply(i_f, g_c, out=products)  # i g, f c_{t-1}
+            add(ig, fc, out=c_t)  # c_t = f c_{t-1} + i g
+            tanh(c_t, out=tanh_c_t)
+            multiply(o, tanh_c_t, out=h_t)  # h_t = o tanh(c_t)
+        if keep:
+            self.weights, self.inputs, self.cell, self.tanh_c = weights, inputs, cell, tanh_c
+            self.has_bias = b_ih is not None
+        out = xp.empty((T + 1, N, H), dtype=x.dtype)
+        out[:T], out[T] = self._step_order(inputs[1:, :, :H]), cell[-1, 4]
         return out
 
     def backward(self, grad):
-        xp, gates, tanh_c = self.xp, self.gates, self.tanh_c
-        T, N, H4 = gates.shape
-        H = H4 // 4
+        xp, cell, tanh_c, weights = self.xp, self.cell, self.tanh_c, self.weights
+        T, N, H = tanh_c.shape
         dh_out = self._step_order(grad[:T])  # dL/dh_t from the layer's output
-        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
-        # Factors known before the gradient arrives, for every step at once.
-        # h_t = o tanh(c_t): dc_t gets dh_t * o * (1 - tanh(c_t)^2), and da_o = dh_t * tanh(c_t) * o (1 - o).
-        # c_t = f c_{t-1} + i g: da_i = dc_t * g * i (1 - i), da_f = dc_t * c_{t-1} * f (1 - f),
-        #                         da_g = dc_t * i * (1 - g^2), and dc_{t-1} gets dc_t * f.
-        dc_from_dh = o * (1 - tanh_c ** 2)
-        da = xp.empty((T, N, 4, H), dtype=gates.dtype)  # the factors; in the loop, dL/da_t written over them
-        da[:, :, 0] = g * i * (1 - i)
-        da[:, :, 1] = self.c[:-1] * f * (1 - f)
-        da[:, :, 2] = i * (1 - g ** 2)
-        da[:, :, 3] = tanh_c * o * (1 - o)
-        dh_next = xp.zeros((N, H), dtype=gates.dtype)  # dL/dh_t through step t + 1 (none after the last)
+        # Backprop through one step, from dh = dL/dh_t (total) and dc_next = dL/dc_t through c_{t+1}:
+        #   h_t = o tanh(c_t):        dL/do = dh tanh(c_t),  dc = dc_next + dh o (1 - tanh(c_t)^2)
+        #   c_t = f c_{t-1} + i g:    dL/di = dc g,  dL/df = dc c_{t-1},  dL/dg = dc i,  dc_{t-1} gets dc f
+        #   o, i, f = s(a), g = tanh(a):  da = dL/dgate * s (1 - s) for o, i, f, and dL/dg * (1 - g^2) for g
+        #   a_t = [h_{t-1}, x_t, 1] [W_hh^T; W_ih^T; b^T]:  dh_{t-1} gets da_t W_hh
+        # All of it step by step, on (N, H) blocks that stay in cache. (The factors that do not depend on the
+        # gradient, computed for all steps before the loop, cost the training step of batch 32 x 50 a third
+        # more: their (T, 4, N, H) arrays are fresh memory, page faults, and passes out of cache.)
+        da = xp.empty((T, N, 4 * H), dtype=tanh_c.dtype)  # dL/da_t, batch-major for the products with weights
+        w_hh = xp.ascontiguousarray(weights[:, :H])
+        dh_all = xp.empty((T, N, H), dtype=da.dtype) if hooks.active else None  # the total dL/dh_t
+        dh_next = xp.zeros((N, H), dtype=da.dtype)  # dL/dh_t through step t + 1 (none after the last)
         dc_next = grad[T].copy()  # dL/dc_t through step t + 1; after the last step, the gradient of c_n
-        dh_all = xp.empty((T, N, H), dtype=gates.dtype) if hooks.active else None  # only while recording
-        for t in reversed(range(T)):
-            # h_t reaches the loss through the output and through a_{t+1}; c_t through c_{t+1} and h_t
-            dh = dh_out[t] + dh_next  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
-            if dh_all is not None:
-                dh_all[t] = dh
-            dc = dc_next + dh * dc_from_dh[t]
-            da[t, :, :3] *= dc[:, None, :]  # i, f, g
-            da[t, :, 3] *= dh  # o
-            dh_next = da[t].reshape(N, H4) @ self.w_hh  # a_t = ... + h_{t-1} W_hh^T
-            dc_next = dc * f[t]
+        dc = xp.empty((N, H), dtype=da.dtype)  # dL/dc_t
+        d_gates = xp.empty((4, N, H), dtype=da.dtype)  # dL/do, dL/di, dL/df, dL/dg
+        d_o, d_if, d_g = d_gates[0], d_gates[1:3], d_gates[3]
+        slopes = xp.empty((4, N, H), dtype=da.dtype)  # s (1 - s) for o, i, f; 1 - g^2 for g
+        slopes_oif, slope_g = slopes[:3], slopes[3]
+        one = xp.asarray(1, dtype=da.dtype)
+        back = slice(T - 1, None, -1)  # the steps from last to first
+        # each step's views: dL/dout_t, where dL/dh_t goes, tanh(c_t), o, i, f, g, (o, i, f), (g, c_{t-1}), and
+        # dL/da_t gate-major (a view into the batch-major row that the product with W_hh reads)
+        steps = zip(dh_out[back], _each_dh(xp, dh_all, dc), tanh_c[back], cell[back, 0], cell[back, 1],
+                    cell[back, 2], cell[back, 3], cell[back, :3], cell[back, 3:5],
+                    da.reshape(T, N, 4, H).transpose(0, 2, 1, 3)[back], da[back])
+        add, subtract, multiply, matmul = xp.add, xp.subtract, xp.multiply, xp.matmul
+        for dh_out_t, dh, tanh_c_t, o, i, f, g, oif, g_c, da_gates, da_t in steps:
+            add(dh_out_t, dh_next, out=dh)  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
+            multiply(tanh_c_t, tanh_c_t, out=dc)
+            subtract(one, dc, out=dc)
+            multiply(dc, o, out=dc)
+            multiply(dc, dh, out=dc)
+            add(dc, dc_next, out=dc)  # dL/dc_t = dc_next + dh o (1 - tanh(c_t)^2)
+            multiply(dh, tanh_c_t, out=d_o)
+            multiply(g_c, dc, out=d_if)  # dc g, dc c_{t-1}
+            multiply(i, dc, out=d_g)
+            subtract(one, oif, out=slopes_oif)
+            multiply(slopes_oif, oif, out=slopes_oif)
+            multiply(g, g, out=slope_g)
+            subtract(one, slope_g, out=slope_g)
+            multiply(d_gates, slopes, out=da_gates)  # dL/da_t
+            matmul(da_t, w_hh, out=dh_next)
+            multiply(dc, f, out=dc_next)
         if dh_all is not None:
             self.hidden_grads = self._step_order(dh_all)
-        da = da.reshape(T, N, H4)
-        dx, *weight_grads = self._input_and_weight_grads(da, da, self.h[:-1], first=3)
-        dh0 = dh_next if self.needs_grad[1] else None
-        dc0 = dc_next if self.needs_grad[2] else None
-        return (dx, dh0, dc0, *weight_grads)
+        return self._gradients(da.reshape(T * N, 4 * H), dh_next, dc_next)
+
+    def _gradients(self, da, dh0, dc0):
+        """The op's input gradients, from dL/da_t of every step (da: (T N, 4H), rows o, i, f, g) and dL/dh0, dL/dc0.
+
+        As a_t = [h_{t-1}, x_t, 1] [W_hh^T; W_ih^T; b^T], summing over steps and batch at once:
+            [dW_hh, dW_ih, db] = sum_t da_t^T [h_{t-1}, x_t, 1]  (one product)       dx_t = da_t W_ih
+        and db_ih = db_hh = db.
+        """
+        xp, needs, inputs, (T, N, H) = self.xp, self.needs_grad, self.inputs[:-1], self.tanh_c.shape
+        K = inputs.shape[2]
+        I = K - H - self.has_bias  # [h, x, 1]: the last column is the bias's
+        dx = self._step_order((da @ self.weights[:, H:H + I]).reshape(T, N, I)) if needs[0] else None
+        grads = [dx, dh0 if needs[1] else None, dc0 if needs[2] else None]
+        if not any(needs[3:]):
+            return (*grads, *[None] * len(needs[3:]))
+        d_weights = _rows_ifgo(xp, da.T @ inputs.reshape(T * N, K))  # rows i, f, g, o again
+        grads += [xp.ascontiguousarray(d_weights[:, H:H + I]), xp.ascontiguousarray(d_weights[:, :H])]
+        if K > H + I:
+            grads += [d_weights[:, -1].copy(), d_weights[:, -1].copy()]
+        return tuple(grads)
 
 
 class GRU(_Recurrence):
@@ -231,7 +327,7 @@ class GRU(_Recurrence):
         h = xp.empty((T + 1, N, H), dtype=xw.dtype)  # h[0] = h0, h[t + 1] = h_t
         h[0] = h0
         hw_n = xp.empty((T, N, H), dtype=xw.dtype)  # h_{t-1} W_hn^T + b_hn, kept for backward
-        w_hh_t = w_hh.T
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
         for t in range(T):
             hw = h[t] @ w_hh_t
             if b_hh is not None:

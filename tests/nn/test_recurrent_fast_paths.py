@@ -1,0 +1,99 @@
+"""The recurrent ops' fast paths: the lean forward under no_grad (one row of state reused by every step), the
+batch-1 product, and a backward that leaves what forward saved untouched (retain_graph)."""
+
+import numpy as np
+import pytest
+
+import aino
+from aino.tensor import Tensor
+
+from nn_helpers import assert_close, rand
+from test_recurrent_layers import LAYERS, assert_same_gradients, initial_states, pair, weighted_sum
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["one_way", "bidirectional"])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("kind", LAYERS)
+def test_no_grad_forward_equals_the_recorded_one(kind, batch, bidirectional, bias):
+    """Under no_grad the ops keep nothing for backward; the outputs and final states are the same, bit for bit."""
+    ours_class, _, extra = LAYERS[kind]
+    aino.manual_seed(0)
+    layer = ours_class(4, 6, num_layers=2, bias=bias, bidirectional=bidirectional, batch_first=True, **extra)
+    x = rand((batch, 9, 4), 1).astype(np.float32)
+    recorded = layer(Tensor(x, requires_grad=True))
+    assert recorded[0].requires_grad
+    with aino.no_grad():
+        lean = layer(Tensor(x))
+    assert not lean[0].requires_grad
+    for ours, reference in zip(_flat(lean), _flat(recorded)):
+        np.testing.assert_array_equal(ours.numpy(), reference.numpy())
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["one_way", "bidirectional"])
+@pytest.mark.parametrize("kind", LAYERS)
+def test_batch_of_one_over_many_steps_matches_pytorch(kind, bidirectional):
+    """Batch 1 takes its own product in the LSTM (one (1, K) @ (K, 4H) a step); 40 steps, float64, against PyTorch."""
+    ours, theirs = pair(kind, bidirectional=bidirectional)
+    x = rand((40, 1, 3), 2)
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    hx_ours, hx_theirs, state_pairs = initial_states(kind, (2 if bidirectional else 1, 1, 4), "cpu")
+    out_a, final_a = ours(xa, hx_ours)
+    out_t, final_t = theirs(xt, hx_theirs)
+    assert_close(out_a, out_t)
+    with aino.no_grad():
+        assert_close(ours(Tensor(x), hx_ours)[0], out_t)
+    assert_same_gradients(ours, theirs, (out_a, final_a), (out_t, final_t), 70, [(xa, xt), *state_pairs])
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_backward_twice_with_retain_graph_gives_the_same_gradients(kind):
+    """Backward reads what forward saved and never writes over it, so a retained graph runs backward again."""
+    ours, _ = pair(kind, bidirectional=True)
+    xa = Tensor(rand((6, 2, 3), 3), requires_grad=True)
+    loss = weighted_sum(ours(xa), 80, "aino")
+    loss.backward(retain_graph=True)
+    first = [xa.grad.numpy().copy()] + [p.grad.numpy().copy() for p in ours.parameters()]
+    xa.grad = None
+    ours.zero_grad()
+    loss.backward()
+    second = [xa.grad.numpy()] + [p.grad.numpy() for p in ours.parameters()]
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def _flat(result):
+    """(output, h_n) or (output, (h_n, c_n)) as a flat list of tensors."""
+    output, final = result
+    return [output, *(final if isinstance(final, tuple) else (final,))]
+
+
+def test_lstm_keeps_the_total_hidden_gradients_while_recording():
+    """While something records, backward keeps dL/dh_t of every step (otherwise one (N, H) array serves every
+    step): here the total gradient of h_t when the loss is the sum of the outputs, checked against PyTorch's."""
+    from aino import hooks
+
+    ours, theirs = pair("lstm")
+    x = rand((7, 100, 3), 5)
+    out_a, _ = ours(Tensor(x))
+    ctx = out_a._ctx
+    while not hasattr(ctx, "cell"):  # from the layer's output back to the LSTM op
+        ctx = ctx.parents[0]._ctx
+    listener = hooks.Listener()
+    hooks.attach(listener)
+    try:
+        out_a.sum().backward()
+    finally:
+        hooks.detach(listener)
+    cell = torch.nn.LSTMCell(3, 4).double()
+    cell.load_state_dict({name.replace("_l0", ""): value for name, value in theirs.state_dict().items()})
+    h = c = torch.zeros(100, 4, dtype=torch.float64)
+    states = []
+    for t in range(7):
+        h, c = cell(torch.tensor(x[t]), (h, c))
+        h.retain_grad()
+        states.append(h)
+    sum(state.sum() for state in states).backward()
+    assert_close(ctx.hidden_grads, np.stack([state.grad.numpy() for state in states]))
