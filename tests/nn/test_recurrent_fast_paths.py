@@ -3,12 +3,17 @@ batch-1 product, and a backward that leaves what forward saved untouched (retain
 
 import numpy as np
 import pytest
+from nn_helpers import assert_close, rand
+from test_recurrent_layers import (
+    LAYERS,
+    assert_same_gradients,
+    initial_states,
+    pair,
+    weighted_sum,
+)
 
 import aino
 from aino.tensor import Tensor
-
-from nn_helpers import assert_close, rand
-from test_recurrent_layers import LAYERS, assert_same_gradients, initial_states, pair, weighted_sum
 
 torch = pytest.importorskip("torch")
 
