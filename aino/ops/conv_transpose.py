@@ -29,8 +29,9 @@ it exists to pick one of the `stride` input sizes that a strided convolution map
 
 import math
 
-from aino.ops.conv import batched, col2im, im2col, interior, pad_spatial, spatial_ints, unbatched
+from aino.ops.conv import batched, interior, pad_spatial, spatial_ints, unbatched
 from aino.ops.function import Function
+from aino.ops.im2col import col2im, im2col, per_sample
 from aino.validation import InvalidOperationError
 
 OWNER = "conv_transpose"
@@ -65,14 +66,16 @@ class ConvolutionTranspose(Function):
         full = tuple(size + 2 * p for size, p in zip(out, self.padding))
         self.x_shape, self.kernel, self.pairs = x.shape, kernel, tuple((p, p) for p in self.padding)
 
-        self.x_mat = xp.ascontiguousarray(xp.moveaxis(x, 1, 0)).reshape(g, c // g, -1)  # (g, C/g, N S)
+        self.x = x
         self.w_mat = weight.reshape(g, c // g, -1)  # (g, C/g, O/g K)
-        cols = self.w_mat.swapaxes(1, 2) @ self.x_mat  # (g, O/g K, N S): what each input sends along its kernel
-        y_full = col2im(xp, cols, (o, n, *full), kernel, spatial, self.stride, self.dilation)  # (O, N, *full)
+        # what each input sends along its kernel, W_mat^T @ x_n, one product per sample: (N, g, O/g K, S)
+        cols = self.w_mat.swapaxes(1, 2) @ x.reshape(n, g, c // g, math.prod(spatial))
+        cols = cols.reshape(n, o, math.prod(kernel), *spatial)  # (N, O, K, *S)
+        y_full = col2im(xp, cols, (n, o, *full), kernel, spatial, self.stride, self.dilation)  # (N, O, *full)
         y = y_full[interior(out, self.pairs)]  # the padding cropped off both ends
         if bias is not None:
-            y = y + bias.reshape(o, *([1] * (len(out) + 1)))
-        return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))  # (N, O, *S_out)
+            return y + bias.reshape(o, *([1] * len(out)))
+        return xp.ascontiguousarray(y) if y.shape != y_full.shape else y_full
 
     def backward(self, grad):
         xp, g = self.xp, self.groups
@@ -82,12 +85,12 @@ class ConvolutionTranspose(Function):
 
         gx = gw = gb = None
         if self.needs_grad[0]:
-            # dL/dx[c, i] = sum_{o, k} W[c, o, k] g_full[o, stride i + dilation k]: W_mat @ cols
-            gx = (self.w_mat @ cols).reshape(c, n, *spatial)
-            gx = xp.ascontiguousarray(xp.moveaxis(gx, 1, 0))
+            # dL/dx[c, i] = sum_{o, k} W[c, o, k] g_full[o, stride i + dilation k]: W_mat @ cols_n for each sample n
+            gx = (self.w_mat @ per_sample(cols, n)).reshape(n, c, *spatial)
         if self.needs_grad[1]:
             # dL/dW[c, o, k] = sum over samples and input positions of x[n, c, i] g_full[n, o, stride i + dilation k]
-            gw = (self.x_mat @ cols.swapaxes(1, 2)).reshape(c, -1, *self.kernel)
+            x_mat = xp.moveaxis(self.x, 1, 0).reshape(g, c // g, n * math.prod(spatial))  # (g, C/g, N S), a copy
+            gw = (x_mat @ cols.swapaxes(1, 2)).reshape(c, -1, *self.kernel)
         if len(self.needs_grad) == 3 and self.needs_grad[2]:
             gb = grad.sum(axis=(0, *range(2, grad.ndim)))  # y = ... + b[o] everywhere, so sum grad over n and p
         return (gx, gw, gb)[: len(self.needs_grad)]
