@@ -13,7 +13,7 @@ dtypes aino.float32 ... aino.long, aino.no_grad, aino.cuda.is_available), so tha
 import numpy
 
 
-from aino import activations, cuda, datasets, nn, optim, utils
+from aino import activations, cuda, datasets, memory, nn, optim, utils
 from aino.activations import get_activation
 from aino.backend import (BOOL, FLOAT16, FLOAT32, FLOAT64, INT8, INT16, INT32, INT64, UINT8, Device, DeviceType,
                           get_available_devices, get_default_dtype, has_cupy, parse_dtype)
