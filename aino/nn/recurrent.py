@@ -8,14 +8,39 @@ and the initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) are PyTorch'
 
 import math
 
-from aino.functional import cat, stack
+from aino import hooks
+from aino.functional import cat
 from aino.nn import checks
 from aino.nn.basic import Dropout
 from aino.nn.init import uniform
 from aino.nn.module import Module
 from aino.nn.parameter import Parameter
+from aino.ops import function
 from aino.ops import recurrent as R
 from aino.tensor import Tensor
+
+
+def _untracked(tensor):
+    """Whether nothing needs to know of ops on `tensor`: it needs no gradient and no hook or op trace listens."""
+    return not tensor.requires_grad and not hooks.active and not function._trace_on
+
+
+def _pick(tensor, key):
+    """tensor[key]; on an untracked tensor, straight on its array (a view), as the op would: a Tensor op costs
+    a few us (the LSTM layer over one step at batch 1 under no_grad, seven picks fewer: 91 -> 69 us)."""
+    return function.constant(tensor.data[key], tensor) if _untracked(tensor) else tensor[key]
+
+
+def _swap_time_and_batch(tensor):
+    """tensor.transpose(0, 1); on an untracked tensor straight on its array, as _pick."""
+    return function.constant(tensor.data.swapaxes(0, 1), tensor) if _untracked(tensor) else tensor.transpose(0, 1)
+
+
+def _final_step(T, reverse, keep_axis):
+    """The index of a layer-direction's final state among its T outputs: the last step, or the first one when it
+    runs backward in time; as a slice of length 1 with keep_axis (a layer stacks the states of its layers)."""
+    step = 0 if reverse else T - 1
+    return slice(step, step + 1) if keep_axis else step
 
 
 class _RNNKind:
@@ -28,10 +53,11 @@ class _RNNKind:
             raise ValueError(f"{type(self).__name__}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
 
-    def _run(self, x, states, weights, reverse):
-        """One layer-direction over x (T, N, I): the outputs (T, N, H) and the final states."""
+    def _run(self, x, states, weights, reverse, keep_axis):
+        """One layer-direction over x (T, N, I): the outputs (T, N, H) and the final states, (N, H) each, or
+        (1, N, H) with keep_axis."""
         out = R.RNN.apply(x, *states, *weights, reverse=reverse, nonlinearity=self.nonlinearity)
-        return out, (out[0] if reverse else out[-1],)
+        return out, (_pick(out, _final_step(x.shape[0], reverse, keep_axis)),)
 
 
 class _LSTMKind:
@@ -39,10 +65,11 @@ class _LSTMKind:
 
     gate_count, state_names = 4, ("h_0", "c_0")
 
-    def _run(self, x, states, weights, reverse):
+    def _run(self, x, states, weights, reverse, keep_axis):
         T = x.shape[0]
         hc = R.LSTM.apply(x, *states, *weights, reverse=reverse)  # h_1 .. h_T, then c_n
-        return hc[:T], (hc[0] if reverse else hc[T - 1], hc[T])
+        c_n = slice(T, T + 1) if keep_axis else T
+        return _pick(hc, slice(0, T)), (_pick(hc, _final_step(T, reverse, keep_axis)), _pick(hc, c_n))
 
 
 class _GRUKind:
@@ -50,9 +77,9 @@ class _GRUKind:
 
     gate_count, state_names = 3, ("h_0",)
 
-    def _run(self, x, states, weights, reverse):
+    def _run(self, x, states, weights, reverse, keep_axis):
         out = R.GRU.apply(x, *states, *weights, reverse=reverse)
-        return out, (out[0] if reverse else out[-1],)
+        return out, (_pick(out, _final_step(x.shape[0], reverse, keep_axis)),)
 
 
 def _parameter(layer, shape, dtype, device):
@@ -124,18 +151,19 @@ class _RecurrentLayer(Module):
             outputs = []
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
-                out, final = self._run(x, [s[k] for s in states], self._weights(layer, direction), direction == 1)
+                out, final = self._run(x, [s[k] for s in states], self._weights(layer, direction), direction == 1,
+                                       keep_axis=True)
                 outputs.append(out)
                 for kind, state in zip(finals, final):
                     kind.append(state)
             x = outputs[0] if len(outputs) == 1 else cat(outputs, axis=2)
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
                 x = self._between_layers(x)
-        finals = [stack(kind) if len(kind) > 1 else kind[0][None] for kind in finals]
+        finals = [cat(kind, axis=0) if len(kind) > 1 else kind[0] for kind in finals]  # (1, N, H) each
         if not batched:
-            x, finals = x[:, 0], [state[:, 0] for state in finals]
+            x, finals = _pick(x, (slice(None), 0)), [_pick(state, (slice(None), 0)) for state in finals]
         elif self.batch_first:
-            x = x.transpose(0, 1)
+            x = _swap_time_and_batch(x)
         return x, (finals[0] if len(finals) == 1 else tuple(finals))
 
     def _time_major(self, input):
@@ -149,8 +177,8 @@ class _RecurrentLayer(Module):
                 f"with T, N >= 1, got {tuple(input.shape)}"
             )
         if input.ndim == 2:
-            return input[:, None], False
-        return (input.transpose(0, 1) if self.batch_first else input), True
+            return _pick(input, (slice(None), None)), False
+        return (_swap_time_and_batch(input) if self.batch_first else input), True
 
     def _initial_states(self, hx, x, batched):
         """For each state (h, and c for the LSTM), a list of (N, H) tensors, one per layer-direction."""
@@ -162,7 +190,7 @@ class _RecurrentLayer(Module):
         states = []
         for name, state in zip(self.state_names, _as_tuple(self, hx)):
             state = _check_state(self, name, state, shape)
-            states.append([state[k] if batched else state[k][None] for k in range(count)])
+            states.append([_pick(state, k if batched else slice(k, k + 1)) for k in range(count)])
         return states
 
     def _name(self):
@@ -233,17 +261,17 @@ class _RecurrentCell(Module):
                 f"with N >= 1, got {tuple(input.shape)}"
             )
         batched = input.ndim == 2
-        x = input[None] if batched else input[None, None]  # one time step: (1, N, I)
+        x = _pick(input, None if batched else (None, None))  # one time step: (1, N, I)
         shape = (x.shape[1], self.hidden_size)
         if hx is None:
             states = [Tensor(x.xp.zeros(shape, dtype=x.dtype))] * len(self.state_names)
         else:
             states = [_check_state(self, name, state, shape if batched else shape[1:])
                       for name, state in zip(self.state_names, _as_tuple(self, hx))]
-            states = states if batched else [state[None] for state in states]
+            states = states if batched else [_pick(state, None) for state in states]
         weights = [w for w in (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh) if w is not None]
-        _, final = self._run(x, states, weights, reverse=False)
-        final = final if batched else tuple(state[0] for state in final)
+        _, final = self._run(x, states, weights, reverse=False, keep_axis=False)
+        final = final if batched else tuple(_pick(state, 0) for state in final)
         return final[0] if len(final) == 1 else final
 
     def _name(self):

@@ -1,10 +1,12 @@
 """The recurrent ops' fast paths: the lean forward under no_grad (one row of state reused by every step), the
-batch-1 product, and a backward that leaves what forward saved untouched (retain_graph)."""
+batch-1 product, a backward that leaves what forward saved untouched (retain_graph), and the layers' picks
+taken straight on the arrays when nothing needs to know of them."""
 
 import numpy as np
 import pytest
 from nn_helpers import assert_close, rand
 from test_recurrent_layers import (
+    CELLS,
     LAYERS,
     assert_same_gradients,
     initial_states,
@@ -13,6 +15,7 @@ from test_recurrent_layers import (
 )
 
 import aino
+from aino import hooks
 from aino.tensor import Tensor
 
 torch = pytest.importorskip("torch")
@@ -102,3 +105,76 @@ def test_lstm_keeps_the_total_hidden_gradients_while_recording():
         states.append(h)
     sum(state.sum() for state in states).backward()
     assert_close(ctx.hidden_grads, np.stack([state.grad.numpy() for state in states]))
+
+
+def _tensors(result):
+    """A layer's or a cell's result (a Tensor, or tuples of them) as a flat list of tensors."""
+    return [result] if isinstance(result, Tensor) else [t for part in result for t in _tensors(part)]
+
+
+def _untracked_results_equal_the_recorded_ones(layer, inputs, hx_pairs):
+    """layer(input, hx) under no_grad equals the recorded call bit for bit, and nothing in it remembers an op."""
+    recorded = _tensors(layer(Tensor(inputs, requires_grad=True), hx_pairs[0]))
+    with aino.no_grad():
+        lean = _tensors(layer(Tensor(inputs), hx_pairs[1]))
+    assert all(t._ctx is None and not t.requires_grad for t in lean)
+    for ours, reference in zip(lean, recorded, strict=True):
+        assert ours.shape == reference.shape
+        np.testing.assert_array_equal(ours.numpy(), reference.numpy())
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("kind", LAYERS)
+def test_layer_picks_on_arrays_without_gradients_equal_the_ops(kind, batched):
+    """Under no_grad a layer picks its outputs and final states (and swaps batch_first) on the arrays, not
+    through Tensor ops; with a given hx, unbatched or batch-first, the results equal the recorded ones."""
+    ours_class, _, extra = LAYERS[kind]
+    aino.manual_seed(1)
+    layer = ours_class(3, 4, num_layers=2, bidirectional=True, batch_first=True, **extra)
+    shape = (2, 4) if batched else (4,)
+    x = rand((2, 5, 3) if batched else (5, 3), 6).astype(np.float32)
+    states = [rand((4, *shape[:-1], 4), 7 + k).astype(np.float32) for k in range(2 if kind == "lstm" else 1)]
+    hx = [tuple(Tensor(s) for s in states) if kind == "lstm" else Tensor(states[0]) for _ in range(2)]
+    _untracked_results_equal_the_recorded_ones(layer, x, hx)
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("kind", CELLS)
+def test_cell_picks_on_arrays_without_gradients_equal_the_ops(kind, batched):
+    ours_class, _, extra = CELLS[kind]
+    aino.manual_seed(2)
+    cell = ours_class(3, 4, **extra)
+    x = rand((2, 3) if batched else (3,), 8).astype(np.float32)
+    states = [rand((2, 4) if batched else (4,), 9 + k).astype(np.float32) for k in range(2 if kind == "lstm" else 1)]
+    hx = [tuple(Tensor(s) for s in states) if kind == "lstm" else Tensor(states[0]) for _ in range(2)]
+    _untracked_results_equal_the_recorded_ones(cell, x, hx)
+
+
+def test_layer_picks_stay_ops_while_something_listens():
+    """With a hook attached or the op trace on, the picks are Tensor ops even under no_grad (they are seen)."""
+    layer = aino.nn.LSTM(3, 4, batch_first=True)
+    x = Tensor(rand((2, 5, 3), 4).astype(np.float32))
+    aino.Tensor.clear_trace()
+    aino.Tensor.enable_trace()
+    try:
+        with aino.no_grad():
+            layer(x)
+    finally:
+        aino.Tensor.disable_trace()
+    names = [entry[0] for entry in aino.Tensor.get_trace_log()]
+    assert names.count("getitem") == 3 and names.count("transpose") == 2, names
+    seen = []
+
+    class Ops(hooks.Listener):
+        def op_called(self, fn, tensors, output):
+            seen.append(type(fn).__name__)
+
+    listener = Ops()
+    hooks.attach(listener)
+    try:
+        with aino.no_grad():
+            output, (h_n, c_n) = layer(x)
+    finally:
+        hooks.detach(listener)
+    assert seen.count("GetItem") == 3 and seen.count("Transpose") == 2, seen
+    assert output.shape == (2, 5, 4) and h_n.shape == c_n.shape == (1, 2, 4)
