@@ -16,7 +16,6 @@ is that a process keeps up to 64 MiB of freed memory for itself. Elsewhere nothi
 """
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -36,11 +35,9 @@ def keep_freed_memory(nbytes=TOP_PAD_BYTES):
         raise ValueError(f"keep_freed_memory expects a number of bytes from 0 to 2**31 - 1, got {nbytes!r}")
     if not sys.platform.startswith("linux") or any(name in os.environ for name in GLIBC_VARIABLES):
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # no C library by that name, or one without mallopt
+    try:  # the C library this process already runs on (no search for it: that would start ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # no C library with mallopt
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return mallopt(M_MMAP_THRESHOLD, HEAP_ARRAY_BYTES) == 1 and mallopt(M_TOP_PAD, nbytes) == 1

@@ -88,8 +88,9 @@ class Pool(Function):
         spatial = self.x_shape[2:]
         padded = tuple(size + before + after for size, (before, after) in zip(spatial, self.pads))
         g_pad = self.xp.zeros(self.x_shape[:2] + padded, dtype=self.dtype)
+        apart = self.windows_apart()
         for where, window_grad in zip(self.slices(), window_grads):
-            if self.windows_apart():
+            if apart:
                 g_pad[where] = window_grad  # no position is in two windows: write, not add (measured 1.37 -> 0.86 ms)
             else:
                 window = g_pad[where]  # a view: adding into it writes into g_pad
