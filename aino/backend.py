@@ -16,20 +16,15 @@ except ImportError:
 has_cupy = cupy is not None
 
 
-def array_module(array):
-    """The module (numpy or cupy) that owns `array`."""
-    if cupy is not None and isinstance(array, cupy.ndarray):
-        return cupy
-    return numpy
-
-
 # --- devices -----------------------------------------------------------------------------------
 
 class DeviceType(enum.Enum):
-    """The kinds of device a tensor can live on. Only CPU (NumPy) and CUDA (CuPy) run today."""
+    """The kinds of device a tensor can live on: CPU (NumPy) and CUDA (CuPy) run; FAKE_GPU is the test
+    stand-in of aino.testing.fake_gpu, there once that module's enable() has run."""
 
     CPU = "cpu"
     CUDA = "cuda"
+    FAKE_GPU = "fake-gpu"
     ROCM = "rocm"
     WEBGPU = "webgpu"
 
@@ -85,24 +80,54 @@ class Device:
 
 CPU = Device("cpu")
 
+# The GPU array modules aino computes with, by device type: CuPy for CUDA where it is installed, and the
+# test stand-in once enabled. _KIND_OF maps each module's array type back to its device type.
+_GPU_MODULES = {}
+_KIND_OF = {}
+
+
+def register_gpu(kind, module):
+    """Let `module` (CuPy's spelling: ndarray, asarray, asnumpy, cuda.Device) compute for DeviceType `kind`;
+    None forgets the kind. Returns the module it had before (or None), so that a caller can restore it."""
+    before = _GPU_MODULES.pop(kind, None)
+    if module is not None:
+        _GPU_MODULES[kind] = module
+    _KIND_OF.clear()
+    _KIND_OF.update({gpu.ndarray: gpu_kind for gpu_kind, gpu in _GPU_MODULES.items()})
+    return before
+
+
+if cupy is not None:
+    register_gpu(DeviceType.CUDA, cupy)
+
+
+def array_module(array):
+    """The module (numpy, cupy or the test stand-in) that owns `array`."""
+    kind = _KIND_OF.get(type(array))
+    return numpy if kind is None else _GPU_MODULES[kind]
+
 
 def get_available_devices():
     """The devices aino can compute on here: the CPU, then every CUDA GPU CuPy can see."""
     devices = [Device("cpu")]
-    if has_cupy:
-        try:
-            count = cupy.cuda.runtime.getDeviceCount()
-        except Exception:  # CuPy installed without a working driver
-            count = 0
-        devices += [Device(DeviceType.CUDA, i) for i in range(count)]
+    for kind, module in _GPU_MODULES.items():
+        if kind is not DeviceType.FAKE_GPU:  # the test stand-in is not a device to run work on
+            devices += [Device(kind, i) for i in range(_device_count(module))]
     return devices
+
+
+def _device_count(module):
+    """How many GPUs the array module `module` sees (0 where CuPy is installed without a working driver)."""
+    try:
+        return module.cuda.runtime.getDeviceCount()
+    except Exception:  # CuPy's CUDARuntimeError without a driver; any failure means no usable GPU
+        return 0
 
 
 def device_of(array):
     """The Device that holds `array`."""
-    if cupy is not None and isinstance(array, cupy.ndarray):
-        return Device(DeviceType.CUDA, array.device.id)
-    return CPU
+    kind = _KIND_OF.get(type(array))
+    return CPU if kind is None else Device(kind, array.device.id)
 
 
 def module_for(device):
@@ -110,13 +135,21 @@ def module_for(device):
     device = Device(device)
     if device.type is DeviceType.CPU:
         return numpy
+    if device.type in _GPU_MODULES:
+        module = _GPU_MODULES[device.type]
+        count = _device_count(module)
+        if (device.index or 0) >= count:
+            raise RuntimeError(f"device {str(device)!r}: {module.__name__} sees {count} GPU(s) on this machine; "
+                               "use device='cpu' here, or a machine with an NVIDIA GPU and its driver")
+        return module
     if device.type is DeviceType.CUDA:
-        if cupy is None:
-            raise RuntimeError(
-                f"device {str(device)!r} needs CuPy, which is not installed; "
-                "install it (pip install aino[gpu]) on a machine with an NVIDIA GPU, or use device='cpu'"
-            )
-        return cupy
+        raise RuntimeError(
+            f"device {str(device)!r} needs CuPy, which is not installed; "
+            "install it (pip install aino[gpu]) on a machine with an NVIDIA GPU, or use device='cpu'"
+        )
+    if device.type is DeviceType.FAKE_GPU:
+        raise RuntimeError("device 'fake-gpu' is aino's stand-in GPU for tests; switch it on first with "
+                           "`from aino.testing import fake_gpu; fake_gpu.enable()`")
     raise RuntimeError(f"device {str(device)!r} is not supported yet; use 'cpu' or 'cuda'")
 
 
@@ -139,13 +172,16 @@ def device_or_dtype(device, dtype, owner):
 
 
 def move_array(array, device):
-    """`array` on `device` (the same array when it is already there)."""
+    """`array` on `device` (the same array when it is already there); between two kinds of GPU it goes
+    through the host."""
     device = Device(device)
-    xp = module_for(device)
+    xp, source = module_for(device), array_module(array)
+    if source is not numpy and source is not xp:
+        array, source = source.asnumpy(array), numpy
     if xp is numpy:
-        return cupy.asnumpy(array) if cupy is not None and isinstance(array, cupy.ndarray) else array
-    with cupy.cuda.Device(device.index or 0):
-        return cupy.asarray(array)
+        return array if source is numpy else source.asnumpy(array)
+    with xp.cuda.Device(device.index or 0):
+        return xp.asarray(array)
 
 
 # --- dtypes ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 CuPy sees an NVIDIA GPU, so `device = "cuda" if torch.cuda.is_available() else "cpu"` works with
 `import aino as torch`."""
 
-from aino.backend import DeviceType, get_available_devices
+from aino.backend import Device, DeviceType, get_available_devices, module_for
 from aino.tensor_creation import manual_seed
 
 
@@ -16,9 +16,25 @@ def is_available():
     return device_count() > 0
 
 
+def current_device():
+    """The index of the GPU that "cuda" means (always 0: aino computes on the first unless told "cuda:1");
+    a RuntimeError naming what is missing where there is no CuPy or no GPU."""
+    module_for("cuda")
+    return 0
+
+
+def synchronize(device=None):
+    """Wait until the GPU has finished the work queued on it (CuPy runs kernels asynchronously): call it
+    before reading a clock. `device` None, an index or "cuda:1"."""
+    device = Device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+    xp = module_for(device)
+    xp.cuda.Device(device.index or 0).synchronize()
+
+
 def manual_seed_all(seed):
-    """Seed aino's one generator (it makes the random tensors of every device)."""
+    """Seed aino's one generator: it draws the random numbers of every device (on the host, then copied
+    over), so a seed gives the same weights and dropout masks on the CPU and on a GPU."""
     manual_seed(seed)
 
 
-__all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all"]
+__all__ = ["current_device", "device_count", "is_available", "manual_seed", "manual_seed_all", "synchronize"]

@@ -15,8 +15,8 @@ from operator import attrgetter
 import numpy
 
 from aino.autograd import run_backward
-from aino.backend import (FLOAT32, INT64, Device, array_module, as_array, device_of, device_or_dtype, module_for,
-                          move_array, parse_dtype)
+from aino.backend import (FLOAT32, INT64, Device, DeviceType, array_module, as_array, device_of, device_or_dtype,
+                          module_for, move_array, parse_dtype)
 from aino.ops import elementwise
 from aino.ops.function import (
     Node,
@@ -128,6 +128,11 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
     @property
     def device(self):
         return device_of(self.data)
+
+    @property
+    def is_cuda(self):
+        """True when the data is on a CUDA GPU (as torch's Tensor.is_cuda)."""
+        return self.device.type is DeviceType.CUDA
 
     @property
     def xp(self):
@@ -245,10 +250,15 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
         return out.clone() if copy and out is self else out
 
     def cpu(self):
+        """This tensor on the CPU (itself when it is there already), as torch's Tensor.cpu()."""
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on a CUDA GPU: `device` None (the first), an index or "cuda:1", as torch's
+        Tensor.cuda(); a RuntimeError names what is missing where there is no CuPy or no GPU."""
+        if device is None or isinstance(device, int):
+            device = "cuda" if device is None else f"cuda:{device}"
+        return self.to(device, non_blocking=non_blocking)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

@@ -7,7 +7,7 @@ gradient back to the places picked from.
 """
 
 from aino import ops
-from aino.backend import FLOAT32, INT64, as_array
+from aino.backend import FLOAT32, INT64, as_array, device_of, move_array
 from aino.ops.function import constant, raw
 from aino.ops.index import GetItem, IndexSelect, MaskedSelect, as_index, nonzero, set_item
 from aino.ops.shape import (Expand, Flatten, Pad, Pad2d, Reshape, Squeeze, Transpose, Unflatten, Unsqueeze,
@@ -127,9 +127,13 @@ class ShapeMethods:
 
 
 def _raw_key(key, device):
-    """An index with Tensors replaced by their arrays and lists by arrays on `device` (an empty list: int64)."""
+    """An index with Tensors replaced by their arrays and lists by arrays on `device` (an empty list: int64);
+    an index array on another device is moved to `device`, as PyTorch takes a CPU index for a GPU tensor."""
     if isinstance(key, tuple):
         return tuple(_raw_key(k, device) for k in key)
     if isinstance(key, list):
         return as_array(key, None if key else INT64, device, "Tensor[index]")
-    return raw(key)
+    key = raw(key)
+    if getattr(key, "ndim", 0) and device_of(key) != device:
+        return move_array(key, device)
+    return key

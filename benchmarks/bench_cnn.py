@@ -43,9 +43,9 @@ def step_function(network, shape):
     """build(lib): the training step of network(lib.nn) on a random batch of shape."""
     inputs, labels = random_batch(shape, CLASSES)
 
-    def build(lib):
+    def build(lib, device="cpu"):
         lib.manual_seed(0)
-        return training_step(lib, network(lib.nn), lib.nn.CrossEntropyLoss(), inputs, labels)
+        return training_step(lib, network(lib.nn), lib.nn.CrossEntropyLoss(), inputs, labels, device=device)
 
     return build
 

@@ -28,11 +28,12 @@ def training(layer, batch, steps):
     """build(lib): the training step of layer ("LSTM", "GRU" or "RNN") on batch x steps random sequences."""
     inputs, targets = sequences(batch, steps, INPUT), sequences(batch, steps, HIDDEN)
 
-    def build(lib):
+    def build(lib, device="cpu"):
         lib.manual_seed(0)
         model = getattr(lib.nn, layer)(INPUT, HIDDEN, batch_first=True)
         mse = lib.nn.MSELoss()
-        return training_step(lib, model, lambda output, target: mse(output[0], target), inputs, targets)
+        return training_step(lib, model, lambda output, target: mse(output[0], target), inputs, targets,
+                             device=device)
 
     return build
 

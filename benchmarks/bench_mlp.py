@@ -16,9 +16,10 @@ def mlp(nn):
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def mlp_step(lib):
+def mlp_step(lib, device="cpu"):
     lib.manual_seed(0)
-    return training_step(lib, mlp(lib.nn), lib.nn.CrossEntropyLoss(), *random_batch((BATCH, SIZES[0]), SIZES[-1]))
+    return training_step(lib, mlp(lib.nn), lib.nn.CrossEntropyLoss(), *random_batch((BATCH, SIZES[0]), SIZES[-1]),
+                         device=device)
 
 
 def main():

@@ -19,11 +19,11 @@ D_MODEL, HEADS, FEEDFORWARD, BATCH, TOKENS = 128, 4, 256, 16, 64
 VOCABULARY, CLASSES = 1000, 10
 
 
-def encoder_step(lib):
+def encoder_step(lib, device="cpu"):
     inputs = np.random.default_rng(0).standard_normal((BATCH, TOKENS, D_MODEL)).astype(np.float32)
     lib.manual_seed(0)
     layer = lib.nn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dropout=0.0, batch_first=True)
-    return training_step(lib, layer, lambda outputs, _: (outputs ** 2).mean(), inputs, inputs)
+    return training_step(lib, layer, lambda outputs, _: (outputs ** 2).mean(), inputs, inputs, device=device)
 
 
 def embedding_attention(nn):
@@ -44,11 +44,11 @@ def embedding_attention(nn):
     return EmbeddingAttention()
 
 
-def attention_step(lib):
+def attention_step(lib, device="cpu"):
     rng = np.random.default_rng(0)
     tokens, labels = rng.integers(0, VOCABULARY, size=(BATCH, TOKENS)), rng.integers(0, CLASSES, size=BATCH)
     lib.manual_seed(0)
-    return training_step(lib, embedding_attention(lib.nn), lib.nn.CrossEntropyLoss(), tokens, labels)
+    return training_step(lib, embedding_attention(lib.nn), lib.nn.CrossEntropyLoss(), tokens, labels, device=device)
 
 
 # --only name: (table row, build)

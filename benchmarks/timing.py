@@ -89,11 +89,12 @@ def random_batch(shape, classes=10):
     return rng.standard_normal(shape).astype(numpy.float32), rng.integers(0, classes, size=shape[0])
 
 
-def training_step(lib, model, loss_fn, inputs, targets, optimizer=None):
+def training_step(lib, model, loss_fn, inputs, targets, optimizer=None, device="cpu"):
     """A step() for lib (aino or torch): zero the gradients, loss of model(inputs), backpropagate, update
-    (by default with Adam, lr 1e-3)."""
+    (by default with Adam, lr 1e-3); model, inputs and targets on `device` ("cpu", "cuda")."""
+    model.to(device)
     optimizer = optimizer or lib.optim.Adam(model.parameters(), lr=1e-3)
-    inputs, targets = lib.from_numpy(inputs), lib.from_numpy(targets)
+    inputs, targets = lib.from_numpy(inputs).to(device), lib.from_numpy(targets).to(device)
 
     def step():
         optimizer.zero_grad()

@@ -1,7 +1,9 @@
 """Fixtures shared by every test under tests/.
 
-`device`: a test that takes an argument named `device` runs once on each device this machine has:
-"cpu" always, and "cuda" too where CuPy and a GPU are there. Nothing needs importing: pytest finds the
+`device`: a test that takes an argument named `device` runs once on each device: "cpu", "fake-gpu"
+(aino.testing.fake_gpu, a stand-in whose arrays refuse NumPy as CuPy's do, so that a `numpy.` call on a
+device array or a silent copy to the host fails here, without a GPU), and "cuda" too where CuPy and a GPU
+are there. Nothing needs importing: pytest finds the
 fixture here by its name (`pytest --fixtures tests` lists it).
 
 Plain helper functions (not fixtures) that several test files call live in a module of their own, with a
@@ -12,14 +14,27 @@ the file is imported, however pytest is started. Never `from conftest import ...
 a package is imported under the one name "conftest", so that name can mean another folder's file.
 """
 
+import contextlib
+
 import pytest
 
 from aino import backend
+from aino.testing import fake_gpu
 
-DEVICES = ["cpu"] + (["cuda"] if backend.has_cupy else [])
+fake_gpu.enable()
+DEVICES = ["cpu", "fake-gpu"] + (["cuda"] if backend.has_cupy else [])
 
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    """Each available device in turn: "cpu", and "cuda" where CuPy is installed."""
+    """Each device in turn: "cpu", the stand-in "fake-gpu", and "cuda" where CuPy is installed."""
     return request.param
+
+
+@pytest.fixture
+def cuda():
+    """"cuda" made usable: the real GPU where CuPy is installed, else the stand-in standing in for it, so
+    that tensor.cuda(), model.to("cuda") and aino.cuda.is_available() are exercised on every machine."""
+    stand_in = contextlib.nullcontext() if backend.has_cupy else fake_gpu.standing_in_for_cuda()
+    with stand_in:
+        yield "cuda"

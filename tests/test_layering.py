@@ -21,7 +21,7 @@ EXTRAS = ("matplotlib", "ipywidgets", "anywidget", "cupy", "sklearn")
 # Each layer, bottom first, as the module-name prefixes it holds. A module belongs to its longest prefix.
 LAYERS = (
     ("base", ("aino.hooks", "aino.backend", "aino.validation", "aino.special", "aino.files", "aino.io",
-              "aino.datasets", "aino.activations", "aino.parallel", "aino.memory")),
+              "aino.datasets", "aino.activations", "aino.parallel", "aino.memory", "aino.testing")),
     ("ops", ("aino.ops",)),
     ("tensor", ("aino.tensor", "aino.tensor_arithmetic", "aino.tensor_creation", "aino.tensor_reductions",
                 "aino.tensor_shape", "aino.tensor_math", "aino.tensor_ordering", "aino.tensor_rearrange",

@@ -243,10 +243,11 @@ class Module:
         return self
 
     def cpu(self):
+        """Every parameter and buffer on the CPU, in place; returns the module (as PyTorch)."""
         return self.to("cpu")
 
     def cuda(self, device=None):
-        """Every parameter and buffer on the GPU (CuPy): `device` None or a GPU index, as PyTorch."""
+        """Every parameter and buffer on the GPU (CuPy), in place: `device` None or a GPU index, as PyTorch."""
         return self.to("cuda" if device is None else f"cuda:{device}")
 
     def float(self):

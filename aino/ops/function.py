@@ -84,6 +84,7 @@ class Function:
         try:
             out.data = fn.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
+            _refuse_mixed_devices(fn, arrays)
             fn.explain(arrays, error)
             raise
         out.grad = None
@@ -100,6 +101,14 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} backward>"
+
+
+def _refuse_mixed_devices(fn, arrays):
+    """When an op failed on arrays of two devices, say so as PyTorch does, naming both."""
+    devices = {str(device_of(array)) for array in arrays if hasattr(array, "dtype")}
+    if len(devices) > 1:
+        raise RuntimeError(f"{fn.owner}: expected all tensors to be on the same device, but found "
+                           f"{' and '.join(sorted(devices))}; move them with .to(device) first") from None
 
 
 class Freed(Function):

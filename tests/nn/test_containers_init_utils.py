@@ -28,7 +28,7 @@ class Tower(nn.Module):
         self.blocks = nn.ModuleList([nn.Linear(3, 3, dtype=dtype, device=device) for _ in range(2)])
         self.heads = nn.ModuleDict({"left": nn.Linear(3, 1, dtype=dtype, device=device),
                                     "right": nn.Linear(3, 2, dtype=dtype, device=device)})
-        self.scales = nn.ParameterList([Parameter(np.ones(3)), Parameter(np.full(3, 2.0))])
+        self.scales = nn.ParameterList([Parameter(np.ones(3)), Parameter(np.full(3, 2.0))]).to(device or "cpu")
 
     def forward(self, x):
         for block, scale in zip(self.blocks, self.scales):

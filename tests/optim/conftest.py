@@ -6,7 +6,7 @@ import pytest
 
 from aino import backend
 
-BACKENDS = ["numpy"] + (["cupy"] if backend.has_cupy else [])
+BACKENDS = ["numpy", "aino.testing.fake_gpu"] + (["cupy"] if backend.has_cupy else [])
 
 
 class StandInGrad:
@@ -34,7 +34,7 @@ class TinyModel:
 
 
 def to_numpy(array):
-    return array.get() if hasattr(array, "get") else np.asarray(array)
+    return array.get() if hasattr(array, "get") else np.asarray(array)  # a device array only by .get()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -33,7 +33,7 @@ BINARY = {
     "fmod_number": ([(6,)], lambda a: (a * 5).fmod(-2.0), lambda a: (a * 5).fmod(-2.0)),
     "maximum": ([(3, 4), (4,)], lambda a, b: a.maximum(b), torch.maximum),
     "minimum": ([(2, 1, 4), (3, 1)], lambda a, b: a.minimum(b), torch.minimum),
-    "maximum_0d": ([(5,)], lambda a: a.maximum(Tensor(np.array(0.2))),
+    "maximum_0d": ([(5,)], lambda a: a.maximum(Tensor(np.array(0.2), device=a.device)),
                        lambda a: a.maximum(torch.tensor(0.2, dtype=torch.float64))),
     "clamp_tensors": ([(3, 4), (4,), (3, 1)], lambda x, lo, hi: x.clamp(lo, hi + 1),
                       lambda x, lo, hi: x.clamp(lo, hi + 1)),

@@ -128,8 +128,7 @@ def test_cuda_without_cupy_is_a_clear_error():
         Tensor([1.0]).to("cuda")
 
 
-@pytest.mark.skipif(not backend.has_cupy, reason="needs CuPy and a GPU")
-def test_cuda_round_trip_keeps_gradients():
+def test_cuda_round_trip_keeps_gradients(cuda):
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x.to("cuda")
     assert y.device == "cuda" and y.xp is not np
