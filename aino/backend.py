@@ -101,6 +101,13 @@ if cupy is not None:
     register_gpu(DeviceType.CUDA, cupy)
 
 
+def waits_for_device(xp):
+    """True when reading a value of `xp`'s arrays on the host (float(x), bool(x.any())) waits for a GPU to finish
+    and copies it over: CuPy and the test stand-in. Code that would branch on array values does the work
+    unasked there instead, or checks on the device."""
+    return xp is not numpy
+
+
 def array_module(array):
     """The module (numpy, cupy or the test stand-in) that owns `array`."""
     kind = _KIND_OF.get(type(array))

@@ -4,6 +4,7 @@ import math
 
 import numpy
 
+from aino.backend import array_module, waits_for_device
 from aino.nn import checks
 from aino.nn.basic import Dropout
 from aino.nn.init import normal
@@ -22,12 +23,15 @@ class Lookup(Function):
 
     name = "embedding"
 
-    def __init__(self, indices, padding_idx=None):
-        self.indices, self.padding_idx = indices, padding_idx
+    def __init__(self, indices, padding_idx=None, out_of_range=None):
+        self.indices, self.padding_idx, self.out_of_range = indices, padding_idx, out_of_range
 
     def forward(self, weight):
         self.weight_shape = weight.shape
-        return self.xp.take(weight, self.indices, axis=0)
+        rows = self.xp.take(weight, self.indices, axis=0)
+        if self.out_of_range is not None:  # on a GPU: the rows of indices outside the table are NaN (see Embedding)
+            rows = self.xp.where(self.out_of_range[..., None], self.xp.nan, rows)
+        return rows
 
     def backward(self, grad):
         xp, width = self.xp, self.weight_shape[1]
@@ -45,6 +49,9 @@ class Embedding(Module):
     """out = weight[indices]: each integer index in [0, num_embeddings) picks a row of weight (num_embeddings, embedding_dim).
 
     weight starts N(0, 1), as PyTorch; the row `padding_idx` (if given) starts at zero and never learns.
+    An index outside [0, num_embeddings) is a ValueError when the indices come from the host; indices already
+    on a GPU are checked there, as asking would stall every step: the row of a bad index comes out NaN
+    (PyTorch stops with a device-side assert), so the loss shows it.
     Reference document 004's Embedding(vocab_size=, d_model=) is in aino/nn/aliases.py.
     """
 
@@ -66,19 +73,26 @@ class Embedding(Module):
 
     def forward(self, indices):
         """indices: integers in [0, num_embeddings) of any shape (a Tensor, an array or a list) -> (*shape, embedding_dim)."""
-        index = self._as_indices(indices)
+        given, xp = getattr(indices, "data", indices), self.weight.xp
+        module = array_module(given)
+        if waits_for_device(module):  # indices already on a GPU: checked there, since asking would wait every
+            # step; an index outside the table reads row 0 and its row comes out NaN, which the loss shows
+            index = self._integers(module, given, indices)
+            outside = (index < 0) | (index >= self.num_embeddings)
+            return Lookup.apply(self.weight, indices=xp.where(outside, 0, index), padding_idx=self.padding_idx,
+                                out_of_range=outside)
+        index = self._integers(numpy, given, indices)  # on the host: checked here, then moved to the weight
         if index.size and (int(index.min()) < 0 or int(index.max()) >= self.num_embeddings):
             raise ValueError(
                 f"{self._name()} expected indices in [0, {self.num_embeddings}), "
                 f"got values from {int(index.min())} to {int(index.max())}"
             )
-        return Lookup.apply(self.weight, indices=index, padding_idx=self.padding_idx)
+        return Lookup.apply(self.weight, indices=xp.asarray(index), padding_idx=self.padding_idx)
 
-    def _as_indices(self, indices):
-        """The indices as an integer array on the weight's device; a float, bool or text index is a TypeError."""
-        xp = self.weight.xp
+    def _integers(self, module, given, indices):
+        """`given` (the data of `indices`) as an integer array of `module`; a float, bool or text index is a TypeError."""
         try:
-            index = xp.asarray(getattr(indices, "data", indices))
+            index = module.asarray(given)
         except (TypeError, ValueError) as error:  # a ragged list
             raise TypeError(f"{self._name()} expected integer token indices, got {type(indices).__name__} ({error})") from None
         if index.dtype.kind not in "iu":

@@ -8,7 +8,16 @@ PyTorch's losses, with its arguments and its maths:
     MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
 The reference documents' losses (CrossEntropy, SoftmaxCrossEntropyLoss, BinaryCrossEntropy) are in
 aino/nn/aliases.py.
+
+On a GPU the checks of the target's values differ. Reading a value back to the host (a class index, a
+probability's range) stops the Python side until the device has finished all the work queued before it, every
+step, so there they are not read: a value the loss has no meaning for (a class index outside [0, C), a
+probability or binary target outside [0, 1]) makes the loss of its position NaN instead, and so the mean,
+and its gradient NaN, never a silent finite number (PyTorch stops with a device-side assert there). The
+CPU keeps the ValueError that names the bad value: to find it, run the same batch on the CPU.
 """
+
+import math
 
 import numpy
 
@@ -60,16 +69,42 @@ class Loss(Module):
 
     def check_unit_interval(self, xp, array, what, hint=""):
         """Refuse values outside [0, 1] (NaN included): one min and one max over the array, done only by the
-        losses whose formula is meaningless there (a probability, a binary target)."""
+        losses whose formula is meaningless there (a probability, a binary target). Host arrays only."""
         if array.size and not (float(xp.min(array)) >= 0 and float(xp.max(array)) <= 1):
             low, high = float(xp.min(array)), float(xp.max(array))
             raise self.error(f"{what} in [0, 1]{hint}", f"values from {low:g} to {high:g} in an array of shape {array.shape}")
+
+    def unit_interval_target(self, xp, target, *checked):
+        """`target`, each (array, what, hint) of `checked` required to lie in [0, 1]. On the CPU a value outside
+        is the ValueError of check_unit_interval. On a GPU nothing is read back (see the module docstring): the
+        target becomes NaN wherever a checked array is outside [0, 1] or NaN, so that element's loss is NaN."""
+        if xp is numpy:
+            for array, what, hint in checked:
+                self.check_unit_interval(xp, array, what, hint)
+            return target
+        inside = None
+        for array, _, _ in checked:
+            here = (array >= 0) & (array <= 1)  # False for NaN too
+            inside = here if inside is None else inside & here
+        return xp.where(inside, target, target.dtype.type(math.nan))
+
+    def on_device(self, name, array, input):
+        """`array`, a setting of this loss kept on the host (a weight), on the input's device and in its dtype.
+        On a GPU the copy is made once and kept (a copy in every step would be a transfer every step), so
+        give the loss a new array rather than changing its weight in place."""
+        if input.xp is numpy and isinstance(array, numpy.ndarray):
+            return array.astype(input.dtype, copy=False)
+        moved = vars(self).setdefault("_moved", {})
+        key = (name, str(input.device), input.dtype)
+        if key not in moved or moved[key][0] is not array:
+            moved[key] = (array, move_array(array, input.device).astype(input.dtype, copy=False))
+        return moved[key][1]
 
     def broadcast_weight(self, weight, input, name="weight"):
         """A weight that broadcasts to the input's shape, on the input's device and in its dtype."""
         if weight is None:
             return None
-        weight = move_array(weight, input.device).astype(input.dtype, copy=False)
+        weight = self.on_device(name, weight, input)
         try:
             fits = numpy.broadcast_shapes(weight.shape, input.shape) == input.shape
         except ValueError:
@@ -106,7 +141,8 @@ class L1Loss(DifferenceLoss):
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities p in [0, 1]: L = mean(-w [y log p + (1 - y) log(1 - p)]),
     each log clamped at -100 (as PyTorch), so p = 0 or 1 gives a large but finite loss. Targets y must lie in
-    [0, 1] too (PyTorch checks both): y = 2 would make the loss negative, a silent wrong result."""
+    [0, 1] too (PyTorch checks both): y = 2 would make the loss negative, a silent wrong result. On a GPU
+    neither is read back: an element with p or y outside [0, 1] gets a NaN loss instead of the CPU's ValueError."""
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
@@ -114,9 +150,9 @@ class BCELoss(Loss):
 
     def forward(self, input, target):
         target = self.same_shape_target(input, target)
-        self.check_unit_interval(input.xp, input.data, "input probabilities",
-                                 " (apply a sigmoid, or use BCEWithLogitsLoss on logits)")
-        self.check_unit_interval(input.xp, target, "targets", " (0 or 1, or a probability between)")
+        target = self.unit_interval_target(
+            input.xp, target, (input.data, "input probabilities", " (apply a sigmoid, or use BCEWithLogitsLoss on logits)"),
+            (target, "targets", " (0 or 1, or a probability between)"))
         weight = self.broadcast_weight(self.weight, input)
         return L.BCE.apply(input, target=target, reduction=self.reduction, weight=weight)
 
@@ -127,6 +163,7 @@ class BCEWithLogitsLoss(Loss):
 
     Targets must lie in [0, 1]. PyTorch takes any target here, but outside [0, 1] the loss is not a
     cross-entropy: it is linear in y and unbounded below (y = 2 is minimised by x -> +inf), a silent wrong result.
+    On a GPU the targets are not read back: one outside [0, 1] gives its element a NaN loss (a ValueError on the CPU).
     """
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
@@ -136,7 +173,7 @@ class BCEWithLogitsLoss(Loss):
 
     def forward(self, input, target):
         target = self.same_shape_target(input, target)
-        self.check_unit_interval(input.xp, target, "targets", " (0 or 1, or a probability between)")
+        target = self.unit_interval_target(input.xp, target, (target, "targets", " (0 or 1, or a probability between)"))
         weight = self.broadcast_weight(self.weight, input)
         pos_weight = self.broadcast_weight(self.pos_weight, input, "pos_weight")
         return L.BCEWithLogits.apply(input, target=target, reduction=self.reduction, weight=weight, pos_weight=pos_weight)
@@ -190,31 +227,36 @@ class ClassLoss(Loss):
                 expected += f" or {shape} (class probabilities, one-hot rows)"
             raise self.error(f"{expected} for input of shape {shape}", f"shape {target.shape}")
         indices = self.class_indices(xp, target, classes)
-        return L.index_target(xp, indices, classes, axis, input.dtype, ignore_index=self.ignore_index, **options)
+        return L.index_target(xp, indices, classes, axis, input.dtype, ignore_index=self.ignore_index,
+                              unchecked=xp is not numpy, **options)
 
     def class_probabilities(self, xp, target):
-        """A target of the input's shape: probabilities in [0, 1] of a floating dtype (as PyTorch)."""
+        """A target of the input's shape: probabilities in [0, 1] of a floating dtype (as PyTorch); on a GPU one
+        outside [0, 1] is not read back but becomes NaN (see unit_interval_target)."""
         if target.dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}: expected class probabilities of a floating-point dtype for a target "
                             f"of the input's shape, got dtype {target.dtype} (class indices have one axis less)")
-        self.check_unit_interval(xp, target, "class probabilities")
-        return target
+        return self.unit_interval_target(xp, target, (target, "class probabilities", ""))
 
     def class_weight(self, input, classes):
         if self.weight is None:
             return None
         if self.weight.shape != (classes,):
             raise self.error(f"weight of shape ({classes},), one per class", f"shape {self.weight.shape}")
-        return move_array(self.weight, input.device).astype(input.dtype, copy=False)
+        return self.on_device("weight", self.weight, input)
 
     def class_indices(self, xp, target, classes):
         """The target as int64 class indices, each in [0, classes) or equal to ignore_index.
 
-        As PyTorch, indices are integers."""
+        As PyTorch, indices are integers. On the CPU an index out of range is a ValueError naming it; on a GPU
+        it is not read back (that would wait for the device every step): index_target gives its position a NaN
+        target, so its loss is NaN (PyTorch stops there with a device-side assert)."""
         if target.dtype.kind not in "iu":
             raise TypeError(f"{type(self).__name__}: expected class indices of an integer dtype (such as int64), got "
                             f"dtype {target.dtype}" + (" (use target.astype(int))" if target.dtype.kind in "fb" else ""))
         indices = target.astype("int64", copy=False)
+        if xp is not numpy:
+            return indices
         bad = (indices < 0) | (indices >= classes)
         if self.ignore_index is not None:
             bad &= indices != self.ignore_index
@@ -242,12 +284,17 @@ class CrossEntropyLoss(ClassLoss):
 
     As PyTorch, class indices are integers (a float target of the index shape is a TypeError) and class
     probabilities floats; they must lie in [0, 1] (a negative one would make the loss negative).
+
+    On a GPU the target's values are not read back to check them: an index outside [0, C) (other than
+    ignore_index) or a probability outside [0, 1] makes the loss of its position NaN, where the CPU raises a
+    ValueError naming it (see the module docstring).
     """
 
 
 class NLLLoss(ClassLoss):
     """Negative log-likelihood on log-probabilities x (from log_softmax), classes on axis 1 (as PyTorch):
-    loss = -w_y x_y per position, 0 where y = ignore_index; "mean" divides the sum by sum of w_y over the kept positions."""
+    loss = -w_y x_y per position, 0 where y = ignore_index; "mean" divides the sum by sum of w_y over the kept positions.
+    A class index out of range is a ValueError on the CPU and a NaN loss at its position on a GPU, as in CrossEntropyLoss."""
 
     op = L.NLL
     probabilities_allowed = False

@@ -6,7 +6,9 @@ Clipping by norm: with the gradients g_1 .. g_m of the parameters and p = norm_t
     total = (sum_i ||g_i||_p ** p) ** (1 / p)       (the norm of all gradients as one vector; p = inf: max |g|)
     g_i <- g_i * min(1, max_norm / (total + 1e-6))
 
-so the gradients keep their direction and their joint norm becomes at most max_norm.
+so the gradients keep their direction and their joint norm becomes at most max_norm. The total and the
+scale stay arrays on the gradients' device: on a GPU, reading them to the host would wait for the device
+every step (only error_if_nonfinite=True reads the total, since it must decide whether to raise).
 """
 
 import math
@@ -38,7 +40,7 @@ def _norm(array, xp, norm_type):
     PyTorch refuses the inf-norm of one."""
     magnitude = xp.abs(array.astype("float64", copy=False))
     if magnitude.size == 0:
-        return xp.asarray(0.0)
+        return xp.zeros((), dtype="float64")  # made on the device, not copied there
     if norm_type == math.inf:
         return magnitude.max()
     return (magnitude ** norm_type).sum() ** (1.0 / norm_type)
@@ -61,10 +63,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise InvalidOperationError(f"{owner}: the total norm of order {norm_type} of the gradients is non-finite "
                                     f"({float(total)}), so it cannot be clipped; pass error_if_nonfinite=False to "
                                     "clip anyway")
-    scale = min(max_norm / (float(total) + _EPS), 1.0)
+    scale = xp.minimum(max_norm / (total + _EPS), 1.0)  # min(max_norm / (total + eps), 1), a 0-d array
     with no_grad():
         for g in grads:
-            g.data *= g.data.dtype.type(scale)
+            g.data *= scale.astype(g.data.dtype, copy=False)
     return Tensor(xp.asarray(total, dtype=dtype))
 
 

@@ -15,9 +15,14 @@ which for a plain one-hot y (sum_c y_c = 1) averaged over N samples is the famou
 Extreme logits stay finite wherever PyTorch's are: the shift by the max keeps exp from overflowing
 (z = +-float max, or -inf), and a class with q_c = 0 adds nothing to the sum (0 log 0 = 0) even where
 log p_c = -inf, which the plain product 0 * -inf would turn into NaN.
+
+Nothing here reads a device array back to the host inside a step (on a GPU that waits for all the work queued
+before it): where the CPU branches on a value (a divisor of 0, a non-finite loss), a GPU selects with where.
 """
 
 import math
+
+import numpy
 
 from aino.ops.function import Function
 
@@ -45,13 +50,25 @@ class ReducedLoss(Function):
         if self.reduction == "mean":
             if self.divisor is None:
                 self.divisor = losses.size
-            total = total / self.divisor if self.divisor else total * math.nan  # every target ignored: NaN (PyTorch)
+            if self.divisor_on_host():
+                total = total / self.divisor if self.divisor else total * math.nan  # every target ignored: NaN (PyTorch)
+            else:  # the same, selected on the device
+                nonzero = self.divisor != 0
+                total = self.xp.where(nonzero, total / self.xp.where(nonzero, self.divisor, 1), math.nan)
         return self.xp.asarray(total, dtype=dtype)
+
+    def divisor_on_host(self):
+        """Whether the divisor of the mean can be read without waiting for a device: a number, or a CPU array."""
+        return self.xp is numpy or not hasattr(self.divisor, "shape")
 
     def spread(self, grad):
         """dL/d(each loss), weight included: grad itself for "none", copied to every loss for "sum", / divisor for "mean"."""
         if self.reduction == "mean":
-            grad = grad / self.divisor if self.divisor else grad * 0  # every target ignored: nothing to learn, 0
+            if self.divisor_on_host():
+                grad = grad / self.divisor if self.divisor else grad * 0  # every target ignored: nothing to learn, 0
+            else:  # the same, selected on the device
+                nonzero = self.divisor != 0
+                grad = grad / self.xp.where(nonzero, self.divisor, 1) * nonzero
         if self.reduction != "none":
             grad = self.xp.broadcast_to(grad, self.loss_shape)
         return grad if self.weight is None else grad * self.weight
@@ -59,8 +76,11 @@ class ReducedLoss(Function):
 
 def cross_entropies(xp, q, log_p, axis):
     """-sum_c q_c log p_c along `axis`, with 0 log 0 = 0: a class the target does not hold counts 0 even where
-    log p_c = -inf. The plain sum is taken first; only a position that came out inf or NaN is summed again with
-    the zeros left out, so ordinary inputs pay one check over the positions, not a pass over every class."""
+    log p_c = -inf. On the CPU the plain sum is taken first; only a position that came out inf or NaN is summed
+    again with the zeros left out, so ordinary inputs pay one check over the positions, not a pass over every
+    class. On a GPU that check would read a value back (a wait for the device), so the zeros are always left out."""
+    if xp is not numpy:
+        return -xp.where(q != 0, q * log_p, 0).sum(axis=axis)
     losses = -(q * log_p).sum(axis=axis)
     if not bool(xp.isfinite(losses).all()):
         losses = -xp.where(q != 0, q * log_p, 0).sum(axis=axis)
@@ -194,19 +214,30 @@ def class_view(array, ndim, axis):
     return array.reshape(shape)
 
 
-def index_target(xp, indices, num_classes, axis, dtype, weight=None, ignore_index=-100, label_smoothing=0.0):
+def index_target(xp, indices, num_classes, axis, dtype, weight=None, ignore_index=-100, label_smoothing=0.0,
+                 unchecked=False):
     """q for class indices: (1 - eps) w_y one_hot(y) + eps w / C per position, 0 where y = ignore_index (None: none).
 
     Returns (q, divisor): the divisor of the mean is sum of w_y over the kept positions, their
     number without weights (PyTorch's rule, label smoothing included).
+
+    unchecked: the indices were not checked to lie in [0, C) (a GPU's, whose values are not read back). Then an
+    index outside it (and not ignore_index) gives its position w_y = NaN, so its q, its loss and the mean are
+    NaN; and no index reads outside w (CuPy would wrap it round without a word).
     """
     kept = xp.ones(indices.shape, dtype=bool) if ignore_index is None else indices != ignore_index
+    if unchecked:
+        outside = kept & ((indices < 0) | (indices >= num_classes))
+        kept = kept & ~outside
     safe = xp.where(kept, indices, 0)
     picked = xp.expand_dims(safe, axis)
     ndim = picked.ndim
     one_hot = picked == class_view(xp.arange(num_classes), ndim, axis)
     w = xp.ones(num_classes, dtype=dtype) if weight is None else weight
-    w_y = xp.expand_dims(w[safe] * kept, axis)  # w of each position's class, 0 where ignored
+    w_y = w[safe] * kept  # w of each position's class, 0 where ignored
+    if unchecked:
+        w_y = xp.where(outside, w.dtype.type(math.nan), w_y)
+    w_y = xp.expand_dims(w_y, axis)
     q = one_hot * ((1 - label_smoothing) * w_y)
     if label_smoothing:
         q = q + (label_smoothing / num_classes) * class_view(w, ndim, axis) * xp.expand_dims(kept, axis)

@@ -109,21 +109,10 @@ class DeviceArray:
         count("to_host", "DeviceArray.tobytes")
         return self._numbers.tobytes(order)
 
-    def __float__(self):
-        count("to_host", "float(device array)")
-        return float(self._numbers)
-
-    def __int__(self):
-        count("to_host", "int(device array)")
-        return int(self._numbers)
-
-    def __complex__(self):
-        count("to_host", "complex(device array)")
-        return complex(self._numbers)
-
-    def __bool__(self):
-        count("to_host", "bool(device array)")
-        return bool(self._numbers)
+    __float__ = property(lambda self: _host_value(self, float, "float(device array)"))
+    __int__ = property(lambda self: _host_value(self, int, "int(device array)"))
+    __complex__ = property(lambda self: _host_value(self, complex, "complex(device array)"))
+    __bool__ = property(lambda self: _host_value(self, bool, "bool(device array)"))
 
     def __index__(self):
         count("to_host", "device array used as an index")
@@ -162,7 +151,8 @@ class DeviceArray:
     def __setitem__(self, key, value):
         if isinstance(value, numpy.ndarray):  # CuPy copies a host value onto the device: counted
             count("to_device", "device_array[...] = host array")
-            value = value.copy()
+            self._numbers[_device_key(key)] = value
+            return
         self._numbers[_device_key(key)] = unwrap(value, "DeviceArray.__setitem__")
 
     def __getattr__(self, name):  # the methods: reshape, sum, astype, transpose, ...
@@ -191,6 +181,14 @@ class DeviceArray:
     def __format__(self, spec):
         count("to_host", "format(device array)")
         return format(self._numbers, spec)
+
+
+def _host_value(array, convert, what):
+    """The method behind float(x), int(x), ...: counts the copy, then converts the numbers."""
+    def method():
+        count("to_host", what)
+        return convert(array._numbers)
+    return method
 
 
 def _device_key(key):

@@ -202,13 +202,13 @@ def test_loss_bad_arguments(call, error, message):
 
 
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
-def test_every_target_ignored_gives_nan_loss_and_zero_gradient_as_torch(name):
+def test_every_target_ignored_gives_nan_loss_and_zero_gradient_as_torch(name, device):
     logits = rand(3, 4, seed=5)
-    ours, theirs = Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    ours, theirs = Tensor(logits, requires_grad=True, device=device), torch.tensor(logits, requires_grad=True)
     ignored = np.full(3, -100)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no NumPy division warnings either
-        loss = getattr(F, name)(ours, Tensor(ignored))
+        warnings.simplefilter("error")  # no NumPy division warnings either (a GPU divides by a select, not an if)
+        loss = getattr(F, name)(ours, Tensor(ignored, device=device))
         loss.backward()
     expected = getattr(TF, name)(theirs, torch.tensor(ignored))
     expected.backward()
