@@ -28,7 +28,7 @@ ARRAY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")  # "layers.0.weig
 def save_dit(path, header, arrays):
     """Write `header` (a JSON-able dict) and `arrays` ({name: numeric array}) to a .dit file."""
     path = Path(path)
-    arrays = _numeric_arrays({name: numpy.asarray(value) for name, value in arrays.items()}, "save_dit")
+    arrays = _numeric_arrays({name: _host_array(value) for name, value in arrays.items()}, "save_dit")
     for name in arrays:
         if not isinstance(name, str) or not ARRAY_NAME.fullmatch(name):
             raise ValueError(f"save_dit: array names are letters, digits, '_', '.' and '-', got {name!r}")

@@ -1,7 +1,8 @@
 """aino.save and aino.load, as torch.save and torch.load, without pickle.
 
-What can be saved: a Tensor, a NumPy array, a number, a string, a bool, None, and dicts, lists and
-tuples of these, nested (a state_dict, an optimizer's state_dict, a checkpoint
+What can be saved: a Tensor (on any device), a NumPy array (or a GPU's array, saved as its numbers and
+loaded as a NumPy array), a number, a string, a bool, None, and dicts, lists and tuples of these, nested
+(a state_dict, an optimizer's state_dict, a checkpoint
 {"epoch": 3, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "best": 0.9}).
 
 The file is a zip archive (aino/files) holding
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy
 
-from aino.backend import Device, move_array
+from aino.backend import Device, array_module, move_array
 from aino.files import atomic_write, npy_bytes, open_archive, read_header, read_npy, write_archive
 from aino.files.archive import ZIP_ERRORS, Archive
 from aino.files.json_text import MAX_DEPTH, MAX_INT_DIGITS
@@ -104,6 +105,9 @@ def _encode(value, arrays, where, open_containers):
         return {"tensor": len(arrays) - 1, "requires_grad": bool(value.requires_grad)}
     if isinstance(value, numpy.ndarray):
         arrays.append(_numeric(value, where))
+        return {"array": len(arrays) - 1}
+    if array_module(value) is not numpy:  # a GPU's array (an optimizer's state on CuPy): its numbers, copied
+        arrays.append(_numeric(move_array(value, "cpu"), where))  # to the host; it loads as a NumPy array
         return {"array": len(arrays) - 1}
     if not isinstance(value, (dict, list, tuple)):
         raise TypeError(f"aino.save: cannot save {where}, a {type(value).__name__}; aino.save writes {SAVEABLE}")

@@ -7,6 +7,11 @@
 
     history = fit(model, X, y, validation_data=(X_val, y_val))
     history.val_loss, history.val_accuracy   # after each epoch, on the held-out samples
+
+    history = fit(model, X, y, device="cuda")   # the model moves there; X and y are copied there once
+
+On a GPU the data goes to the device once, the shuffled order once per epoch, and each step brings back
+only its loss (the float the epoch's mean loss sums), so that training is not held up by copies.
 """
 
 import warnings
@@ -16,7 +21,7 @@ import numpy
 from tqdm.auto import tqdm
 
 from aino import nn, optim
-from aino.backend import move_array
+from aino.backend import Device, device_of, move_array
 from aino.nn.module import Module
 from aino.tensor import Tensor, get_rng, no_grad
 from aino.trace import Recorder
@@ -44,7 +49,7 @@ class History:
 
 
 def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=0.01, shuffle=True, seed=None,
-        trace=False, probe=None, verbose=True, validation_data=None, probe_labels=None):
+        trace=False, probe=None, verbose=True, validation_data=None, probe_labels=None, device=None):
     """Train `model` on (X, y) with mini-batches; returns a History.
 
     `loss_fn` defaults to CrossEntropyLoss for integer labels and MSELoss otherwise; `optimizer` to
@@ -53,6 +58,8 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     `probe_labels` its labels. `validation_data=(X_val, y_val)`: after each epoch the model, in eval mode
     and without gradients, is scored there with loss_fn (and, for integer labels, the accuracy), into
     history.val_loss / val_accuracy and, when tracing, the trace's metrics "val_loss" / "val_accuracy".
+    `device` ("cpu", "cuda", a Device; None: where the model's parameters are) is where training runs: the
+    model is moved there in place, as model.to(device) does.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an aino.nn Module, got {type(model).__name__} "
@@ -75,11 +82,14 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
         check_real(lr, "lr", "fit", minimum=0)
         if not any(True for _ in model.parameters()):
             raise ValueError(f"fit: the model {type(model).__name__} has no parameters to train")
+    device = _device(model, device)
     dtype = next((p.dtype for p in model.parameters()), numpy.dtype(numpy.float32))
     X = X.astype(dtype) if X.dtype.kind in "fiub" else X
     labels = y.dtype.kind in "iub" and y.ndim == 1
     y = y.astype(numpy.int64) if labels else y.astype(dtype)
     validation = None if validation_data is None else _validation(validation_data, X, y, labels)
+    on_host = device == "cpu"
+    X_run, y_run = (X, y) if on_host else (move_array(X, device), move_array(y, device))  # once, not per batch
     if loss_fn is None:
         loss_fn = nn.CrossEntropyLoss() if labels else nn.MSELoss()
     if optimizer is None:
@@ -95,18 +105,19 @@ def fit(model, X, y, loss_fn=None, optimizer=None, epochs=10, batch_size=32, lr=
     try:
         progress = tqdm(range(epochs), desc="training", unit="epoch", disable=not verbose)
         for epoch in progress:
-            order = rng.permutation(len(X)) if shuffle else numpy.arange(len(X))
+            order = rng.permutation(len(X)) if shuffle else numpy.arange(len(X))  # drawn on the host, as on the CPU
+            order = order if on_host else move_array(order, device)  # one copy per epoch; the batches index there
             total = 0.0
             for start in range(0, len(X), batch_size):
                 rows = order[start:start + batch_size]
                 optimizer.zero_grad()
-                loss = loss_fn(model(Tensor(X[rows])), Tensor(y[rows]))
+                loss = loss_fn(model(Tensor(X_run[rows])), Tensor(y_run[rows]))
                 loss.backward()
                 optimizer.step()
                 total += float(loss.item()) * len(rows)
             history.loss.append(total / len(X))
             if validation is not None:
-                _validate(model, loss_fn, validation, labels, history, recorder)
+                _validate(model, loss_fn, validation, labels, history, recorder, device)
             progress.set_postfix(loss=f"{history.loss[-1]:.4f}", refresh=False)
             if not numpy.isfinite(history.loss[-1]):
                 warnings.warn(f"fit: the loss became {history.loss[-1]} in epoch {epoch + 1}; training stopped. "
@@ -139,10 +150,20 @@ def _validation(validation_data, X, y, labels):
     return X_val, y_val.astype(y.dtype)
 
 
-def _validate(model, loss_fn, validation, labels, history, recorder):
+def _device(model, device):
+    """The Device training runs on: `device`, with the model moved there, or (None) the model's own."""
+    if device is None:
+        first = next(iter(model.parameters()), None)
+        return Device("cpu") if first is None else device_of(first.data)
+    device = Device(device)
+    model.to(device)
+    return device
+
+
+def _validate(model, loss_fn, validation, labels, history, recorder, device="cpu"):
     """Score the model on the validation data after an epoch: into the history and (tracing) the trace."""
     with recorder.paused() if recorder is not None else nullcontext():  # no part of the next step's trace
-        loss, accuracy = evaluate(model, loss_fn, *validation, labels)
+        loss, accuracy = evaluate(model, loss_fn, *validation, labels, device)
     history.val_loss.append(loss)
     history.val_accuracy.append(accuracy)
     if recorder is not None and recorder.trace.n_steps:
@@ -151,9 +172,10 @@ def _validate(model, loss_fn, validation, labels, history, recorder):
             recorder.log_metric("val_accuracy", accuracy)
 
 
-def evaluate(model, loss_fn, X, y, labels):
+def evaluate(model, loss_fn, X, y, labels, device="cpu"):
     """(loss, accuracy) of `model` on host arrays (X, y), in eval mode under no_grad (each module's mode is
-    restored after). The loss is loss_fn's, over chunks of VALIDATION_CHUNK samples weighted by their size
+    restored after), computed on `device` (each chunk copied there). The loss is loss_fn's, over chunks of
+    VALIDATION_CHUNK samples weighted by their size
     (for a mean-reduced loss, the mean over all samples); the accuracy is the fraction of samples whose
     largest output is their label (NaN unless `labels`, integer classes, with one output per class)."""
     modes = [(module, module.training) for module in model.modules()]
@@ -163,8 +185,8 @@ def evaluate(model, loss_fn, X, y, labels):
         with no_grad():
             for start in range(0, len(X), VALIDATION_CHUNK):
                 rows = slice(start, start + VALIDATION_CHUNK)
-                output = model(Tensor(X[rows]))
-                total += float(loss_fn(output, Tensor(y[rows])).item()) * len(y[rows])
+                output = model(Tensor(move_array(X[rows], device)))
+                total += float(loss_fn(output, Tensor(move_array(y[rows], device))).item()) * len(y[rows])
                 scores = move_array(output.data, "cpu")
                 if labels and scores.shape[:-1] == y[rows].shape and scores.shape[-1] > 1:
                     correct += int(numpy.count_nonzero(scores.argmax(axis=-1) == y[rows]))

@@ -14,6 +14,16 @@ from aino.special import erf
 ELEMENTWISE = [name for name in ACTIVATIONS if name != "softmax"]
 
 
+def on(device, array):
+    """`array` (NumPy, or numbers) as an array of `device`: NumPy on the CPU, the device's own array elsewhere."""
+    return Tensor(np.asarray(array), device=device).data
+
+
+def host(array):
+    """A NumPy copy of an array from any device."""
+    return Tensor(array).numpy()
+
+
 def away_from_kinks(rng, n=200):
     """Points in [-6, 6] at least 1e-3 from 0, where relu-like functions have no derivative."""
     z = rng.uniform(-6, 6, n)
@@ -21,58 +31,62 @@ def away_from_kinks(rng, n=200):
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_derivative_matches_central_differences(name):
+def test_derivative_matches_central_differences(name, device):
     activation = get_activation(name)
     z = away_from_kinks(np.random.default_rng(0))
-    numeric = np.array([numerical_gradient(lambda t: float(activation.f(t)[0]), [zi])[0] for zi in z])
-    np.testing.assert_allclose(activation.df(z), numeric, rtol=1e-6, atol=1e-8)
+    numeric = np.array([numerical_gradient(lambda t: float(activation.f(on(device, t))[0]), [zi])[0] for zi in z])
+    np.testing.assert_allclose(host(activation.df(on(device, z))), numeric, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_backprop_is_gradient_times_derivative(name):
+def test_backprop_is_gradient_times_derivative(name, device):
     activation = get_activation(name)
     rng = np.random.default_rng(1)
     z, grad = away_from_kinks(rng, 50), rng.normal(size=50)
-    np.testing.assert_allclose(activation.backprop(z, grad), grad * activation.df(z))
+    np.testing.assert_allclose(host(activation.backprop(on(device, z), on(device, grad))), grad * activation.df(z))
 
 
-def test_softmax_jacobian_vector_product_matches_central_differences():
+def test_softmax_jacobian_vector_product_matches_central_differences(device):
     softmax = Softmax()
     rng = np.random.default_rng(2)
     z, v = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
-    numeric = numerical_jacobian_product(softmax.f, z, v)
-    np.testing.assert_allclose(softmax.df(z, v), numeric, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(softmax.backprop(z, v), numeric, rtol=1e-6, atol=1e-9)
+    numeric = numerical_jacobian_product(lambda t: host(softmax.f(on(device, t))), z, v)
+    np.testing.assert_allclose(host(softmax.df(on(device, z), on(device, v))), numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(host(softmax.backprop(on(device, z), on(device, v))), numeric, rtol=1e-6, atol=1e-9)
 
 
-def test_softmax_rows_are_probabilities():
-    p = Softmax().f(np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]))
+def test_softmax_rows_are_probabilities(device):
+    p = host(Softmax().f(on(device, [[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]])))
     np.testing.assert_allclose(p.sum(axis=1), [1.0, 1.0])
     np.testing.assert_allclose(p[0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())
     assert p[1, 0] == 1.0
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_stable_for_large_inputs(name):
+def test_stable_for_large_inputs(name, device):
     activation = get_activation(name)
-    z = np.array([-1e4, -800.0, -50.0, 50.0, 800.0, 1e4])
+    z = on(device, [-1e4, -800.0, -50.0, 50.0, 800.0, 1e4])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an overflow or invalid-value warning fails the test
         values = activation.f(z)
-        slopes = activation.df(z, np.ones_like(z)) if name == "softmax" else activation.df(z)
-    assert np.all(np.isfinite(values)) and np.all(np.isfinite(slopes))
+        slopes = activation.df(z, on(device, np.ones(6))) if name == "softmax" else activation.df(z)
+    assert np.all(np.isfinite(host(values))) and np.all(np.isfinite(host(slopes)))
 
 
-def test_known_values():
+def test_known_values(device):
     z = np.array([-2.0, 0.0, 3.0])
-    np.testing.assert_allclose(get_activation("sigmoid").f(z), 1 / (1 + np.exp(-z)))
-    np.testing.assert_allclose(get_activation("relu").f(z), [0, 0, 3])
-    np.testing.assert_allclose(get_activation("leaky_relu", alpha=0.1).f(z), [-0.2, 0, 3])
-    np.testing.assert_allclose(get_activation("elu").f(z), [np.exp(-2) - 1, 0, 3])
-    np.testing.assert_allclose(get_activation("softplus").f(z), np.log1p(np.exp(z)))
+
+    def f(name, **options):
+        return host(get_activation(name, **options).f(on(device, z)))
+
+    np.testing.assert_allclose(f("sigmoid"), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(f("relu"), [0, 0, 3])
+    np.testing.assert_allclose(f("leaky_relu", alpha=0.1), [-0.2, 0, 3])
+    np.testing.assert_allclose(f("elu"), [np.exp(-2) - 1, 0, 3])
+    np.testing.assert_allclose(f("softplus"), np.log1p(np.exp(z)))
     gelu_exact = [v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in z]
-    np.testing.assert_allclose(get_activation("gelu").f(z), gelu_exact, rtol=1e-14)
-    np.testing.assert_allclose(get_activation("identity").f(z), z)
+    np.testing.assert_allclose(f("gelu"), gelu_exact, rtol=1e-14)
+    np.testing.assert_allclose(f("identity"), z)
 
 
 def test_lookup_by_name_alias_object_and_config():
@@ -94,10 +108,10 @@ def test_unknown_name_or_option_is_a_clear_error():
         get_activation(3)
 
 
-def test_erf_matches_the_standard_library():
+def test_erf_matches_the_standard_library(device):
     x = np.linspace(-7, 7, 4001)
     expected = np.array([math.erf(v) for v in x])
-    np.testing.assert_allclose(erf(x), expected, rtol=0, atol=5e-15)
+    np.testing.assert_allclose(host(erf(on(device, x))), expected, rtol=0, atol=5e-15)
 
 
 OP_OF = {  # the fast path's op for each classic activation, with the same options
@@ -109,31 +123,33 @@ OP_OF = {  # the fast path's op for each classic activation, with the same optio
 
 @pytest.mark.parametrize("name", sorted(OP_OF))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_the_op_and_the_classic_activation_give_the_same_values_and_derivatives(name, dtype):
+def test_the_op_and_the_classic_activation_give_the_same_values_and_derivatives(name, dtype, device):
     activation = get_activation(name)
     rng = np.random.default_rng(3)
     z, grad = (rng.normal(size=(4, 25)) * 3).astype(dtype), rng.normal(size=(4, 25)).astype(dtype)
-    x = Tensor(z, requires_grad=True)
+    x = Tensor(z, requires_grad=True, device=device)
     y = OP_OF[name](x)
-    y.backward(Tensor(grad))
+    y.backward(Tensor(grad, device=device))
     assert y.data.dtype == dtype and x.grad.data.dtype == dtype
-    np.testing.assert_array_equal(y.data, activation.f(z))
-    np.testing.assert_array_equal(x.grad.data, activation.backprop(z, grad))
+    np.testing.assert_array_equal(y.numpy(), activation.f(z))
+    np.testing.assert_array_equal(x.grad.numpy(), activation.backprop(z, grad))
+    np.testing.assert_array_equal(host(activation.f(on(device, z))), activation.f(z))
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
-def test_derivative_from_the_output_is_the_derivative(name):
+def test_derivative_from_the_output_is_the_derivative(name, device):
     activation = get_activation(name)
-    z = away_from_kinks(np.random.default_rng(4))
-    np.testing.assert_array_equal(activation.df_from_output(activation.f(z)) * 1.0, activation.df(z))
+    z = on(device, away_from_kinks(np.random.default_rng(4)))
+    np.testing.assert_array_equal(host(activation.df_from_output(activation.f(z)) * 1.0), host(activation.df(z)))
 
 
-def test_softmax_along_another_axis():
+def test_softmax_along_another_axis(device):
     softmax = Softmax()
     rng = np.random.default_rng(5)
-    z, v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    np.testing.assert_array_equal(softmax.f(z, axis=0), softmax.f(z.T).T)
-    np.testing.assert_allclose(softmax.df_from_output(softmax.f(z, axis=0), v, axis=0), softmax.df(z.T, v.T).T)
+    z, v = on(device, rng.normal(size=(4, 3))), on(device, rng.normal(size=(4, 3)))
+    np.testing.assert_array_equal(host(softmax.f(z, axis=0)), host(softmax.f(z.T).T))
+    np.testing.assert_allclose(host(softmax.df_from_output(softmax.f(z, axis=0), v, axis=0)),
+                               host(softmax.df(z.T, v.T).T))
 
 
 def test_the_leaky_slope_is_negative_slope_and_alpha_is_its_other_name():

@@ -1,4 +1,5 @@
-"""save_model_parameters / load_state_dict_from_file: a safe .npz whatever the extension; bad files refused."""
+"""save_model_parameters / load_state_dict_from_file: a safe .npz whatever the extension; bad files refused; a
+model on a GPU (`device`, the stand-in "fake-gpu" too) saves from there and its file loads into a model there."""
 
 import io
 import zipfile
@@ -6,6 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
+import aino
 from aino import load_state_dict_from_file, nn, save_model_parameters
 
 
@@ -15,16 +17,29 @@ def model():
 
 
 @pytest.mark.parametrize("name", ["model.pkl", "model.npz", "model", "weights.bin"])
-def test_round_trip_under_any_extension(model, tmp_path, name):
+def test_round_trip_under_any_extension(model, tmp_path, name, device):
+    model.to(device)
     path = save_model_parameters(model, tmp_path / name)
     assert path == tmp_path / name and path.is_file()
     state = load_state_dict_from_file(path)
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    fresh = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
-    fresh.load_state_dict(state)
-    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    assert all(type(array) is np.ndarray for array in state.values())  # a file holds host arrays
+    fresh = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).to(device)
+    fresh.load_state_dict(state)  # copied onto the model's device
+    assert all(p.device == device for p in fresh.parameters())
+    x = aino.Tensor(np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)).to(device)
     np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left behind
+
+
+def test_a_state_dict_of_device_tensors_and_arrays_saves_their_numbers(tmp_path, device):
+    weight = aino.randn(3, 2).to(device)
+    state = {"tensor": weight, "array": weight.data, "host": np.arange(3)}  # a GPU's array as it is, too
+    loaded = load_state_dict_from_file(save_model_parameters(state, tmp_path / "mixed.npz"))
+    for name in ("tensor", "array"):
+        assert type(loaded[name]) is np.ndarray
+        np.testing.assert_array_equal(loaded[name], weight.numpy())
+    np.testing.assert_array_equal(loaded["host"], np.arange(3))
 
 
 def test_a_plain_state_dict_or_torch_tensors_can_be_saved(tmp_path):

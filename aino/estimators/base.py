@@ -19,6 +19,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d, validate_data
 from tqdm.auto import tqdm
 
+from aino.backend import Device, module_for
+
 AUTO_BATCH = 200  # batch_size="auto" means min(AUTO_BATCH, samples), as in scikit-learn
 FLOAT_DTYPES = {"float32": numpy.dtype(numpy.float32), "float64": numpy.dtype(numpy.float64)}
 
@@ -45,6 +47,18 @@ def check_X_y(estimator, X, y, *, reset, dtype, y_numeric=False, allow_nd=False)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     return X, y
+
+
+def check_device(device, owner):
+    """The Device an estimator computes on: "cpu" (the default), "cuda", "cuda:1", a Device; an unknown
+    spelling is a ValueError, a GPU without CuPy (or the test stand-in not switched on) a RuntimeError."""
+    try:
+        device = Device(device)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{owner}: device must be 'cpu', 'cuda', 'cuda:1' or an aino Device, got {device!r} "
+                         f"({error})") from None
+    module_for(device)  # there, or a RuntimeError naming what is missing
+    return device
 
 
 def float_dtype(dtype, default, owner):

@@ -10,11 +10,16 @@ PyTorch does: (n_out, n_in), z = a @ W.T + b; the fast engine's coefs are views 
 network's last layer outputs z, the weighted sums; the estimator's loss applies out_activation_
 (see losses.py). `train_step` is one minibatch: forward, loss, backward, L2 term, the solver's update.
 With trace=True, aino.trace records each step, with the loss's data term (the L2 term is in loss_curve_).
+
+The fast engine computes on `device` ("cpu", or a GPU: "cuda"): the weights live there, `to_device` copies the
+training data there once, and each step brings back one number, its loss; `forward`, `coefs` and
+`intercepts` answer with host (NumPy) arrays, as scikit-learn expects. The classic engine is the CPU's.
 """
 
 import numpy
 
 from aino import hooks, nn
+from aino.backend import CPU, move_array
 from aino.classic import NeuralNetwork
 from aino.estimators.losses import LossOp, add_l2_penalty
 from aino.nn.parameter import Parameter
@@ -38,11 +43,12 @@ def initial_weights(layer_units, activation, rng):
 
 
 class FastEngine:
-    """The network as an aino.nn.Sequential: Linear, activation, Linear, ..., Linear (float32 or float64)."""
+    """The network as an aino.nn.Sequential: Linear, activation, Linear, ..., Linear (float32 or float64), on
+    `device`."""
 
     name = "fast"
 
-    def __init__(self, coefs, intercepts, activation, dtype):
+    def __init__(self, coefs, intercepts, activation, dtype, device=CPU):
         layers = []
         for i, (W, b) in enumerate(zip(coefs, intercepts)):
             if i:
@@ -51,37 +57,45 @@ class FastEngine:
             linear.weight.data[...] = W.T
             linear.bias.data[...] = b
             layers.append(linear)
-        self.model = nn.Sequential(*layers)
+        self.model = nn.Sequential(*layers).to(device)
         self.linears = layers[::2]
-        self.dtype, self.activation = numpy.dtype(dtype), activation
+        self.dtype, self.activation, self.device = numpy.dtype(dtype), activation, device
+
+    def to_device(self, array):
+        """`array` (host) where the network computes: itself on the CPU, else copied there."""
+        return array if self.device == CPU else move_array(array, self.device)
 
     def parameters(self):
         """The weights, then the biases (scikit-learn's order of coefs_ and intercepts_)."""
         return [linear.weight for linear in self.linears] + [linear.bias for linear in self.linears]
 
     def coefs(self):
-        return [linear.weight.data.T for linear in self.linears]  # views: (n_in, n_out)
+        """(n_in, n_out) host arrays: views of the weights on the CPU, copies from a GPU."""
+        return [move_array(linear.weight.data, "cpu").T for linear in self.linears]
 
     def intercepts(self):
-        return [linear.bias.data for linear in self.linears]
+        return [move_array(linear.bias.data, "cpu") for linear in self.linears]
 
     def set_weights(self, coefs, intercepts):
+        """Copy host coefs (n_in, n_out) and intercepts into the weights, in place (onto the device)."""
         for linear, W, b in zip(self.linears, coefs, intercepts):
-            linear.weight.data[...] = W.T
-            linear.bias.data[...] = b
+            linear.weight.data[...] = self.to_device(W.T)
+            linear.bias.data[...] = self.to_device(b)
 
     def forward(self, X):
-        """The output layer's weighted sums z for X, without recording a graph (in float64 for float64 X)."""
+        """The output layer's weighted sums z for host X (a host array), without recording a graph (in float64
+        for float64 X)."""
         with no_grad():
-            return self.model(Tensor(X)).data
+            return move_array(self.model(Tensor(self.to_device(X))).data, "cpu")
 
     def train_step(self, X, Y, loss, solver, alpha):
-        """One minibatch; returns its loss (data term + L2 term)."""
+        """One minibatch (X, Y on the engine's device); returns its loss (data term + L2 term), a float: the
+        step's one copy to the host."""
         data_term = LossOp.apply(self.model(Tensor(X)), loss=loss, Y=Y)
         data_term.backward()  # autograd: dL/dW and dL/db of every Linear
-        value = float(data_term.data) + add_l2_penalty([linear.weight.data for linear in self.linears],
-                                                        [linear.weight.grad.data for linear in self.linears],
-                                                        alpha, len(X))
+        penalty = add_l2_penalty([linear.weight.data for linear in self.linears],
+                                 [linear.weight.grad.data for linear in self.linears], alpha, len(X))
+        value = float(data_term.data.astype(numpy.float64) + penalty)
         solver.step()
         solver.zero_grad()
         return value
@@ -120,6 +134,10 @@ class ClassicEngine:
             b.data[...] = intercept
         self._copy_to_perceptrons()
 
+    def to_device(self, array):
+        """The classic path computes on the host."""
+        return array
+
     def forward(self, X):
         return self.model.forward(X)
 
@@ -131,8 +149,8 @@ class ClassicEngine:
         for W, b, layer in zip(self.weights, self.biases, network.layers):
             grad_W, grad_b = layer.gradient_matrices()
             W.grad, b.grad = Tensor(grad_W), Tensor(grad_b)
-        value = data_term + add_l2_penalty([W.data for W in self.weights], [W.grad.data for W in self.weights],
-                                           alpha, len(X))
+        value = data_term + float(add_l2_penalty([W.data for W in self.weights], [W.grad.data for W in self.weights],
+                                                 alpha, len(X)))
         if hooks.active: hooks.classic_before_update(network, X, Y, output, data_term)  # noqa: E701  (aino.trace)
         solver.step()
         self._copy_to_perceptrons()

@@ -28,6 +28,7 @@ Each loss also speaks the classic path's loss protocol (`name`, `value(z, Y)`, `
 import numpy
 
 from aino.activations import Identity, Sigmoid, Softmax
+from aino.backend import array_module
 from aino.ops.function import Function
 
 
@@ -44,6 +45,10 @@ class OutputLoss:
 
     def value_of(self, a, Y):
         """The loss of predictions a against targets Y (both (samples, outputs)), a float."""
+        return float(self.value_array(a, Y))
+
+    def value_array(self, a, Y):
+        """The loss as a 0-d array of a's module (on a's device: reading it is a copy to the host)."""
         raise NotImplementedError
 
     def gradient_of(self, a, Y):
@@ -66,8 +71,8 @@ class SquaredError(OutputLoss):
 
     name, out_activation = "squared_error", "identity"
 
-    def value_of(self, a, Y):
-        return 0.5 * float(numpy.mean((a - Y) ** 2))
+    def value_array(self, a, Y):
+        return 0.5 * array_module(a).mean((a - Y) ** 2)
 
 
 class BinaryLogLoss(OutputLoss):
@@ -78,9 +83,10 @@ class BinaryLogLoss(OutputLoss):
     name, out_activation = "binary_log_loss", "logistic"
     activation = Sigmoid()
 
-    def value_of(self, a, Y):
-        a = numpy.clip(a, *_open_unit(a))
-        return -float(numpy.log(numpy.where(Y > 0.5, a, 1 - a)).sum()) / len(Y)
+    def value_array(self, a, Y):
+        xp = array_module(a)
+        a = xp.clip(a, *_open_unit(a))
+        return -xp.log(xp.where(Y > 0.5, a, 1 - a)).sum().astype(numpy.float64) / len(Y)  # / n in float64
 
 
 class LogLoss(OutputLoss):
@@ -89,8 +95,9 @@ class LogLoss(OutputLoss):
     name, out_activation = "log_loss", "softmax"
     activation = Softmax()
 
-    def value_of(self, a, Y):
-        return -float((Y * numpy.log(numpy.clip(a, *_open_unit(a)))).sum()) / len(Y)
+    def value_array(self, a, Y):
+        xp = array_module(a)
+        return -(Y * xp.log(xp.clip(a, *_open_unit(a)))).sum().astype(numpy.float64) / len(Y)  # / n in float64
 
 
 class LossOp(Function):
@@ -105,7 +112,7 @@ class LossOp(Function):
     def forward(self, z):
         a = self.loss.output(z)
         self.dz = self.loss.gradient_of(a, self.Y)
-        return self.xp.asarray(self.loss.value_of(a, self.Y), dtype=z.dtype)
+        return self.xp.asarray(self.loss.value_array(a, self.Y), dtype=z.dtype)  # stays on z's device
 
     def backward(self, grad):
         return grad * self.dz
@@ -125,11 +132,12 @@ def _open_unit(a):
 
 def add_l2_penalty(weights, gradients, alpha, n):
     """The L2 term for a batch of n samples: adds alpha * W / n to each weight gradient (in place) and
-    returns the term's value alpha/2 * sum ||W||**2 / n."""
+    returns the term's value alpha/2 * sum ||W||**2 / n, a float64 0-d array on the weights' device (the
+    caller reads it with the loss: one copy to the host per step, not one per weight)."""
     if alpha == 0:
         return 0.0
     squares = 0.0
     for W, grad in zip(weights, gradients):
-        squares += float(numpy.vdot(W, W))
+        squares = squares + array_module(W).vdot(W, W).astype(numpy.float64)  # summed in float64
         grad += (alpha / n) * W
     return 0.5 * alpha * squares / n

@@ -3,7 +3,7 @@
 They take scikit-learn's parameters with scikit-learn's meanings and defaults, start from the same weights
 for the same random_state, and take the same steps: in float64 their weights follow scikit-learn's own
 MLPClassifier and MLPRegressor to about 1e-12. aino adds `engine` (the fast path, aino.nn, or the classic
-one, Perceptron -> Layer -> NeuralNetwork), `dtype` and `trace`, and keeps the network it trained in
+one, Perceptron -> Layer -> NeuralNetwork), `dtype`, `trace` and `device`, and keeps the network it trained in
 `model_`, for a student to open. How training goes is in mlp_base.py.
 """
 
@@ -70,6 +70,9 @@ PARAMETERS = """
         The network's float type; None: float32 on the fast engine, float64 on the classic one.
     trace : bool, default=False
         Record the training in `trace_`, an aino.trace.Trace ready for visualizer.Debugger.
+    device : str, default="cpu"
+        Where the fast engine computes: "cpu", or a GPU ("cuda", "cuda:1", with CuPy). The data is copied
+        there once per fit; predictions, coefs_ and intercepts_ come back as NumPy arrays.
 """
 
 ATTRIBUTES = """
@@ -79,7 +82,8 @@ ATTRIBUTES = """
         The trained network. It computes the output layer's weighted sums z; out_activation_ turns them
         into {what}.
     coefs_, intercepts_ : list of ndarray
-        The weights (n_in, n_out) and biases (n_out,) of each layer (views of model_'s on the fast engine).
+        The weights (n_in, n_out) and biases (n_out,) of each layer (views of model_'s on the fast engine
+        on the CPU; host copies of them from a GPU).
     loss_ : float
         The last epoch's loss.
     loss_curve_ : list of float

@@ -30,8 +30,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from aino.backend import CPU
 from aino.estimators import mlp_files
-from aino.estimators.base import batch_size_for, check_X, float_dtype, minibatches, progress_bar
+from aino.estimators.base import batch_size_for, check_device, check_X, float_dtype, minibatches, progress_bar
 from aino.estimators.engines import ClassicEngine, FastEngine, initial_weights
 from aino.estimators.solvers import AdamSolver, SGDSolver
 from aino.trace import Recorder
@@ -56,7 +57,7 @@ class BaseMLP(BaseEstimator):
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, engine="fast", dtype=None, trace=False):
+                 epsilon=1e-8, n_iter_no_change=10, engine="fast", dtype=None, trace=False, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -82,6 +83,7 @@ class BaseMLP(BaseEstimator):
         self.engine = engine
         self.dtype = dtype
         self.trace = trace
+        self.device = device
 
     # --- the fitted network, in scikit-learn's layout ---------------------------------------------
 
@@ -116,14 +118,15 @@ class BaseMLP(BaseEstimator):
         return mlp_files.save_mlp(self, path)
 
     @classmethod
-    def load(cls, path):
-        """The fitted estimator saved at `path` by `save`; a damaged or foreign file is a ValueError."""
-        return mlp_files.load_mlp(cls, path)
+    def load(cls, path, device=None):
+        """The fitted estimator saved at `path` by `save`; a damaged or foreign file is a ValueError. `device`
+        ("cpu", "cuda"; None: the one it was saved from) is where it computes, as torch.load's map_location."""
+        return mlp_files.load_mlp(cls, path, device)
 
     # --- fitting ----------------------------------------------------------------------------------
 
     def _fit(self, X, y, incremental):
-        hidden, dtype = self._check_parameters()
+        hidden, dtype, device = self._check_parameters()
         if self.early_stopping and incremental:
             raise ValueError(f"{self._owner()}: partial_fit does not support early_stopping=True (it trains on "
                              f"each batch it is given, with nothing set aside to validate on)")
@@ -132,13 +135,15 @@ class BaseMLP(BaseEstimator):
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         rng = check_random_state(self.random_state)
         if first:
-            self._start(layer_units, rng, dtype)
+            self._start(layer_units, rng, dtype, device)
         elif layer_units != self._layer_units():
             raise ValueError(f"{self._owner()}: warm_start and partial_fit go on with the fitted network of layer "
                              f"sizes {self._layer_units()}; these data and parameters need {layer_units}")
-        elif (self._engine.name, self._engine.dtype, self._engine.activation) != (self.engine, dtype, self.activation):
-            self._build([W.astype(dtype) for W in self.coefs_], [b.astype(dtype) for b in self.intercepts_], dtype)
-            vars(self).pop("_solver", None)  # the same weights, on the engine, dtype and activation asked for now
+        elif (self._engine.name, self._engine.dtype, self._engine.activation, _device_of(self._engine)) != (
+                self.engine, dtype, self.activation, device):
+            self._build([W.astype(dtype) for W in self.coefs_], [b.astype(dtype) for b in self.intercepts_], dtype,
+                        device)
+            vars(self).pop("_solver", None)  # the same weights, on the engine, dtype, activation and device asked for
         if not incremental or not hasattr(self, "_solver"):
             self._solver = self._new_solver()
         with self._recording():
@@ -148,13 +153,13 @@ class BaseMLP(BaseEstimator):
                              f"large values: scale them (StandardScaler) or lower learning_rate_init")
         return self
 
-    def _start(self, layer_units, rng, dtype):
+    def _start(self, layer_units, rng, dtype, device=CPU):
         """A new network from scikit-learn's initial weights, and a fresh training record."""
         coefs, intercepts = initial_weights(layer_units, self.activation, rng)
         coefs = [W.astype(dtype) for W in coefs]
         intercepts = [b.astype(dtype) for b in intercepts]
         self._loss = self._loss_function(layer_units[-1])
-        self._build(coefs, intercepts, dtype)
+        self._build(coefs, intercepts, dtype, device)
         self.n_iter_, self.t_ = 0, 0
         self.n_layers_, self.n_outputs_ = len(layer_units), layer_units[-1]
         self.out_activation_ = self._loss.out_activation
@@ -166,12 +171,12 @@ class BaseMLP(BaseEstimator):
         else:
             self.validation_scores_, self.best_validation_score_, self.best_loss_ = None, None, numpy.inf
 
-    def _build(self, coefs, intercepts, dtype):
-        """The engine and model_ holding these weights."""
+    def _build(self, coefs, intercepts, dtype, device=CPU):
+        """The engine and model_ holding these weights (on `device`, the fast engine)."""
         if self.engine == "classic":
             self._engine = ClassicEngine(coefs, intercepts, self.activation, self._loss)
         else:
-            self._engine = FastEngine(coefs, intercepts, self.activation, dtype)
+            self._engine = FastEngine(coefs, intercepts, self.activation, dtype, device)
         self.model_ = self._engine.model
 
     def _restore(self, coefs, intercepts, coding, attributes):
@@ -180,7 +185,7 @@ class BaseMLP(BaseEstimator):
         if coding is not None:
             self._coding, self.classes_ = coding, coding.classes
         self._loss = self._loss_function(attributes["n_outputs_"])
-        self._build(coefs, intercepts, coefs[0].dtype)
+        self._build(coefs, intercepts, coefs[0].dtype, check_device(self.device, self._owner()))
         self._best_weights = _copies(coefs, intercepts)
         self.n_layers_, self.out_activation_ = len(coefs) + 1, self._loss.out_activation
         for name, value in attributes.items():
@@ -219,13 +224,15 @@ class BaseMLP(BaseEstimator):
         n = len(X)
         batch = batch_size_for(self.batch_size, n, self._owner())
         order = numpy.arange(n)
+        X, Y = self._engine.to_device(X), self._engine.to_device(Y)  # once: a GPU then reads only its own memory
         self.n_iter_ = 0
         epochs = progress_bar(1 if incremental else self.max_iter, self.verbose, self._owner())
         for _ in epochs:
             if self.shuffle:
                 order = order[rng.permutation(n)]
             total = 0.0
-            for rows in minibatches(n, batch, order if self.shuffle else None):
+            on_device = self._engine.to_device(order) if self.shuffle else None  # one copy per epoch
+            for rows in minibatches(n, batch, on_device):
                 X_batch = X[rows]
                 total += self._engine.train_step(X_batch, Y[rows], self._loss, self._solver, self.alpha) * len(X_batch)
             self.n_iter_ += 1
@@ -297,7 +304,15 @@ class BaseMLP(BaseEstimator):
         dtype = float_dtype(self.dtype, ENGINE_DTYPES[self.engine], owner)
         if self.engine == "classic" and dtype != numpy.float64:
             raise ValueError(f"{owner}: the classic engine computes in float64; got dtype={self.dtype!r}")
-        return _hidden_sizes(owner, self.hidden_layer_sizes), dtype
+        device = check_device(self.device, owner)
+        if self.engine == "classic" and device != CPU:
+            raise ValueError(f"{owner}: the classic engine computes on the CPU (NumPy); got device={self.device!r}: "
+                             f"use engine='fast' to train on a GPU")
+        return _hidden_sizes(owner, self.hidden_layer_sizes), dtype, device
+
+
+def _device_of(engine):
+    return getattr(engine, "device", CPU)
 
 
 def _copies(coefs, intercepts):

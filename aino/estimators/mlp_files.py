@@ -61,13 +61,15 @@ def _classes_entry(coding, arrays, owner):
     return entry
 
 
-def load_mlp(cls, path):
-    """The fitted `cls` saved at `path` by save_mlp."""
+def load_mlp(cls, path, device=None):
+    """The fitted `cls` saved at `path` by save_mlp, computing on `device` (None: the one saved)."""
     header, arrays = load_dit(path)
     if header.get("model") != cls.__name__:
         raise ValueError(f"{path} holds a {header.get('model')!r:.40}, not a {cls.__name__}")
     estimator = _estimator_from_params(cls, header.get("params"), path)
-    hidden, dtype = estimator._check_parameters()
+    if device is not None:
+        estimator.set_params(device=device)
+    hidden, dtype, _ = estimator._check_parameters()
     fitted = header.get("fitted")
     if not isinstance(fitted, dict) or not all(type(fitted.get(n)) is int and fitted[n] >= 0 for n in INTEGERS):
         raise ValueError(f"{path}: the header's 'fitted' entry must give the integers {list(INTEGERS)} (>= 0)")
@@ -95,6 +97,8 @@ def load_mlp(cls, path):
 
 def _estimator_from_params(cls, params, path):
     names = set(cls._get_param_names())
+    if isinstance(params, dict) and "device" not in params:  # a file from before the device parameter
+        params = {**params, "device": "cpu"}
     if not isinstance(params, dict) or set(params) != names:
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"{path}: the header's 'params' must name exactly the parameters of {cls.__name__}, "

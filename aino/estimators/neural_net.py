@@ -66,6 +66,9 @@ _PARAMETERS = """
     dtype : str or numpy dtype, default=None
         Cast the module to this floating-point type ("float32", "float64"); None keeps its own (aino's
         layers are float32).
+    device : str, default="cpu"
+        Where the module trains and predicts: "cpu", or a GPU ("cuda", "cuda:1", with CuPy); the data is
+        copied there, and predictions come back as NumPy arrays.
     **prefixed : module__name, optimizer__name, criterion__name
         Constructor arguments of the module, the optimizer (``optimizer__momentum=0.9``) and the criterion
         (``criterion__weight=[1, 2]``). ``get_params`` lists them and ``set_params`` changes them, so

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from aino import optim
-from aino.estimators.base import check_X, check_X_y, float_dtype
+from aino.estimators.base import check_X, check_X_y, check_device, float_dtype
 from aino.estimators.modules import MLPModule
 from aino.nn.module import Module
 from aino.tensor import Tensor, get_rng, no_grad
@@ -47,7 +47,7 @@ class NeuralNetBase(BaseEstimator):
 
     def __init__(self, module=MLPModule, *, criterion=None, optimizer=optim.Adam, lr=0.01, max_epochs=10,
                  batch_size=32, shuffle=True, random_state=None, warm_start=False, verbose=False, trace=False,
-                 dtype=None, **prefixed):
+                 dtype=None, device="cpu", **prefixed):
         self.module = module
         self.criterion = criterion
         self.optimizer = optimizer
@@ -60,6 +60,7 @@ class NeuralNetBase(BaseEstimator):
         self.verbose = verbose
         self.trace = trace
         self.dtype = dtype
+        self.device = device
         # Kept aside, private: scikit-learn's checks expect __init__ to set its named parameters only.
         self._prefixed = dict(prefixed)
 
@@ -117,10 +118,11 @@ class NeuralNetBase(BaseEstimator):
         X, y = check_X_y(self, X, y, reset=restart, dtype=FLOATS, y_numeric=is_regressor(self))
         batch_size = check_positive_int(self.batch_size, "batch_size", owner)
         epochs = check_positive_int(epochs, "max_epochs", owner)
+        device = check_device(self.device, owner)
         if restart:
             self._check_prefixed()
             self._learn_targets(y, classes)
-            self.criterion_ = self._build_criterion()
+            self.criterion_ = self._build_criterion().to(device)  # a class weight, say, goes along
         targets, n_outputs = self._encode(y)
         if not restart and n_outputs != self.n_outputs_:
             raise ValueError(f"{owner}: y has {n_outputs} targets per sample, but the module was fitted with "
@@ -128,7 +130,7 @@ class NeuralNetBase(BaseEstimator):
         if restart:
             self._generator = _generator(self.random_state)
             with drawing_from(self._generator):
-                self.module_ = self._build_module(n_outputs)
+                self.module_ = self._build_module(n_outputs).to(device)  # drawn on the host, as on the CPU
             self._check_outputs(X, n_outputs)
             self.optimizer_ = self._build_optimizer()
             self.n_outputs_, self.loss_curve_ = n_outputs, []
@@ -136,7 +138,7 @@ class NeuralNetBase(BaseEstimator):
         with drawing_from(self._generator):
             history = train(self.module_, X, targets, loss_fn=self.criterion_, optimizer=self.optimizer_,
                             epochs=epochs, batch_size=batch_size, shuffle=check_bool(self.shuffle, "shuffle", owner),
-                            trace=self.trace, verbose=self.verbose)
+                            trace=self.trace, verbose=self.verbose, device=device)
         self.module_.eval()
         self.loss_curve_ = self.loss_curve_ + history.loss
         self.n_iter_ = len(self.loss_curve_)
@@ -192,10 +194,11 @@ class NeuralNetBase(BaseEstimator):
         return Tensor(outputs.astype(numpy.float64))
 
     def _run(self, X):
-        """The module's outputs for the rows X, in evaluation mode, as a NumPy array."""
+        """The module's outputs for the rows X, in evaluation mode, as a NumPy array (copied back from a GPU)."""
         self.module_.eval()
+        first = self.module_.parameters()[0]
         with no_grad():
-            return self.module_(Tensor(X.astype(self.module_.parameters()[0].dtype, copy=False))).numpy()
+            return self.module_(Tensor(X.astype(first.dtype, copy=False)).to(first.device)).numpy()
 
     def _check_outputs(self, X, n_outputs):
         """Refuse, before training, a module that does not give `n_outputs` outputs per sample."""

@@ -84,24 +84,30 @@ class CustomAIModel(Module):
             return super().train(X)
         super().train(True)
         loss_fn = LOSSES[self.loss]()
-        inputs = Tensor(numpy.asarray(X, dtype=numpy.float32))
-        targets = Tensor(numpy.asarray(y, dtype=numpy.float32 if self.loss != "cross_entropy" else numpy.int64))
+        device = self._device()  # X and y go where the weights are (model.to("cuda") trains on the GPU)
+        inputs = Tensor(X, dtype=numpy.float32, device=device)
+        targets = Tensor(y, dtype=numpy.float32 if self.loss != "cross_entropy" else numpy.int64, device=device)
         for epoch in range(epochs):
             self.zero_grad()
             loss = loss_fn(self(inputs), targets)
             loss.backward()
             self.update_weights(learning_rate)
-            self.history_.append(loss.item())
+            self.history_.append(loss.item())  # the one copy to the host a step makes
             if verbose:
-                print(f"Epoch {epoch + 1}/{epochs}, Loss: {loss.item():.4f}")
+                print(f"Epoch {epoch + 1}/{epochs}, Loss: {self.history_[-1]:.4f}")
         return self.history_[-epochs:]
+
+    def _device(self):
+        """Where the weights are: the device of the first parameter (the CPU for a model with none)."""
+        params = self.parameters()
+        return params[0].device if params else "cpu"
 
     def predict(self, X):
         """The model's outputs for X, as a NumPy array (evaluation mode, no graph)."""
         was_training = self.training
         self.eval()
         with self.no_grad():
-            output = self(Tensor(numpy.asarray(X, dtype=numpy.float32))).numpy()
+            output = self(Tensor(X, dtype=numpy.float32, device=self._device())).numpy()
         super().train(was_training)
         return output
 

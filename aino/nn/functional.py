@@ -13,7 +13,7 @@ importable from here.
 
 import warnings
 
-from aino.backend import INT64
+from aino.backend import INT64, array_module, waits_for_device
 from aino.functional import linear as fused_linear
 from aino.functional import one_hot as one_hot_rows
 from aino.functional import where
@@ -307,10 +307,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None:
         padding_idx = check_int(padding_idx, "padding_idx", owner, minimum=-rows, maximum=rows - 1) % rows
     index = _indices(owner, input).data
-    if index.size and (int(index.min()) < 0 or int(index.max()) >= rows):
-        raise ValueError(f"{owner}: expected indices in [0, {rows}), got values from {int(index.min())} "
-                         f"to {int(index.max())}")
-    return Lookup.apply(weight, indices=index, padding_idx=padding_idx)
+    module = array_module(index)
+    if waits_for_device(module):  # indices on a GPU are checked there, as nn.Embedding does: asking would wait
+        outside = (index < 0) | (index >= rows)  # every step; the row of an index outside the table is NaN
+        return Lookup.apply(weight, indices=module.where(outside, 0, index), padding_idx=padding_idx,
+                            out_of_range=outside)
+    low, high = (int(index.min()), int(index.max())) if index.size else (0, 0)
+    if low < 0 or high >= rows:
+        raise ValueError(f"{owner}: expected indices in [0, {rows}), got values from {low} to {high}")
+    return Lookup.apply(weight, indices=weight.xp.asarray(index), padding_idx=padding_idx)
 
 
 def one_hot(tensor, num_classes=-1):

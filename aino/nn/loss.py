@@ -25,6 +25,7 @@ from aino.backend import move_array
 from aino.nn.checks import as_numbers
 from aino.nn.module import Module
 from aino.ops import loss as L
+from aino.ops.index import value_ends
 from aino.tensor import Tensor, is_grad_enabled
 from aino.validation import check_int, check_real
 
@@ -314,9 +315,9 @@ def weight_array(value, name, owner):
     if value is None:
         return None
     array = as_numbers(value, name, owner)
-    if array.size and not (float(array.min()) >= 0 and numpy.isfinite(float(array.max()))):
-        raise ValueError(f"{owner}: {name} must hold finite numbers >= 0, got values from {float(array.min()):g} "
-                         f"to {float(array.max()):g}")
+    low, high = value_ends(array) if array.size else (0, 0)  # a weight on a GPU: one read, both ends together
+    if not (low >= 0 and math.isfinite(high)):
+        raise ValueError(f"{owner}: {name} must hold finite numbers >= 0, got values from {low:g} to {high:g}")
     return array
 
 

@@ -63,8 +63,8 @@ class _BatchNorm(Module):
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
-            if momentum is None:  # cumulative average: batch k gets weight 1/k
-                momentum = 1.0 / int(self.num_batches_tracked.item())
+            if momentum is None:  # cumulative average: batch k gets weight 1/k, worked out where the count is
+                momentum = (1.0 / self.num_batches_tracked.data).astype(self.running_mean.dtype)  # nothing read back
         running = (self.running_mean.data, self.running_var.data) if self.track_running_stats else (None, None)
         params = [param for param in (self.weight, self.bias) if param is not None]
         return BatchNorm.apply(x, *params, training=use_batch_stats, running_mean=running[0],

@@ -31,7 +31,9 @@ def causal_mask(xp, query_length, key_length):
 
 
 def additive_mask(xp, mask, dtype):
-    """A mask as numbers to add to the scores: a boolean mask (True = may attend) becomes 0 / -inf."""
+    """A mask as numbers to add to the scores: a boolean mask (True = may attend) becomes 0 / -inf. A host
+    (NumPy) mask given to a GPU op is moved to the scores' device, as a CPU index tensor is."""
+    mask = xp.asarray(mask)
     if mask.dtype == bool:
         return xp.where(mask, 0, -xp.inf).astype(dtype)
     return mask.astype(dtype, copy=False)

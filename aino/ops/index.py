@@ -16,6 +16,8 @@ x[1, :, [0, 1]] has shape (2, 3) in NumPy (the int and the list are apart: their
 
 import numbers
 
+import numpy
+
 from aino.backend import INT64, array_module, as_array, device_of
 from aino.ops.function import Function, Node, raw, unbroadcast
 from aino.validation import InvalidOperationError, OutOfRangeError, check_broadcast, check_dim
@@ -138,12 +140,20 @@ class GetItem(Function):
 # --- gather, and the index checks scatter shares ----------------------------------------------
 
 
+def value_ends(array):
+    """(smallest, largest) value of a non-empty array, as Python numbers (ints for an integer array): read from a
+    GPU in one copy, both ends together, where two int() or float() calls would each wait for the device."""
+    xp = array_module(array)
+    ends = (array.min(), array.max())
+    return (ends[0].item(), ends[1].item()) if xp is numpy else tuple(xp.stack(ends).tolist())
+
+
 def check_index(owner, index, bound, dim):
     """An integer index array whose values lie in [0, bound) (PyTorch refuses negative indices here)."""
     if index.dtype.kind not in "iu":
         raise TypeError(f"{owner}: index must be an integer tensor, got dtype {index.dtype}")
-    if index.size:
-        low, high = int(index.min()), int(index.max())
+    if index.size:  # the check needs the values on the host: one read on a GPU
+        low, high = value_ends(index)
         if low < 0 or high >= bound:
             raise InvalidOperationError(f"{owner}: index {low if low < 0 else high} is out of bounds for dimension "
                                         f"{dim} with size {bound} (expected indices in [0, {bound}) along dim {dim})")
@@ -332,8 +342,9 @@ def one_hot(xp, indices, num_classes=-1, dtype="float32"):
         raise TypeError(f"one_hot: expected integer class indices, got dtype {indices.dtype}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"one_hot: num_classes must be an integer, got {type(num_classes).__name__} {num_classes!r}")
+    low, high = value_ends(indices) if indices.size else (0, -1)  # one read on a GPU: the width may need the top
     if num_classes < 0:
-        num_classes = int(indices.max()) + 1 if indices.size else 0
-    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= num_classes):
-        raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got {int(indices.min())}..{int(indices.max())}")
+        num_classes = high + 1
+    if low < 0 or high >= num_classes:
+        raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got {low}..{high}")
     return (indices[..., None] == xp.arange(num_classes)).astype(dtype)

@@ -35,6 +35,7 @@ from aino.ops.conv import (
 )
 from aino.ops.function import Function, constant
 from aino.ops.im2col import im2col, kernel_offsets, offset_slices
+from aino.ops.index import value_ends
 from aino.validation import InvalidOperationError
 
 
@@ -294,7 +295,8 @@ class MaxUnpool(Function):
         plane = math.prod(self.out)
         self.x_shape = x.shape
         self.flat = self.indices.reshape(n * c, -1)  # one row of indices per plane
-        if self.flat.size and (int(self.flat.min()) < 0 or int(self.flat.max()) >= plane):
+        low, high = value_ends(self.flat) if self.flat.size else (0, 0)  # one read on a GPU
+        if low < 0 or high >= plane:
             bad = self.flat[(self.flat < 0) | (self.flat >= plane)][0]
             raise InvalidOperationError(f"max_unpool: found an invalid max index {int(bad)} (output planes are of "
                                         f"size {'x'.join(map(str, self.out))}, indices 0 to {plane - 1})")

@@ -6,7 +6,7 @@ rolls it back, a repeat sums the copies.
 
 import math
 
-from aino.backend import INT64
+from aino.backend import INT64, array_module
 from aino.ops.function import Function
 from aino.validation import InvalidOperationError, OutOfRangeError, check_dim
 
@@ -125,15 +125,18 @@ class RepeatInterleave(Function):
         else:
             axis = check_dim(self.dim, x.ndim, owner)
             x = x.reshape(x.shape or (1,))
-        repeats = xp.asarray(repeats).reshape(-1)
+        held = array_module(repeats)  # numbers or a host array stay on the host: their counts need no copy back
+        repeats = held.asarray(repeats).reshape(-1)
         if repeats.dtype.kind not in "iu":
             raise TypeError(f"{owner}: repeats must be an integer or an integer tensor, got dtype {repeats.dtype}")
         if repeats.size not in (1, x.shape[axis]):
             raise InvalidOperationError(f"{owner}: repeats must hold one count or one per entry along dim "
                                         f"{axis} ({x.shape[axis]}), got {repeats.size}")
-        if repeats.size and int(repeats.min()) < 0:
+        # the output's length is the sum of the counts, so they are read to the host, once (CuPy's repeat takes
+        # a list), and checked there
+        counts = held.broadcast_to(repeats, (x.shape[axis],)).astype(INT64).tolist()
+        if counts and min(counts) < 0:
             raise ValueError(f"{owner}: repeats must be >= 0, got {repeats.tolist()}")
-        counts = xp.broadcast_to(repeats, (x.shape[axis],)).astype(INT64).tolist()  # CuPy's repeat takes a list
         self.axis, self.source = axis, xp.repeat(xp.arange(x.shape[axis]), counts)
         return xp.take(x, self.source, axis=axis)
 

@@ -135,9 +135,11 @@ class Median(Max):
     def _select(self, x):
         xp, shape = self.xp, self._kept_shape()
         ordered = xp.sort(x.reshape(-1))
-        if not ordered.size or xp.isnan(ordered[-1]):  # a nan sorts last
+        if not ordered.size:
             return xp.full(shape, float("nan"), dtype=x.dtype)
-        return ordered[(ordered.size - 1) // 2].reshape(shape)
+        # a nan sorts last, so the last value is nan exactly when one is: chosen on the device, never asked for
+        last, middle = ordered[-1], ordered[(ordered.size - 1) // 2]
+        return xp.where(xp.isnan(last), last, middle).reshape(shape)
 
 
 class Var(Reduction):

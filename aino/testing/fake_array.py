@@ -66,9 +66,10 @@ def wrap(value, originals=()):
     return value
 
 
-def call(function, args, kwargs, where):
-    """`function` (NumPy's) applied to unwrapped arguments, its result wrapped back onto the device."""
-    originals = [a for a in (*args, *kwargs.values()) if type(a) is DeviceArray]
+def call(function, args, kwargs, where, owner=None):
+    """`function` (NumPy's) applied to unwrapped arguments, its result wrapped back onto the device; `owner` is
+    the array whose method `function` is, so that an in-place operator (x += y) gives x itself, as CuPy's does."""
+    originals = [a for a in (owner, *args, *kwargs.values()) if type(a) is DeviceArray]
     result = function(*unwrap(args, where), **{k: unwrap(v, where) for k, v in kwargs.items()})
     return wrap(result, originals)
 
@@ -161,7 +162,7 @@ class DeviceArray:
         found = getattr(self._numbers, name)
         if not callable(found):
             return wrap(found)
-        return lambda *args, **kwargs: call(found, args, kwargs, f"DeviceArray.{name}")
+        return lambda *args, **kwargs: call(found, args, kwargs, f"DeviceArray.{name}", owner=self)
 
     def __deepcopy__(self, memo):
         return DeviceArray(self._numbers.copy())
@@ -205,7 +206,7 @@ def _device_key(key):
 def _operator(name):
     """The operator `name` (__add__, __iadd__, __lt__, ...) done by NumPy on the numbers."""
     def apply(self, *others):
-        return call(getattr(self._numbers, name), others, {}, f"device array {name}")
+        return call(getattr(self._numbers, name), others, {}, f"device array {name}", owner=self)
     apply.__name__ = name
     return apply
 

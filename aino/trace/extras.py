@@ -27,7 +27,7 @@ import numpy
 
 from aino.optim.optimizer import Optimizer
 from aino.tensor import Tensor
-from aino.validation import check_finite
+from aino.validation import as_float_matrix, check_finite
 
 NAN = float("nan")
 EXTRA_KINDS = ("attention", "buffers", "hidden_grads")  # kinds of full arrays kept without summaries
@@ -194,6 +194,16 @@ def check_probe(probe):
         raise ValueError(f"Recorder: probe must be a batch of samples, got shape {array.shape}")
     check_finite(array, "probe", "Recorder")
     return array
+
+
+def probe_input(probe, model, classic):
+    """The probe batch as the model takes it: a float64 matrix for a classic network, else a host Tensor of
+    the parameters' float dtype (the Recorder moves it to the model's device when it runs it)."""
+    array = check_probe(probe)
+    if classic:
+        return as_float_matrix(array, "probe", "Recorder", model.n_inputs)
+    dtype = next((p.dtype for p in model.parameters()), numpy.dtype(numpy.float32))
+    return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
 
 
 def check_metric(name, value):

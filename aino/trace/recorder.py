@@ -33,7 +33,8 @@ no_grad, in eval mode (so dropout draws no random numbers and batch norm updates
 those outputs are the step's activations; gradients still come from the training batch. Recording
 reads and copies, and never changes a value training uses: results are identical with and without it.
 Each array is read the moment it is reported, while it is in the cache (aino/trace/store.py); a change
-the training loop itself makes to the weights between steps shows in the next step's update.
+the training loop itself makes to the weights between steps shows in the next step's update. On a GPU only
+what the trace keeps comes to the host; the other steps are summarised on the device (store.py says how).
 """
 
 from contextlib import contextmanager
@@ -41,16 +42,17 @@ from contextlib import contextmanager
 import numpy
 
 from aino import hooks
+from aino.backend import array_module
 from aino.ops import function
 from aino.tensor import Tensor, is_grad_enabled, no_grad
-from aino.trace.extras import check_names, check_optimizer, check_probe, check_probe_labels, describe_op
+from aino.trace.extras import check_names, check_optimizer, check_probe_labels, describe_op, probe_input
 from aino.trace.layout import (attention_modules, classic_layout, classic_names, classic_outputs, classic_z, is_classic,
                                is_module, leaf_modules, module_layout, running_buffers)
 from aino.trace.store import _owns_its_memory, _snapshot
 from aino.trace.summaries import to_host
 from aino.trace.time_grads import TimeGradients
 from aino.trace.trace import KINDS, Trace
-from aino.validation import as_float_matrix, check_bool, check_positive_int, check_real
+from aino.validation import check_bool, check_positive_int, check_real
 
 NAN = float("nan")
 
@@ -76,7 +78,7 @@ class Recorder(TimeGradients, hooks.Listener):
         if not self.classic and not is_module(model):
             raise TypeError(f"Recorder: model must be an aino.nn Module or a classic NeuralNetwork, "
                             f"got {type(model).__name__}")
-        self.probe = None if probe is None else self._probe_input(probe)
+        self.probe = None if probe is None else probe_input(probe, model, self.classic)
         self._moved_probe = self.probe  # the probe on another device (the fast path's GPU), when it runs there
         labels = check_probe_labels(probe_labels, None if self.probe is None else int(self.probe.shape[0]))
         width, whose = ((model.n_inputs, "the network") if self.classic else (None, "") if self.probe is None
@@ -132,6 +134,7 @@ class Recorder(TimeGradients, hooks.Listener):
         hooks.detach(self)
         self._previous = {}
         self._attached = False
+        self.trace._move_to_host()  # the newest step's arrays, if they waited on a GPU
         if self.record_ops:
             if not self._ops_was_on:
                 function.disable_trace()
@@ -212,7 +215,7 @@ class Recorder(TimeGradients, hooks.Listener):
         name = self._attention.get(id(module))
         if name is None:
             return
-        array = to_host(getattr(weights, "data", weights))  # a CuPy array comes to the host here
+        array = getattr(weights, "data", weights)  # on a GPU it stays there: it moves if the step is kept
         if self._probing:
             self._probe_attention[name] = array
             return
@@ -251,8 +254,14 @@ class Recorder(TimeGradients, hooks.Listener):
 
     def _arrays(self):
         if self._step is None:
-            self._step = self.trace._new_step()
+            self._step = self.trace._new_step(self._step_module())
         return self._step
+
+    def _step_module(self):
+        """numpy, or the model's GPU module for a step kept only while it is the newest (every=k, a step not a
+        multiple of k): its arrays then stay on the device, only their summaries come over (trace/store.py)."""
+        first = None if self.classic or self.trace.n_steps % self.every == 0 else next(iter(self._parameters()), None)
+        return numpy if first is None else array_module(first[1].data)
 
     def _put_weight_grads(self, params):
         arrays = self._arrays()
@@ -270,6 +279,7 @@ class Recorder(TimeGradients, hooks.Listener):
             before = {}
         for name, value in weights.items():
             after = arrays.put(("weights", name), value)
+            after = after if type(after) is type(value) else _snapshot(value)  # a GPU's: the update is made there
             previous = self._previous.get(name, before.get(name))
             if previous is not None:
                 arrays.put_difference(("updates", name), after, previous)
@@ -380,13 +390,6 @@ class Recorder(TimeGradients, hooks.Listener):
                 if source.get(name) is not None:
                     arrays.put((kind, name), source[name])
         self._append()
-
-    def _probe_input(self, probe):
-        array = check_probe(probe)
-        if self.classic:
-            return as_float_matrix(array, "probe", "Recorder", self.model.n_inputs)
-        dtype = next((p.dtype for p in self.model.parameters()), numpy.dtype(numpy.float32))
-        return Tensor(array.astype(dtype) if array.dtype.kind == "f" else array)
 
 
 hooks.provide_recorder(Recorder)  # NeuralNetwork.fit(trace=True) records through the seam

@@ -15,6 +15,17 @@ array's moments (summaries.moments_of) and the values its histogram samples. The
 
 A step is laid out like the one before it; the first step, or a step where an array's shape changes (a
 smaller last batch), is laid out anew.
+
+On a GPU (the model's arrays on CuPy's device), the Recorder moves to the host only what the trace keeps:
+
+  - a step whose full arrays the trace keeps (with `every=k`, steps 0, k, 2k, ...) is a StepArrays: each
+    array is copied to the host once, as it comes, and that copy is what the trace keeps and what the
+    summaries read (so they are exactly the CPU's);
+  - any other step is a DeviceStepArrays: its arrays stay on the device, its summaries are computed
+    there with the array's own module (moments_on_device, the strided sample, the units alive), and only
+    those small results come to the host, in three copies (moments, sample, units alive). Its full arrays
+    wait on the device while it is the newest step (the trace always keeps the newest) and move to the
+    host only if someone reads them or the Recorder stops there (Trace._on_host).
 """
 
 import math
@@ -22,7 +33,9 @@ from typing import NamedTuple
 
 import numpy
 
-from aino.trace.summaries import N_BINS, SAMPLE, SMALL, moments_of, slow_stats, stride_of, to_host
+from aino.backend import array_module
+from aino.trace.summaries import (N_BINS, SAMPLE, SMALL, moments_of, moments_on_device, slow_stats, stride_of, to_host,
+                                  units_alive, units_alive_from_sums)
 
 REFERENCED = ("activations", "gradients", "weight_grads")  # kinds kept by reference when large
 
@@ -83,25 +96,35 @@ class StepArrays:
     """The arrays of one step as the Trace keeps them (`arrays`), laid out by `layout` (None: the first
     step); an array the layout has no place for is copied aside until `pack` lays the step out anew.
     `moments` holds (sum of squares, sum, variance) of each large slot, `sample` the values the
-    histograms read, `column_sums` {layer: its large activations' sums over the batch axis} (moments_of)."""
+    histograms read, `column_sums` {layer: its large activations' sums over the batch axis} (moments_of).
+    Its arrays are host (NumPy) arrays: one handed over from a GPU is copied to the host as it comes."""
+
+    xp = numpy  # the module the step's arrays are kept with
 
     def __init__(self, layout=None):
+        self._start(layout)
+
+    def _start(self, layout):
         self.layout = layout
         self.arrays = {}  # (kind, name) -> the array as kept
         self.column_sums = {}
         self._aside = False
         if layout is not None:
-            self.buffer = numpy.empty(layout.size, layout.dtype)
-            self.sample = numpy.empty(layout.n_sampled, layout.dtype)
-            self.moments = numpy.full((layout.n_large, 3), numpy.nan)
+            self.buffer = self.xp.empty(layout.size, layout.dtype)
+            self.sample = self.xp.empty(layout.n_sampled, layout.dtype)
+            self.moments = self.xp.full((layout.n_large, 3), numpy.nan)
+
+    def _adopt(self, array):
+        """An array of another module, as this step keeps them: a GPU array copied to the host."""
+        return to_host(array)
 
     def put(self, key, array):
         """Hand `array` (NumPy or CuPy) over as (kind, name) = key; returns it as kept."""
-        if type(array) is not numpy.ndarray:
-            array = to_host(array)
+        if type(array) is not self.xp.ndarray:
+            array = self._adopt(array)
         place = self._place(key, array)
         if place is None:
-            self.arrays[key] = kept = numpy.array(array, copy=True)
+            self.arrays[key] = kept = self.xp.array(array, copy=True)
             self._aside = self._aside or kept.size > 0
             if key[0] == "activations":  # the sums of an earlier call of the layer are not this array's
                 self.column_sums.pop(key[1], None)
@@ -110,13 +133,19 @@ class StepArrays:
             kept = self.arrays[key] = array if key[0] in REFERENCED and _owns_its_memory(array) else array.copy()
         else:
             kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
-            numpy.copyto(kept, array)
+            self.xp.copyto(kept, array)
         if place.slot < self.layout.n_large:
             self._measure(key, place, kept)
         return kept
 
     def put_difference(self, key, after, before):
-        """Keep after - before as key (two host arrays of one shape), computed straight into its slot."""
+        """Keep after - before as key (two arrays of one shape), computed straight into its slot. Arrays of
+        another module (a GPU's) are subtracted there, and the difference handed over as `put` takes it."""
+        if type(after) is not self.xp.ndarray or type(before) is not self.xp.ndarray:
+            if type(after) is not type(before):  # the model moved between two steps: before goes where after is
+                before = array_module(after).asarray(to_host(before))
+            self.put(key, after - before)
+            return
         place = self._place(key, after)
         if place is None:
             self.put(key, after - before)
@@ -125,7 +154,7 @@ class StepArrays:
             kept = self.arrays[key] = after - before
         else:
             kept = self.arrays[key] = self.buffer[place.begin: place.end].reshape(place.shape)
-            numpy.subtract(after, before, out=kept)
+            self.xp.subtract(after, before, out=kept)
         if place.slot < self.layout.n_large:
             self._measure(key, place, kept)
 
@@ -159,7 +188,7 @@ class StepArrays:
             if dtype.kind != "f":
                 dtype = numpy.dtype(numpy.float64)
             arrays = self.arrays
-            self.__init__(Layout({key: arrays[key].shape for key in keys}, dtype, series))
+            self._start(Layout({key: arrays[key].shape for key in keys}, dtype, series))
             for key, array in arrays.items():
                 place = self._place(key, array)
                 if place is not None and place.begin is None:  # large: the array aside is a copy of its own
@@ -175,11 +204,66 @@ class StepArrays:
                     place = layout.places[key]
                     self.buffer[place.begin: place.end] = 0
         self.sample[layout.tail_sample:] = self.buffer[layout.tail:]
+        self._summaries_to_host()
         slow = {}
         if not numpy.isfinite(self.moments[:, 0]).all():
             for j in numpy.flatnonzero(present[: layout.n_large] & ~numpy.isfinite(self.moments[:, 0])):
-                slow[int(j)] = slow_stats(self.arrays[layout.keys[j]])
+                slow[int(j)] = slow_stats(to_host(self.arrays[layout.keys[j]]))  # NaN or inf: read in full
         return layout, present, slow
+
+    def _summaries_to_host(self):
+        """The sample and the moments are host arrays already."""
+
+    def units_alive(self, layers):
+        """{layer: host bool array, per unit whether any sample made it non-zero} for each of `layers`
+        ({name: whether its outputs are never negative}) whose activations this step has, with at least 2
+        axes: from the column sums where the layer is never negative (units_alive_from_sums)."""
+        found = {}
+        for name, nonnegative in layers.items():
+            array = self.arrays.get(("activations", name))
+            if array is None or array.ndim < 2:
+                continue
+            sums = self.column_sums.get(name)
+            found[name] = units_alive_from_sums(sums, array.shape) if nonnegative and sums is not None else (
+                units_alive(array))
+        return found
+
+
+class DeviceStepArrays(StepArrays):
+    """A step whose arrays stay on the GPU of the array module `xp` (a step whose full arrays the trace
+    keeps only while it is the newest, see the module docstring): the summaries are read there, and the
+    moments, the sample and the units alive come to the host in one copy each."""
+
+    def __init__(self, layout, xp):
+        self.xp = xp
+        super().__init__(layout)
+
+    def _adopt(self, array):
+        """A host array handed over (a classic network's, a buffer that stayed on the CPU) goes to the device."""
+        return self.xp.asarray(to_host(array))
+
+    def _measure(self, key, place, kept):
+        moments, column_sums = moments_on_device(kept)
+        self.moments[place.slot] = moments
+        if key[0] == "activations" and column_sums is not None:
+            self.column_sums[key[1]] = column_sums
+        self.sample[place.sample_begin: place.sample_end] = kept.reshape(-1)[: place.sample_stop: place.stride]
+
+    def _summaries_to_host(self):
+        """Copy the sample and the moments (of the large arrays, if any) to the host: the step's two copies
+        for its summaries."""
+        self.sample = self.xp.asnumpy(self.sample)
+        self.moments = self.xp.asnumpy(self.moments) if self.moments.size else numpy.empty(self.moments.shape)
+
+    def units_alive(self, layers):
+        """As StepArrays.units_alive, computed on the device and brought to the host in one copy."""
+        found = super().units_alive(layers)
+        if not found:
+            return found
+        names = list(found)
+        together = self.xp.asnumpy(self.xp.concatenate([found[name].reshape(-1) for name in names]))
+        ends = numpy.cumsum([found[name].size for name in names])
+        return {name: part for name, part in zip(names, numpy.split(together, ends[:-1]))}
 
 
 def _owns_its_memory(array):
@@ -189,5 +273,5 @@ def _owns_its_memory(array):
 
 
 def _snapshot(array):
-    """A host (NumPy) copy of `array`."""
-    return array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else numpy.array(array, copy=True)
+    """A copy of `array` where it is (on the device for a GPU array: reading it there moves nothing)."""
+    return array.copy()

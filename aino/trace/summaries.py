@@ -37,6 +37,8 @@ import math
 
 import numpy
 
+from aino.backend import array_module
+
 N_BINS = 32
 SAMPLE = 512  # values per large array for its histogram, fraction of zeros, min and max
 SMALL = 1024  # an array of up to this many values is read whole, together with the other small ones
@@ -55,8 +57,9 @@ NONNEGATIVE = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "softmax"
 
 
 def to_host(array):
-    """A NumPy array from a NumPy or CuPy array."""
-    return array.get() if hasattr(array, "get") and not isinstance(array, numpy.ndarray) else numpy.asarray(array)
+    """A NumPy array from a NumPy or CuPy array (a GPU's array is copied: one transfer)."""
+    module = array_module(array)
+    return numpy.asarray(array) if module is numpy else module.asnumpy(array)
 
 
 def stride_of(n, row=1, size=SAMPLE):
@@ -119,6 +122,21 @@ def moments_of(array):
         deviations = flat - flat.dtype.type(mean)
         var = float(numpy.dot(deviations, deviations)) / flat.size
     return squares, total, var, column_sums
+
+
+def moments_on_device(array):
+    """moments_of for an array on a GPU, computed there with its own module: ((3,) float64 array of the sum
+    of x*x, the sum of x and the variance; column sums or None), every value a device array, so that
+    nothing comes to the host (a float() would be a copy). The variance is the two-pass one,
+    sum((x - mean)**2) / n, which loses no digits to cancellation and costs a GPU little; an array holding
+    NaN or inf gives a non-finite sum of squares, and the Trace then reads it in full (slow_stats)."""
+    xp = array_module(array)
+    flat = array.reshape(-1)
+    squares, total = flat.dot(flat), flat.sum()
+    deviations = flat - total / flat.size
+    variance = deviations.dot(deviations) / flat.size
+    column_sums = array.reshape(array.shape[0], -1).sum(axis=0) if array.ndim > 1 else None
+    return xp.stack([squares, total, variance]).astype(numpy.float64), column_sums
 
 
 def slow_stats(values):
@@ -365,5 +383,6 @@ def units_alive(activations):
 def units_alive_from_sums(column_sums, shape):
     """units_alive of a layer's output of `shape` whose values are never negative (NONNEGATIVE), from its
     column sums (moments_of): a sum of values >= 0 is > 0 exactly when one of them is (NaN counts as
-    non-zero, as in `any`). Saves reading the whole output again (LeNet's conv ReLU: 43 us a step)."""
-    return ~(numpy.add.reduce(column_sums.reshape(shape[1], -1), axis=1) <= 0)
+    non-zero, as in `any`). Saves reading the whole output again (LeNet's conv ReLU: 43 us a step). On a
+    GPU's arrays it computes there."""
+    return ~(column_sums.reshape(shape[1], -1).sum(axis=1) <= 0)

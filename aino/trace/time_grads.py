@@ -18,11 +18,9 @@ How it learns the ops: `module_entered` of such a layer starts a list; each recu
 `num_directions` of them (the top layer's) are watched; their `op_backward` hands the array over.
 """
 
-import numpy
-
+from aino.backend import array_module
 from aino.nn.recurrent import GRU, LSTM, RNN
 from aino.ops import recurrent
-from aino.trace.summaries import to_host
 
 RECURRENT_LAYERS = (RNN, LSTM, GRU)  # what has time steps (the cells run one step: nothing over time)
 RECURRENT_OPS = (recurrent.RNN, recurrent.LSTM, recurrent.GRU)  # one layer-direction each
@@ -34,7 +32,8 @@ def recurrent_leaves(leaves):
 
 
 class TimeGradients:
-    """Mixed into the Recorder: fills `_hidden_done` {layer: (T, N, H * D) host array} during a step."""
+    """Mixed into the Recorder: fills `_hidden_done` {layer: (T, N, H * D) array, where the op computed it}
+    during a step."""
 
     def _init_time_gradients(self, leaves):
         self._recurrent = recurrent_leaves(leaves)
@@ -80,11 +79,12 @@ class TimeGradients:
         if array is None:
             return
         parts = self._parts.setdefault(name, {})
-        parts[direction] = to_host(array)
+        parts[direction] = array  # on a GPU it stays there: it moves if the step is kept
         if len(parts) == directions:
             del self._parts[name]
-            whole = numpy.concatenate([parts[d] for d in range(directions)], axis=-1)
-            self._hidden_done[name] = numpy.ascontiguousarray(whole)  # a new array: the op keeps none of it
+            xp = array_module(array)
+            whole = xp.concatenate([parts[d] for d in range(directions)], axis=-1)
+            self._hidden_done[name] = xp.ascontiguousarray(whole)  # a new array: the op keeps none of it
 
     def _time_gradient_extras(self):
         """{("hidden_grads", layer): (T, N, H * D)} of this step's training batch."""

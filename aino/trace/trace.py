@@ -33,7 +33,7 @@ import numpy
 from aino.trace import summaries
 from aino.trace.diagnose import Diagnosable
 from aino.trace.extras import TraceExtras
-from aino.trace.store import StepArrays
+from aino.trace.store import DeviceStepArrays, StepArrays
 from aino.trace.thinning import Thinner
 from aino.trace.trace_file import FORMAT, check_meta, read_trace_file, write_trace_file
 
@@ -63,6 +63,7 @@ class Trace(Diagnosable, TraceExtras):
         self._dead = _Rows(len(self.layers))  # per step, the fraction of each layer's units 0 for every sample
         self._streak = {}  # layer -> per unit, how many of the latest steps it was 0 for every sample
         self._full = {}  # step -> {(kind, name): array}
+        self._on_device = set()  # the steps in _full whose arrays are still on a GPU (see _on_host)
         self._extremes = {}  # step -> {(kind, name): (min, max)} of the kept large arrays, as they are read
         self._layout = None  # how the latest step's arrays lay in its buffer
         self._ops = {}  # step -> [op description, ...]
@@ -135,7 +136,7 @@ class Trace(Diagnosable, TraceExtras):
         i = self._index[kind, name]
         columns = {stat: self._summaries.column(i, j) for j, stat in enumerate(summaries.STAT_NAMES)}
         for step, full in self._full.items():
-            array = full.get((kind, name))
+            array = full.get((kind, name))  # on a GPU still (the newest step): its min and max read there
             if array is not None and array.size > summaries.SMALL:
                 exact = self._extremes.setdefault(step, {})
                 if (kind, name) not in exact:
@@ -191,7 +192,7 @@ class Trace(Diagnosable, TraceExtras):
                              + (f"steps 0 to {self.n_steps - 1}" if self.n_steps else "no steps yet"))
         if step not in self._full:
             raise ValueError(f"Trace.{reader}: step {step} has no full arrays; {self._nearest(step)}")
-        array = self._full[step].get((kind, name))
+        array = self._on_host(step).get((kind, name))
         if array is None:
             raise ValueError(f"Trace.{reader}: nothing was recorded for {name!r} at step {step} ({absent})")
         return array
@@ -207,13 +208,16 @@ class Trace(Diagnosable, TraceExtras):
 
     # --- filling (the Recorder calls this once per step) ---------------------------------------------
 
-    def _new_step(self):
-        """An empty StepArrays for the Recorder to fill with the arrays of the next step."""
-        return StepArrays(self._layout)
+    def _new_step(self, xp=numpy):
+        """An empty StepArrays for the Recorder to fill with the arrays of the next step: a DeviceStepArrays
+        when the step's arrays are on the GPU of array module `xp` and may stay there (aino/trace/store.py)."""
+        return StepArrays(self._layout) if xp is numpy else DeviceStepArrays(self._layout, xp)
 
     def _append_step(self, loss, step_arrays, candidate=True, ops=None, extras=None):
         """Add one step: the loss and the arrays of `step_arrays` (a StepArrays, aino/trace/store.py), and
-        `extras` ({(kind, name): host array} of attention weights and buffers, kept with them, no summaries)."""
+        `extras` ({(kind, name): array} of attention weights and buffers, kept with them, no summaries).
+        A candidate step's arrays still on a GPU (the extras of a StepArrays) move to the host now; the
+        others stay there while the step is the newest (see _on_host)."""
         step = self.n_steps
         self.n_steps += 1
         self._loss.append(NAN if loss is None else float(loss))
@@ -221,29 +225,43 @@ class Trace(Diagnosable, TraceExtras):
         self._summaries.commit(self._layout, present, step_arrays.sample, step_arrays.moments, slow)
         arrays = step_arrays.arrays
         arrays.update(extras or {})
+        alive = step_arrays.units_alive({name: name in self._nonnegative for name in self._activation_layers})
         dead = self._dead.append()
         for j, name in enumerate(self.layers):
-            dead[j] = self._dead_fraction(name, arrays.get(("activations", name)), step_arrays.column_sums.get(name))
+            dead[j] = self._dead_fraction(name, alive.get(name))
         nbytes = step_arrays.nbytes
         self._full[step] = arrays
+        if isinstance(step_arrays, DeviceStepArrays) or any(type(a) is not numpy.ndarray for a in (extras or {}).values()):
+            self._on_device.add(step)
         if ops is not None:
             self._ops[step] = list(ops)
         for dropped in self._thinner.offer(step, nbytes, candidate):
             del self._full[dropped]
+            self._on_device.discard(dropped)
             self._ops.pop(dropped, None)
             self._extremes.pop(dropped, None)
+        if candidate and step in self._on_device:
+            self._on_host(step)
 
-    def _dead_fraction(self, name, array, column_sums=None):
+    def _on_host(self, step):
+        """The full arrays of `step`, moved to the host first if they are still on a GPU: one copy per array
+        the step keeps, made only for a step that is read, a candidate, or the newest when recording stops."""
+        full = self._full[step]
+        if step in self._on_device:
+            self._on_device.discard(step)
+            self._full[step] = full = {key: summaries.to_host(array) for key, array in full.items()}
+        return full
+
+    def _move_to_host(self):
+        """Every kept step's arrays on the host (the Recorder calls this when it stops)."""
+        for step in list(self._on_device):
+            self._on_host(step)
+
+    def _dead_fraction(self, name, alive):
         """The fraction of a layer's units that were 0 for every sample at this step (NaN unless the layer
-        is an activation); updates the dead-unit streaks. `column_sums`: those of the array (moments_of),
-        when it has them: a layer that is never negative reads its units from them."""
-        if array is None or name not in self._activation_layers:
-            return NAN
-        if column_sums is not None and name in self._nonnegative:
-            alive = summaries.units_alive_from_sums(column_sums, array.shape)
-        else:
-            alive = summaries.units_alive(array)
-        if alive is None:
+        is an activation), from `alive` (per unit whether any sample made it non-zero, StepArrays.units_alive,
+        or None); updates the dead-unit streaks."""
+        if alive is None or name not in self._activation_layers:
             return NAN
         streak = self._streak.get(name)
         if streak is None or streak.shape != alive.shape:
@@ -277,8 +295,8 @@ class Trace(Diagnosable, TraceExtras):
             arrays[f"extra/{name}/saturated"] = self._summaries.saturated[: self.n_steps, self._index["activations", name]]
         for name, streak in self._streak.items():
             arrays[f"streak/{name}"] = streak
-        for step, full in self._full.items():
-            for (kind, name), array in full.items():
+        for step in list(self._full):
+            for (kind, name), array in self._on_host(step).items():
                 arrays[f"full/{step}/{kind}/{name}"] = array
         for step, ops in self._ops.items():
             arrays[f"ops/{step}"] = numpy.array(ops, dtype=str)

@@ -1,6 +1,7 @@
 """aino.save and aino.load (torch.save and torch.load without pickle): every kind of object round-trips with
 its dtypes, shapes and types; a checkpoint resumes training exactly; and what is not aino's (a pickle, a
-torch.save file, a truncated file, a header naming something to run) is refused with a ValueError."""
+torch.save file, a truncated file, a header naming something to run) is refused with a ValueError. Tensors,
+models and optimizers on a GPU (`device`, the stand-in "fake-gpu" too) save from there and load back there."""
 
 import io
 import json
@@ -45,9 +46,13 @@ TENSORS = {
 
 
 @pytest.mark.parametrize("name", TENSORS)
-def test_a_tensor_comes_back_with_its_values_dtype_shape_and_requires_grad(tmp_path, name):
+def test_a_tensor_comes_back_with_its_values_dtype_shape_and_requires_grad(tmp_path, name, device):
     tensor = TENSORS[name]()
-    assert_same_tensor(round_trip(tensor, tmp_path), tensor)
+    tensor = tensor.detach().to(device).requires_grad_(tensor.requires_grad)  # a leaf on the device
+    assert_same_tensor(round_trip(tensor, tmp_path), tensor)  # on the CPU by default
+    back = round_trip(tensor, tmp_path, map_location=device)
+    assert back.device == device
+    assert_same_tensor(back, tensor)
 
 
 @pytest.mark.parametrize("value", [
@@ -72,17 +77,39 @@ def test_numpy_arrays_and_numbers_stay_numpy(tmp_path):
     assert type(back["scalar"]) is np.float64 and back["scalar"] == 1.5 and type(back["flag"]) is np.bool_
 
 
-def test_a_state_dict_loads_into_a_fresh_model_that_then_predicts_the_same(tmp_path):
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.BatchNorm1d(2))
-    model(aino.randn(5, 3))  # BatchNorm's running statistics move
-    state = model.state_dict()
+def test_a_state_dict_loads_into_a_fresh_model_that_then_predicts_the_same(tmp_path, device):
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.BatchNorm1d(2)).to(device)
+    model(aino.randn(5, 3).to(device))  # BatchNorm's running statistics move
+    state = model.state_dict()  # host arrays, from whatever device
     back = round_trip(state, tmp_path)
-    assert list(back) == list(state)
-    fresh = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.BatchNorm1d(2))
-    fresh.load_state_dict(back)
+    assert list(back) == list(state) and all(type(array) is np.ndarray for array in back.values())
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.BatchNorm1d(2)).to(device)
+    fresh.load_state_dict(back)  # a CPU state dict into a model on the device: copied there
+    assert all(tensor.device == device for tensor in fresh.parameters())
     model.eval(), fresh.eval()
-    x = aino.randn(4, 3)
+    x = aino.randn(4, 3).to(device)
     np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+
+
+def test_a_state_dict_of_tensors_saved_from_a_device_loads_onto_the_device_asked_for(tmp_path, device):
+    aino.manual_seed(1)
+    model = nn.Linear(3, 2).to(device)
+    tensors = dict(model.named_parameters())  # torch's state_dict spelling: the tensors themselves
+    for where in ("cpu", device):
+        back = round_trip(tensors, tmp_path, map_location=where)
+        assert all(tensor.device == where for tensor in back.values())
+        fresh = nn.Linear(3, 2).to(device)
+        fresh.load_state_dict(back)
+        for name, tensor in fresh.named_parameters():
+            assert tensor.device == device
+            np.testing.assert_array_equal(tensor.numpy(), tensors[name].numpy(), err_msg=name)
+
+
+def test_a_gpu_array_is_saved_as_its_numbers_and_loads_as_a_numpy_array(tmp_path, device):
+    array = aino.arange(6, dtype="float32").to(device).data  # a NumPy array on the CPU, a GPU's elsewhere
+    back = round_trip({"a": array}, tmp_path, map_location=device)["a"]
+    assert type(back) is np.ndarray and back.dtype == np.float32
+    np.testing.assert_array_equal(back, np.arange(6, dtype=np.float32))
 
 
 def train(model, optimizer, x, y, steps):
@@ -96,18 +123,18 @@ def train(model, optimizer, x, y, steps):
     lambda p: optim.Adam(p, lr=0.01), lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.RMSprop(p, lr=0.01),
     lambda p: optim.AdamW([{"params": p[:1], "lr": 0.02}, {"params": p[1:]}], lr=0.01),
 ], ids=["Adam", "SGD momentum", "RMSprop", "AdamW two groups"])
-def test_a_checkpoint_resumes_training_exactly_where_it_stopped(tmp_path, make_optimizer):
+def test_a_checkpoint_resumes_training_exactly_where_it_stopped(tmp_path, make_optimizer, device):
     aino.manual_seed(0)
-    x, y = aino.randn(8, 3), aino.randn(8, 1)
-    model = nn.Linear(3, 1)
+    x, y = aino.randn(8, 3).to(device), aino.randn(8, 1).to(device)
+    model = nn.Linear(3, 1).to(device)
     optimizer = make_optimizer(list(model.parameters()))
     train(model, optimizer, x, y, 3)
     checkpoint = {"epoch": 3, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "best": 0.9}
-    aino.save(checkpoint, tmp_path / "checkpoint.pt")
+    aino.save(checkpoint, tmp_path / "checkpoint.pt")  # the optimizer's state on the device: saved from there
 
-    resumed = nn.Linear(3, 1)
+    resumed = nn.Linear(3, 1).to(device)
     resumed_optimizer = make_optimizer(list(resumed.parameters()))
-    loaded = aino.load(tmp_path / "checkpoint.pt", map_location="cpu")
+    loaded = aino.load(tmp_path / "checkpoint.pt", map_location=device)
     assert loaded["epoch"] == 3 and loaded["best"] == 0.9
     resumed.load_state_dict(loaded["model"])
     resumed_optimizer.load_state_dict(loaded["optimizer"])

@@ -10,6 +10,7 @@ import pytest
 
 from aino.gradcheck import numerical_gradient
 from aino.tensor import Tensor
+from aino.testing.transfers import counting_transfers
 
 torch = pytest.importorskip("torch")
 
@@ -39,13 +40,23 @@ def torch_pair(ours_class, theirs_class, *args, device=None, **options):
     return ours, theirs
 
 
-def forward_backward(ours, theirs, x, grad_out, device=None):
-    """Run input `x` through both layers and send `grad_out` back through each.
+def assert_no_host_reads(moved, device, allowed=0):
+    """On a GPU device, what `moved` (counting_transfers) saw copied at most `allowed` arrays to the host: a layer's
+    forward and backward read nothing back (a float(x), .item() or `if array.any():` inside one fails here)."""
+    if device not in (None, "cpu"):
+        assert moved.to_host <= allowed, f"{moved.to_host} copies to the host on {device}:\n{moved.report()}"
+
+
+def forward_backward(ours, theirs, x, grad_out, device=None, host_reads=0):
+    """Run input `x` through both layers and send `grad_out` back through each; on a GPU device ours copies at
+    most `host_reads` arrays to the host doing so.
 
     Returns NumPy arrays: (our output, our input gradient, PyTorch's output, PyTorch's input gradient)."""
     xa = Tensor(x, requires_grad=True, device=device)
-    ya = ours(xa)
-    ya.backward(Tensor(grad_out, device=device))
+    with counting_transfers() as moved:
+        ya = ours(xa)
+        ya.backward(Tensor(grad_out, device=device))
+    assert_no_host_reads(moved, device, host_reads)
     xt = torch.tensor(x, requires_grad=True)
     yt = theirs(xt)
     yt.backward(torch.from_numpy(grad_out))
@@ -55,13 +66,18 @@ def forward_backward(ours, theirs, x, grad_out, device=None):
 def assert_forward_backward_match(ours, theirs, x, device=None, grad_seed=2):
     """Run input `x` through ours (an aino layer or function) and theirs (PyTorch's), assert that the outputs
     have the same shape and values, send the same random gradient rand(output shape, grad_seed) back through
-    both, and assert that the input gradients match."""
+    both, and assert that the input gradients match (and, on a GPU device, that ours read nothing back)."""
     xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
-    ya, yt = ours(xa), theirs(xt)
+    with counting_transfers() as moved:
+        ya = ours(xa)
+    yt = theirs(xt)
     assert ya.shape == tuple(yt.shape)
     assert_close(ya, yt)
     grad = rand(ya.shape, grad_seed)
-    ya.backward(Tensor(grad, device=device))
+    with counting_transfers() as moved_back:
+        ya.backward(Tensor(grad, device=device))
+    assert_no_host_reads(moved, device)
+    assert_no_host_reads(moved_back, device)
     yt.backward(torch.from_numpy(grad))
     assert_close(xa.grad, xt.grad)
 
@@ -76,21 +92,23 @@ def assert_weight_and_bias_grads_match(ours, theirs, bias=True):
         assert ours.bias is None and list(ours.state_dict()) == ["weight"]
 
 
-def assert_grads_match_central_differences(layer, x, weights_seed):
+def assert_grads_match_central_differences(layer, x, weights_seed, device=None):
     """Check the input and weight gradients of `layer` at input `x` against central differences, for the loss
-    sum(layer(x) * weights) with weights = rand(output shape, weights_seed): a different gradient to each output."""
-    weights = rand(layer(Tensor(x)).shape, weights_seed)
-    xa = Tensor(x, requires_grad=True)
-    (layer(xa) * Tensor(weights)).sum().backward()
+    sum(layer(x) * weights) with weights = rand(output shape, weights_seed): a different gradient to each output.
+    The layer and every input are on `device` (the layer is moved there); the differences are taken on the host."""
+    layer.to(device or "cpu")
+    weights = rand(layer(Tensor(x, device=device)).shape, weights_seed)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (layer(xa) * Tensor(weights, device=device)).sum().backward()
 
     def loss_of_input(value):
-        return float((layer(Tensor(value)).numpy() * weights).sum())
+        return float((layer(Tensor(value, device=device)).numpy() * weights).sum())
 
     def loss_of_weight(value):
         saved = layer.weight.data
-        layer.weight.data = value
+        layer.weight.data = Tensor(value, device=device).data
         try:
-            return float((layer(Tensor(x)).numpy() * weights).sum())
+            return float((layer(Tensor(x, device=device)).numpy() * weights).sum())
         finally:
             layer.weight.data = saved
 

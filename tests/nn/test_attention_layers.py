@@ -50,8 +50,8 @@ def test_scaled_dot_product_attention_matches_pytorch(case, device):
         assert_close(ours.grad, theirs.grad)
 
 
-def test_a_query_that_may_see_no_key_gets_zeros_as_in_pytorch():
-    q, k, v = leaves([rand((1, 2, 3), 1), rand((1, 3, 3), 2), rand((1, 3, 3), 3)])
+def test_a_query_that_may_see_no_key_gets_zeros_as_in_pytorch(device):
+    q, k, v = leaves([rand((1, 2, 3), 1), rand((1, 3, 3), 2), rand((1, 3, 3), 3)], device=device)
     mask = np.array([[True, False, True], [False, False, False]])
     out = scaled_dot_product_attention(q, k, v, attn_mask=mask)
     out.sum().backward()
@@ -62,52 +62,53 @@ def test_a_query_that_may_see_no_key_gets_zeros_as_in_pytorch():
 
 
 @pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=rand((3, 4), 5))])
-def test_attention_op_matches_central_differences(options):
+def test_attention_op_matches_central_differences(options, device):
     arrays = [rand((2, 3, 2), 1), rand((2, 4, 2), 2), rand((2, 4, 3), 3)]
     weights = rand((2, 3, 3), 4)
-    q, k, v = leaves(arrays)
-    (ScaledDotProductAttention.apply(q, k, v, **options) * Tensor(weights)).sum().backward()
+    q, k, v = leaves(arrays, device=device)
+    (ScaledDotProductAttention.apply(q, k, v, **options) * Tensor(weights, device=device)).sum().backward()
     for i, tensor in enumerate((q, k, v)):
         def f(value, i=i):
-            inputs = [Tensor(a) for a in arrays]
-            inputs[i] = Tensor(value)
+            inputs = [Tensor(a, device=device) for a in arrays]
+            inputs[i] = Tensor(value, device=device)
             return float((ScaledDotProductAttention.apply(*inputs, **options).numpy() * weights).sum())
 
         np.testing.assert_allclose(tensor.grad.numpy(), numerical_gradient(f, arrays[i]), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(is_causal=True), dict(mask=rand((3, 3), 5))])
-def test_packed_attention_is_attention_of_its_thirds_and_matches_central_differences(options):
+def test_packed_attention_is_attention_of_its_thirds_and_matches_central_differences(options, device):
     """PackedAttention of qkv (N, 3 heads, L, D) = attention of its query, key and value thirds; and its
     gradient, packed the same way, is that of the three."""
     packed, weights = rand((2, 6, 3, 2), 1), rand((2, 2, 3, 2), 4)
-    qkv = Tensor(packed, requires_grad=True)
+    qkv = Tensor(packed, requires_grad=True, device=device)
     out = PackedAttention.apply(qkv, **options)
-    assert_close(out, ScaledDotProductAttention.apply(*(Tensor(a) for a in thirds(packed)), **options), rtol=1e-14)
-    (out * Tensor(weights)).sum().backward()
+    thirds_on_device = (Tensor(a, device=device) for a in thirds(packed))
+    assert_close(out, ScaledDotProductAttention.apply(*thirds_on_device, **options), rtol=1e-14)
+    (out * Tensor(weights, device=device)).sum().backward()
 
     def f(value):
-        return float((PackedAttention.apply(Tensor(value), **options).numpy() * weights).sum())
+        return float((PackedAttention.apply(Tensor(value, device=device), **options).numpy() * weights).sum())
 
     np.testing.assert_allclose(qkv.grad.numpy(), numerical_gradient(f, packed), rtol=1e-6, atol=1e-8)
 
 
-def test_attention_dropout_backward_matches_central_differences_with_the_same_draw():
+def test_attention_dropout_backward_matches_central_differences_with_the_same_draw(device):
     arrays = [rand((2, 3, 2), 1), rand((2, 4, 2), 2), rand((2, 4, 3), 3)]
     weights = rand((2, 3, 3), 4)
 
     def run(inputs):
         return ScaledDotProductAttention.apply(*inputs, dropout_p=0.4, rng=np.random.default_rng(7))
 
-    q, k, v = leaves(arrays)
+    q, k, v = leaves(arrays, device=device)
     out = run((q, k, v))
-    without = ScaledDotProductAttention.apply(*(Tensor(a) for a in arrays))
+    without = ScaledDotProductAttention.apply(*(Tensor(a, device=device) for a in arrays))
     assert not np.allclose(out.numpy(), without.numpy())  # some weights were dropped
-    (out * Tensor(weights)).sum().backward()
+    (out * Tensor(weights, device=device)).sum().backward()
     for i, tensor in enumerate((q, k, v)):
         def f(value, i=i):
-            inputs = [Tensor(a) for a in arrays]
-            inputs[i] = Tensor(value)
+            inputs = [Tensor(a, device=device) for a in arrays]
+            inputs[i] = Tensor(value, device=device)
             return float((run(inputs).numpy() * weights).sum())
 
         np.testing.assert_allclose(tensor.grad.numpy(), numerical_gradient(f, arrays[i]), rtol=1e-6, atol=1e-8)
@@ -124,8 +125,9 @@ def test_scaled_dot_product_attention_rejects_mismatched_shapes():
 E, HEADS, N, L, S = 8, 2, 3, 4, 5
 
 
-def pair(batch_first=False, bias=True):
-    return torch_pair(MultiheadAttention, torch.nn.MultiheadAttention, E, HEADS, bias=bias, batch_first=batch_first)
+def pair(batch_first=False, bias=True, device=None):
+    return torch_pair(MultiheadAttention, torch.nn.MultiheadAttention, E, HEADS, bias=bias, batch_first=batch_first,
+                      device=device)
 
 
 def padding_mask(kind):
@@ -158,9 +160,9 @@ MHA_CASES = {
 
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("case", MHA_CASES)
-def test_multihead_attention_matches_pytorch(case, batch_first):
+def test_multihead_attention_matches_pytorch(case, batch_first, device):
     options = dict(MHA_CASES[case])
-    ours, theirs = pair(batch_first, options.pop("bias", True))
+    ours, theirs = pair(batch_first, options.pop("bias", True), device=device)
     source = S if options.pop("cross", False) else L
     layout = (lambda n, t: (n, t, E)) if batch_first else (lambda n, t: (t, n, E))
     arrays = [rand(layout(N, L), 1), rand(layout(N, source), 2), rand(layout(N, source), 3)]
@@ -168,9 +170,9 @@ def test_multihead_attention_matches_pytorch(case, batch_first):
         arrays[1] = arrays[2] = arrays[0]
     grad = rand(layout(N, L), 4)
 
-    q, k, v = leaves(arrays)
+    q, k, v = leaves(arrays, device=device)
     out, weights = ours(q, k, v, **options)
-    (out * Tensor(grad)).sum().backward()
+    (out * Tensor(grad, device=device)).sum().backward()
     qt, kt, vt = (torch.tensor(a, requires_grad=True) for a in arrays)
     torch_options = {key: torch.tensor(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
     out_t, weights_t = theirs(qt, kt, vt, **torch_options)
@@ -197,15 +199,15 @@ SELF_ATTENTION_CASES = {
 
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("case", SELF_ATTENTION_CASES)
-def test_self_attention_of_one_tensor_without_weights_matches_pytorch(case, batch_first):
+def test_self_attention_of_one_tensor_without_weights_matches_pytorch(case, batch_first, device):
     """One tensor as query, key and value, need_weights=False: the layer projects Q, K and V in one product
     and attends in one packed op (PackedAttention); outputs and every gradient are still PyTorch's."""
     options = dict(SELF_ATTENTION_CASES[case])
-    ours, theirs = pair(batch_first, options.pop("bias", True))
+    ours, theirs = pair(batch_first, options.pop("bias", True), device=device)
     x, grad = rand((N, L, E) if batch_first else (L, N, E), 1), rand((N, L, E) if batch_first else (L, N, E), 4)
-    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     out, weights = ours(xa, xa, xa, need_weights=False, **options)
-    (out * Tensor(grad)).sum().backward()
+    (out * Tensor(grad, device=device)).sum().backward()
     torch_options = {key: torch.tensor(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
     out_t, _ = theirs(xt, xt, xt, need_weights=False, **torch_options)
     (out_t * torch.from_numpy(grad)).sum().backward()
@@ -217,19 +219,19 @@ def test_self_attention_of_one_tensor_without_weights_matches_pytorch(case, batc
         assert_close(param.grad, torch_params[name].grad)
 
 
-def test_multihead_attention_takes_one_unbatched_sequence_like_pytorch():
-    ours, theirs = pair()
+def test_multihead_attention_takes_one_unbatched_sequence_like_pytorch(device):
+    ours, theirs = pair(device=device)
     x = rand((L, E), 1)
-    out, weights = ours(Tensor(x), Tensor(x), Tensor(x))
+    out, weights = ours(Tensor(x, device=device), Tensor(x, device=device), Tensor(x, device=device))
     out_t, weights_t = theirs(*(torch.tensor(x),) * 3)
     assert_close(out, out_t)
     assert_close(weights, weights_t)
     assert out.shape == (L, E) and weights.shape == (L, L)
 
 
-def test_multihead_attention_dropout_drops_in_training_only():
-    layer = MultiheadAttention(E, HEADS, dropout=0.5, batch_first=True)
-    x = Tensor(rand((N, L, E), 0).astype(np.float32))
+def test_multihead_attention_dropout_drops_in_training_only(device):
+    layer = MultiheadAttention(E, HEADS, dropout=0.5, batch_first=True, device=device)
+    x = Tensor(rand((N, L, E), 0).astype(np.float32), device=device)
     _, weights = layer(x, x, x, average_attn_weights=False)
     assert (weights.numpy() == 0).any()  # dropped weights
     layer.eval()
@@ -237,8 +239,8 @@ def test_multihead_attention_dropout_drops_in_training_only():
     np.testing.assert_allclose(weights.numpy().sum(axis=-1), 1, rtol=1e-5)
 
 
-def test_multihead_attention_has_pytorchs_parameters_and_initialisation():
-    ours, theirs = MultiheadAttention(64, 4), torch.nn.MultiheadAttention(64, 4)
+def test_multihead_attention_has_pytorchs_parameters_and_initialisation(device):
+    ours, theirs = MultiheadAttention(64, 4, device=device), torch.nn.MultiheadAttention(64, 4)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert {k: v.shape for k, v in ours.state_dict().items()} == {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
     weight = ours.in_proj_weight.numpy()
@@ -280,9 +282,9 @@ def torch_twin(ours):
 
 
 @pytest.mark.parametrize("mask_kind", [None, "causal (L, S)", "padding (N, 1, 1, S)", "per sample (N, L, S)"])
-def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
+def test_document_004_multi_head_attention_matches_pytorch(mask_kind, device):
     aino.manual_seed(0)
-    ours = MultiHeadAttention(d_model=8, num_heads=2, dtype="float64")
+    ours = MultiHeadAttention(d_model=8, num_heads=2, dtype="float64", device=device)
     theirs = torch_twin(ours)
     allowed = {
         None: None,
@@ -291,7 +293,7 @@ def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
         "per sample (N, L, S)": np.random.default_rng(3).random((N, L, S)) > 0.2,
     }[mask_kind]
     arrays = [rand((N, L, E), 1), rand((N, S, E), 2), rand((N, S, E), 3)]
-    q, k, v = leaves(arrays)
+    q, k, v = leaves(arrays, device=device)
     out = ours(q, k, v, mask=allowed)
     out.sum().backward()
     qt, kt, vt = (torch.tensor(a, requires_grad=True) for a in arrays)
@@ -309,12 +311,12 @@ def test_document_004_multi_head_attention_matches_pytorch(mask_kind):
     assert_close(ours.w_o.weight.grad, theirs.out_proj.weight.grad)
 
 
-def test_document_004_attention_example_runs():
-    attention = MultiHeadAttention(d_model=512, num_heads=8)
-    query = key = value = Tensor(rand((2, 10, 512), 0).astype(np.float32))
+def test_document_004_attention_example_runs(device):
+    attention = MultiHeadAttention(d_model=512, num_heads=8, device=device)
+    query = key = value = Tensor(rand((2, 10, 512), 0).astype(np.float32), device=device)
     output = attention(query, key, value, mask=None)
     assert output.shape == (2, 10, 512) and output.dtype == np.float32
     assert [name for name, _ in attention.named_parameters()][:2] == ["w_q.weight", "w_q.bias"]
     with pytest.raises(ValueError, match=r"MultiHeadAttention\(d_model=512, num_heads=8\) expected"):
-        attention(Tensor(rand((2, 10, 16), 0)), key, value)
+        attention(Tensor(rand((2, 10, 16), 0), device=device), key, value)
 

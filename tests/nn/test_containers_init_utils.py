@@ -235,14 +235,14 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(device):
     np.testing.assert_allclose(tall.T @ tall, np.eye(20), atol=1e-10)
 
 
-def test_initialisers_draw_from_aino_seeded_generator_and_record_no_graph():
-    layer = nn.Linear(5, 4)
+def test_initialisers_draw_from_aino_seeded_generator_and_record_no_graph(device):
+    layer = nn.Linear(5, 4, device=device)
     manual_seed(7)
     first = nn.init.kaiming_uniform_(layer.weight).numpy().copy()
     manual_seed(7)
     second = nn.init.kaiming_uniform_(layer.weight).numpy()
     np.testing.assert_array_equal(first, second)
-    assert layer.weight.requires_grad and layer.weight.is_leaf
+    assert layer.weight.requires_grad and layer.weight.is_leaf and layer.weight.device == device
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (8, 2, 3), (4, 3, 2, 5), (6, 2, 1, 1, 3)])

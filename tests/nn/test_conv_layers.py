@@ -51,10 +51,10 @@ def test_conv_layers_match_pytorch(case, device):
     assert_weight_and_bias_grads_match(ours, theirs, bias=options.get("bias", True))
 
 
-def test_unbatched_input_matches_pytorch():
-    ours, theirs = torch_pair(Conv2d, torch.nn.Conv2d, 3, 4, 3, padding=1)
+def test_unbatched_input_matches_pytorch(device):
+    ours, theirs = torch_pair(Conv2d, torch.nn.Conv2d, 3, 4, 3, padding=1, device=device)
     x = rand((3, 7, 6), 3)
-    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     ya, yt = ours(xa), theirs(xt)
     assert ya.shape == (4, 7, 6)
     assert_close(ya, yt)
@@ -65,11 +65,11 @@ def test_unbatched_input_matches_pytorch():
 
 
 @pytest.mark.parametrize("case", ["1d_stride_pad_dilation", "2d_everything", "2d_depthwise", "3d_stride_groups"])
-def test_conv_gradients_match_central_differences(case):
+def test_conv_gradients_match_central_differences(case, device):
     dims, cin, cout, kernel, options = CASES[case]
     layer = LAYERS[dims][0](cin, cout, kernel, **options, dtype="float64")
     x = rand((2, cin, *(min(s, 5) for s in SPATIAL[dims])), 4)
-    assert_grads_match_central_differences(layer, x, weights_seed=5)
+    assert_grads_match_central_differences(layer, x, weights_seed=5, device=device)
 
 
 def test_float32_stays_float32(device):
@@ -82,8 +82,8 @@ def test_float32_stays_float32(device):
     assert layer.bias.grad.dtype == np.float32
 
 
-def test_parameters_have_pytorchs_shapes_keys_and_initial_distribution():
-    ours, theirs = Conv2d(64, 48, (3, 5), groups=4), torch.nn.Conv2d(64, 48, (3, 5), groups=4)
+def test_parameters_have_pytorchs_shapes_keys_and_initial_distribution(device):
+    ours, theirs = Conv2d(64, 48, (3, 5), groups=4, device=device), torch.nn.Conv2d(64, 48, (3, 5), groups=4)
     assert {k: v.shape for k, v in ours.state_dict().items()} == {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
     bound = 1 / np.sqrt(64 // 4 * 15)  # fan_in = in_channels / groups * kernel area
     weights = ours.weight.numpy()
@@ -93,9 +93,9 @@ def test_parameters_have_pytorchs_shapes_keys_and_initial_distribution():
     assert np.abs(ours.bias.numpy()).max() <= bound
 
 
-def test_conv2d_alias_of_document_004():
-    conv = Conv2D(in_channels=3, out_channels=16, kernel_size=3, stride=1, padding=1, device="cpu", dtype=np.float32)
-    assert conv(Tensor(np.zeros((2, 3, 28, 28), dtype=np.float32))).shape == (2, 16, 28, 28)
+def test_conv2d_alias_of_document_004(device):
+    conv = Conv2D(in_channels=3, out_channels=16, kernel_size=3, stride=1, padding=1, device=device, dtype=np.float32)
+    assert conv(Tensor(np.zeros((2, 3, 28, 28), dtype=np.float32), device=device)).shape == (2, 16, 28, 28)
     limit = np.sqrt(6 / (3 * 9 + 16 * 9))  # Xavier: fans in_channels * 9 and out_channels * 9
     np.testing.assert_allclose(conv.weight.numpy().std(), limit / np.sqrt(3), rtol=0.1)
     assert conv.weight.shape == (16, 3, 3, 3) and isinstance(conv, Conv2d)
@@ -127,7 +127,7 @@ def test_bad_input_and_arguments_give_clear_errors():
         Conv2d(3, 4, 3, stride=0)
 
 
-def test_small_cnn_learns_to_tell_bars_from_stripes():
+def test_small_cnn_learns_to_tell_bars_from_stripes(device):
     """A Conv-ReLU-Conv network trained with Adam separates vertical from horizontal bars."""
     rng = np.random.default_rng(8)
     images = rng.normal(scale=0.3, size=(64, 1, 6, 6))
@@ -138,9 +138,9 @@ def test_small_cnn_learns_to_tell_bars_from_stripes():
         else:
             image[0, where, :] += 1.0
     aino.manual_seed(0)
-    model = Sequential(Conv2d(1, 4, 3, padding="same"), aino.nn.ReLU(), Conv2d(4, 2, 6))
+    model = Sequential(Conv2d(1, 4, 3, padding="same"), aino.nn.ReLU(), Conv2d(4, 2, 6), device=device)
     optimizer = aino.optim.Adam(model.parameters(), lr=0.05)
-    x, y = Tensor(images.astype(np.float32)), Tensor(labels)
+    x, y = Tensor(images.astype(np.float32), device=device), Tensor(labels, device=device)
     for _ in range(60):
         optimizer.zero_grad()
         loss = aino.nn.CrossEntropyLoss()(model(x).reshape(64, 2), y)

@@ -36,23 +36,23 @@ CASES = {
 }
 
 
-def road(layer, x_shape):
+def road(layer, x_shape, device="cpu"):
     """(samples last, products per sample, dx as a full convolution) for the layer on an input of x_shape, as
     the op decides them: run the layer once and read them off its op."""
-    op = layer(Tensor(rand(x_shape, seed=0), requires_grad=True, dtype="float64"))._ctx
+    op = layer(Tensor(rand(x_shape, seed=0), requires_grad=True, dtype="float64", device=device))._ctx
     return op.batch_last, op.per_sample, op.full_convolution_pays(layer.out_channels)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_every_road_matches_pytorch(case):
+def test_every_road_matches_pytorch(case, device):
     ours_class, theirs_class, args, options, x_shape = CASES[case]
-    ours, theirs = torch_pair(ours_class, theirs_class, *args, **options)
-    assert_forward_backward_match(ours, theirs, rand(x_shape, seed=1))
+    ours, theirs = torch_pair(ours_class, theirs_class, *args, device=device, **options)
+    assert_forward_backward_match(ours, theirs, rand(x_shape, seed=1), device=device)
     assert_weight_and_bias_grads_match(ours, theirs, bias=options.get("bias", True))
 
 
-def test_the_cases_take_the_roads_they_name():
-    roads = {name: road(torch_pair(ours, theirs, *args, **options)[0], x_shape)
+def test_the_cases_take_the_roads_they_name(device):
+    roads = {name: road(torch_pair(ours, theirs, *args, device=device, **options)[0], x_shape, device)
              for name, (ours, theirs, args, options, x_shape) in CASES.items()}
     assert roads["first_per_sample_col2im"] == (False, True, False)
     assert roads["first_long_full_convolution"] == (False, False, True)

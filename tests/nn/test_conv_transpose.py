@@ -72,10 +72,10 @@ def test_conv_transpose_function_matches_torchs(case, device):
         assert_close(ours.grad, theirs.grad)
 
 
-def test_unbatched_input_matches_pytorch():
-    ours, theirs = torch_pair(ConvTranspose2d, torch.nn.ConvTranspose2d, 3, 2, 3, stride=2)
+def test_unbatched_input_matches_pytorch(device):
+    ours, theirs = torch_pair(ConvTranspose2d, torch.nn.ConvTranspose2d, 3, 2, 3, stride=2, device=device)
     x = rand((3, 4, 5), 7)
-    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     ya, yt = ours(xa), theirs(xt)
     assert ya.shape == tuple(yt.shape) == (2, 9, 11)
     assert_close(ya, yt)
@@ -83,24 +83,24 @@ def test_unbatched_input_matches_pytorch():
     yt.sum().backward()
     assert_close(xa.grad, xt.grad)
     w = rand((3, 2, 3), 8)
-    assert_close(conv_transpose(Tensor(x[:, 0]), Tensor(w), stride=2), F.conv_transpose1d(
+    assert_close(conv_transpose(Tensor(x[:, 0], device=device), Tensor(w, device=device), stride=2), F.conv_transpose1d(
         torch.tensor(x[:, 0]), torch.tensor(w), stride=2))
 
 
 @pytest.mark.parametrize("output_size", [(9, 9), (10, 10), (9, 10), (1, 1, 10, 9)])
-def test_output_size_picks_the_output_padding_as_pytorch(output_size):
-    ours, theirs = torch_pair(ConvTranspose2d, torch.nn.ConvTranspose2d, 1, 2, 3, stride=2, padding=0)
+def test_output_size_picks_the_output_padding_as_pytorch(output_size, device):
+    ours, theirs = torch_pair(ConvTranspose2d, torch.nn.ConvTranspose2d, 1, 2, 3, stride=2, padding=0, device=device)
     x = rand((1, 1, 4, 4), 9)
-    ya, yt = ours(Tensor(x), output_size=output_size), theirs(torch.tensor(x), output_size=output_size)
+    ya, yt = ours(Tensor(x, device=device), output_size=output_size), theirs(torch.tensor(x), output_size=output_size)
     assert ya.shape == tuple(yt.shape)
     assert_close(ya, yt)
 
 
 @pytest.mark.parametrize("case", ["1d_stride_padding_output_padding", "2d_everything"])
-def test_conv_transpose_gradients_match_central_differences(case):
+def test_conv_transpose_gradients_match_central_differences(case, device):
     dims, batch, cin, cout, kernel, spatial, options = CASES[case]
     layer = LAYERS[dims][0](cin, cout, kernel, **options, dtype="float64")
-    assert_grads_match_central_differences(layer, rand((batch, cin, *spatial), 10), weights_seed=11)
+    assert_grads_match_central_differences(layer, rand((batch, cin, *spatial), 10), weights_seed=11, device=device)
 
 
 def test_float32_stays_float32(device):
@@ -111,8 +111,9 @@ def test_float32_stays_float32(device):
     assert y.dtype == np.float32 and x.grad.dtype == np.float32 and layer.weight.grad.dtype == np.float32
 
 
-def test_parameters_have_pytorchs_shapes_keys_and_initial_distribution():
-    ours, theirs = ConvTranspose2d(48, 64, (3, 5), groups=4), torch.nn.ConvTranspose2d(48, 64, (3, 5), groups=4)
+def test_parameters_have_pytorchs_shapes_keys_and_initial_distribution(device):
+    ours = ConvTranspose2d(48, 64, (3, 5), groups=4, device=device)
+    theirs = torch.nn.ConvTranspose2d(48, 64, (3, 5), groups=4)
     shapes = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
     assert {k: v.shape for k, v in ours.state_dict().items()} == shapes
     assert ours.weight.shape == (48, 16, 3, 5)  # (in_channels, out_channels / groups, *kernel_size)

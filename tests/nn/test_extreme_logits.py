@@ -78,13 +78,13 @@ def test_cross_entropy_of_extreme_logits_is_pytorchs(device, dtype, reduction, l
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_is_finite_where_it_used_to_give_nan(dtype):
+def test_cross_entropy_is_finite_where_it_used_to_give_nan(dtype, device):
     """The issue's cases: a class the target does not hold sits at -inf (or at -max against +max)."""
     big = float(np.finfo(dtype).max)
     z = np.array([[big, -big], [-INF, 0.0], [0.0, -INF], [big, -INF]], dtype=dtype)
     labels = np.array([0, 1, 0, 0])
 
-    loss, grad = run_aino(lambda x: CrossEntropyLoss(reduction="none")(x, labels), z, "cpu")
+    loss, grad = run_aino(lambda x: CrossEntropyLoss(reduction="none")(x, labels), z, device)
 
     assert loss.tolist() == [0.0, 0.0, 0.0, 0.0]  # each target class has probability 1
     assert np.all(grad == 0)  # softmax(z) - one_hot(y) = 0
@@ -93,13 +93,13 @@ def test_cross_entropy_is_finite_where_it_used_to_give_nan(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_with_class_probabilities_and_weights_of_extreme_logits_is_pytorchs(dtype):
+def test_cross_entropy_with_class_probabilities_and_weights_of_extreme_logits_is_pytorchs(dtype, device):
     """Where PyTorch is finite, equal; where a class of probability 0 has a -inf logit, PyTorch's 0 * -inf gives
     NaN and aino the limit (0 log 0 = 0)."""
     z = rows(dtype)
     q = np.tile(np.array([0.0, 0.3, 0.7], dtype=dtype), (len(z), 1))
     weight = np.array([1.0, 2.0, 0.5], dtype=dtype)
-    ours = run_aino(lambda x: CrossEntropyLoss(weight=weight, reduction="none")(x, q), z, "cpu")
+    ours = run_aino(lambda x: CrossEntropyLoss(weight=weight, reduction="none")(x, q), z, device)
     theirs = run_torch(lambda x: torch.nn.functional.cross_entropy(
         x, torch.tensor(q), weight=torch.tensor(weight), reduction="none"), z)
 
@@ -124,20 +124,20 @@ def test_log_softmax_and_softmax_of_extreme_logits_are_pytorchs(device, dtype, n
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("target", [0, 1, 2])
-def test_nll_of_log_softmax_of_extreme_logits_is_pytorchs(dtype, target):
+def test_nll_of_log_softmax_of_extreme_logits_is_pytorchs(dtype, target, device):
     z = rows(dtype)
     labels = np.full(len(z), target)
-    ours = run_aino(lambda x: NLLLoss(reduction="none")(x.log_softmax(1), labels), z, "cpu")
+    ours = run_aino(lambda x: NLLLoss(reduction="none")(x.log_softmax(1), labels), z, device)
     theirs = run_torch(lambda x: torch.nn.functional.nll_loss(x.log_softmax(1), torch.tensor(labels), reduction="none"), z)
 
     assert_like_torch(ours, theirs, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_softmax_over_an_empty_axis_is_empty_as_pytorch(dtype):
+def test_softmax_over_an_empty_axis_is_empty_as_pytorch(dtype, device):
     z = np.zeros((3, 0), dtype=dtype)
     for name in ("softmax", "log_softmax"):
-        ours = run_aino(lambda x: getattr(x, name)(1), z, "cpu")
+        ours = run_aino(lambda x: getattr(x, name)(1), z, device)
         theirs = run_torch(lambda x: getattr(x, name)(1), z)
         assert ours[0].shape == theirs[0].shape == (3, 0) and ours[1].shape == theirs[1].shape == (3, 0)
 
@@ -161,11 +161,12 @@ def test_bce_with_logits_of_extreme_logits_is_pytorchs(device, dtype, pos_weight
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bce_with_logits_gradient_at_minus_infinity_is_finite(dtype):
+def test_bce_with_logits_gradient_at_minus_infinity_is_finite(dtype, device):
     """d/dx of BCE-with-logits is (1 - y) - (1 + (pw - 1) y) sigmoid(-x); at x = -inf sigmoid(-x) = 1. It used to be NaN."""
     x = np.full(3, -INF, dtype=dtype)
     y = np.array([0.0, 0.5, 1.0], dtype=dtype)
 
-    _, grad = run_aino(lambda t: BCEWithLogitsLoss(reduction="none", pos_weight=np.array([3.0], dtype))(t, y), x, "cpu")
+    loss_fn = BCEWithLogitsLoss(reduction="none", pos_weight=np.array([3.0], dtype))
+    _, grad = run_aino(lambda t: loss_fn(t, y), x, device)
 
     np.testing.assert_array_equal(grad, np.array([0.0, -1.5, -3.0], dtype=dtype))  # by hand: (1 - y) - (1 + 2 y)

@@ -65,9 +65,9 @@ def test_instance_norm_matches_torch_and_moves_the_running_statistics(shape, aff
             np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
-def test_batch_norm_in_training_needs_no_running_statistics():
+def test_batch_norm_in_training_needs_no_running_statistics(device):
     compare(lambda x: F.batch_norm(x, None, None, training=True), lambda x: TF.batch_norm(x, None, None, training=True),
-            rand(4, 3))
+            rand(4, 3), device=device)
 
 
 @pytest.mark.parametrize("shape, p, dim", [((3, 4), 2, 1), ((3, 4), 1, 0), ((3, 4), 3.0, -1), ((2, 3, 4), 2, 1),
@@ -76,10 +76,10 @@ def test_normalize_matches_torch(shape, p, dim, device):
     compare(lambda x: F.normalize(x, p, dim), lambda x: TF.normalize(x, p, dim), rand(*shape), device=device)
 
 
-def test_normalize_of_a_zero_vector_has_a_finite_gradient():
+def test_normalize_of_a_zero_vector_has_a_finite_gradient(device):
     x = np.zeros((2, 3))
     x[1] = [1.0, -2.0, 0.5]
-    compare(F.normalize, TF.normalize, x)
+    compare(F.normalize, TF.normalize, x, device=device)
 
 
 @pytest.mark.parametrize("shapes, dim", [(((3, 4), (3, 4)), 1), (((3, 4), (1, 4)), 1), (((2, 3, 4), (2, 3, 4)), -1),
@@ -89,10 +89,11 @@ def test_cosine_similarity_matches_torch(shapes, dim, device):
             rand(*shapes[0]), rand(*shapes[1], seed=2), device=device)
 
 
-def test_cosine_similarity_eps_and_zero_vectors():
+def test_cosine_similarity_eps_and_zero_vectors(device):
     a, b = np.zeros((2, 3)), rand(2, 3)
     a[1] = [1.0, 2.0, 3.0]
-    compare(lambda x, y: F.cosine_similarity(x, y, eps=0.1), lambda x, y: TF.cosine_similarity(x, y, eps=0.1), a, b)
+    compare(lambda x, y: F.cosine_similarity(x, y, eps=0.1), lambda x, y: TF.cosine_similarity(x, y, eps=0.1), a, b,
+            device=device)
 
 
 @pytest.mark.parametrize("shapes, options", [
@@ -104,9 +105,9 @@ def test_pairwise_distance_matches_torch(shapes, options, device):
             rand(*shapes[0]), rand(*shapes[1], seed=2), device=device)
 
 
-def test_composed_norms_against_central_differences():
+def test_composed_norms_against_central_differences(device):
     for fn in (lambda x: F.normalize(x, 3.0, 1), lambda x: F.group_norm(x, 2), lambda x: F.cosine_similarity(x, x * x)):
-        numerical, ours = central_differences(fn, rand(3, 4))
+        numerical, ours = central_differences(fn, rand(3, 4), device=device)
         np.testing.assert_allclose(ours, numerical, rtol=1e-6, atol=1e-8)
 
 

@@ -45,32 +45,32 @@ def inputs(shape, seed=0):
 
 
 @pytest.mark.parametrize("ours, theirs", ACTIVATIONS, ids=lambda m: repr(m))
-def test_activation_layers_match_pytorch(ours, theirs):
+def test_activation_layers_match_pytorch(ours, theirs, device):
     x = inputs((3, 4, 2))
     expected_shape = tuple(theirs(torch.from_numpy(x)).shape)
     grad_out = np.random.default_rng(1).normal(size=expected_shape)
-    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out, device=device)
     np.testing.assert_allclose(y, yt, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gx, gxt, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("ours, theirs", ACTIVATIONS[:18], ids=lambda m: repr(m))
-def test_activation_layers_match_central_differences(ours, theirs):
+def test_activation_layers_match_central_differences(ours, theirs, device):
     x = inputs((3, 4))
     weights = np.random.default_rng(2).normal(size=x.shape)
-    xa = Tensor(x, requires_grad=True)
-    (ours(xa) * Tensor(weights)).sum().backward()
-    numeric = numerical_gradient(lambda v: float((ours(Tensor(v)).numpy() * weights).sum()), x)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (ours(xa) * Tensor(weights, device=device)).sum().backward()
+    numeric = numerical_gradient(lambda v: float((ours(Tensor(v, device=device)).numpy() * weights).sum()), x)
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(6, 3), (2, 5, 3), (3,)])
-def test_linear_matches_pytorch(bias, shape):
-    ours, theirs = torch_pair(nn.Linear, torch.nn.Linear, 3, 4, bias=bias)
+def test_linear_matches_pytorch(bias, shape, device):
+    ours, theirs = torch_pair(nn.Linear, torch.nn.Linear, 3, 4, bias=bias, device=device)
     x = np.random.default_rng(3).normal(size=shape)
     grad_out = np.random.default_rng(4).normal(size=shape[:-1] + (4,))
-    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, theirs, x, grad_out, device=device)
     np.testing.assert_allclose(y, yt, rtol=1e-12)
     np.testing.assert_allclose(gx, gxt, rtol=1e-12)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
@@ -78,20 +78,20 @@ def test_linear_matches_pytorch(bias, shape):
         np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
 
 
-def test_linear_with_fused_activation_matches_pytorch():
-    ours = nn.Linear(3, 4, activation=nn.Tanh(), dtype="float64")
+def test_linear_with_fused_activation_matches_pytorch(device):
+    ours = nn.Linear(3, 4, activation=nn.Tanh(), dtype="float64", device=device)
     theirs = torch.nn.Linear(3, 4).double()
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).normal(size=(5, 3))
     grad_out = np.ones((5, 4))
-    y, gx, yt, gxt = forward_backward(ours, lambda t: torch.tanh(theirs(t)), x, grad_out)
+    y, gx, yt, gxt = forward_backward(ours, lambda t: torch.tanh(theirs(t)), x, grad_out, device=device)
     np.testing.assert_allclose(y, yt, rtol=1e-12)
     np.testing.assert_allclose(gx, gxt, rtol=1e-12)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
 
 
-def test_default_initialisation_has_pytorchs_distribution():
-    layer = nn.Linear(400, 300)
+def test_default_initialisation_has_pytorchs_distribution(device):
+    layer = nn.Linear(400, 300, device=device)
     bound = 1 / np.sqrt(400)
     weights = layer.weight.numpy()
     assert layer.weight.dtype == np.float32
@@ -101,16 +101,16 @@ def test_default_initialisation_has_pytorchs_distribution():
 
 
 @pytest.mark.parametrize("method, limit", [("xavier", np.sqrt(6 / 700)), ("he", np.sqrt(6 / 400))])
-def test_dense_initialisations(method, limit):
-    layer = nn.Dense(400, 300, initialization=method)
+def test_dense_initialisations(method, limit, device):
+    layer = nn.Dense(400, 300, initialization=method, device=device)
     np.testing.assert_allclose(layer.weights.numpy().std(), limit / np.sqrt(3), rtol=0.02)
     with pytest.raises(ValueError, match="unknown initialization 'magic'"):
         nn.Dense(3, 2, initialization="magic")
 
 
-def test_dropout_scales_kept_units_and_masks_the_gradient():
+def test_dropout_scales_kept_units_and_masks_the_gradient(device):
     drop = nn.Dropout(0.25)
-    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    x = Tensor(np.ones((200, 50)), requires_grad=True, device=device)
     y = drop(x)
     kept = y.numpy() != 0
     assert 0.7 < kept.mean() < 0.8

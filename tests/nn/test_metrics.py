@@ -33,15 +33,16 @@ def test_accuracy_object_of_document_004_gives_the_same_number_and_takes_plain_a
     assert metric(LOGITS.tolist(), np.eye(3)[LABELS].tolist()) == pytest.approx(EXPECTED)
 
 
-def test_accuracy_over_any_leading_shape_compares_every_position():
+def test_accuracy_over_any_leading_shape_compares_every_position(device):
     rng = np.random.default_rng(0)
     logits, labels = rng.standard_normal((4, 6, 5)), rng.integers(0, 5, (4, 6))
 
-    assert accuracy(logits, labels) == pytest.approx(np.mean(logits.argmax(-1) == labels))
+    expected = np.mean(logits.argmax(-1) == labels)
+    assert accuracy(Tensor(logits, device=device), Tensor(labels, device=device)) == pytest.approx(expected)
 
 
-def test_document_003_single_column_of_probabilities_is_thresholded_at_one_half():
-    predictions = Tensor(np.array([[0.2], [0.7], [0.51], [0.6]], dtype=np.float32))
+def test_document_003_single_column_of_probabilities_is_thresholded_at_one_half(device):
+    predictions = Tensor(np.array([[0.2], [0.7], [0.51], [0.6]], dtype=np.float32), device=device)
     y_train = np.array([[0], [1], [1], [0]], dtype=np.float32)
 
     acc = accuracy(predictions, y_train)
@@ -52,22 +53,23 @@ def test_document_003_single_column_of_probabilities_is_thresholded_at_one_half(
 
 @pytest.mark.parametrize("shape", [(6,), (6, 1)])
 @pytest.mark.parametrize("target_shape", [(6,), (6, 1)])
-def test_binary_predictions_and_targets_as_vectors_or_columns(shape, target_shape):
-    probabilities = np.array([0.9, 0.1, 0.4, 0.6, 0.8, 0.3])
-    targets = np.array([1, 0, 1, 1, 0, 0])  # rows 2 and 4 are wrong
+def test_binary_predictions_and_targets_as_vectors_or_columns(shape, target_shape, device):
+    probabilities = Tensor(np.array([0.9, 0.1, 0.4, 0.6, 0.8, 0.3]).reshape(shape), device=device)
+    targets = Tensor(np.array([1, 0, 1, 1, 0, 0]).reshape(target_shape), device=device)  # rows 2 and 4 are wrong
 
-    assert accuracy(probabilities.reshape(shape), targets.reshape(target_shape)) == pytest.approx(4 / 6)
-
-
-def test_a_single_column_of_logits_is_thresholded_at_zero():
-    logits = np.array([[3.0], [-2.0], [0.4], [-0.1]])
-
-    assert accuracy(logits, np.array([1, 0, 0, 0])) == pytest.approx(0.75)
+    assert accuracy(probabilities, targets) == pytest.approx(4 / 6)
 
 
-def test_accuracy_is_between_zero_and_one():
-    assert accuracy(LOGITS, LOGITS.argmax(axis=1)) == 1.0
-    assert accuracy(LOGITS, (LOGITS.argmax(axis=1) + 1) % 3) == 0.0
+def test_a_single_column_of_logits_is_thresholded_at_zero(device):
+    logits = Tensor(np.array([[3.0], [-2.0], [0.4], [-0.1]]), device=device)
+
+    assert accuracy(logits, Tensor(np.array([1, 0, 0, 0]), device=device)) == pytest.approx(0.75)
+
+
+def test_accuracy_is_between_zero_and_one(device):
+    logits = Tensor(LOGITS, device=device)
+    assert accuracy(logits, Tensor(LOGITS.argmax(axis=1), device=device)) == 1.0
+    assert accuracy(logits, Tensor((LOGITS.argmax(axis=1) + 1) % 3, device=device)) == 0.0
 
 
 @pytest.mark.parametrize("predictions, targets, words", [

@@ -52,21 +52,23 @@ def test_shared_modules_are_counted_once():
     assert list(model.state_dict()) == ["0.weight", "0.bias"]
 
 
-def test_state_dict_keys_and_shapes_match_pytorch_both_ways():
+def test_state_dict_keys_and_shapes_match_pytorch_both_ways(device):
     torch = pytest.importorskip("torch")
-    ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to(device)
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.set_dtype(np.float64).load_state_dict(theirs.state_dict())
+    assert all(p.device == device for p in ours.parameters())
     x = np.random.default_rng(0).normal(size=(5, 3))
-    np.testing.assert_allclose(ours(x).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    xa = Tensor(x, device=device)
+    np.testing.assert_allclose(ours(xa).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
     theirs2 = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
     theirs2.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
-    np.testing.assert_allclose(theirs2(torch.from_numpy(x)).detach().numpy(), ours(x).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(theirs2(torch.from_numpy(x)).detach().numpy(), ours(xa).numpy(), rtol=1e-12)
 
 
-def test_load_state_dict_refuses_wrong_keys_and_shapes():
-    model = Block()
+def test_load_state_dict_refuses_wrong_keys_and_shapes(device):
+    model = Block().to(device)
     state = model.state_dict()
     with pytest.raises(ValueError, match=r"'fc1.weight' expects shape \(4, 3\), got \(3, 4\)"):
         model.load_state_dict({**state, "fc1.weight": np.zeros((3, 4))})
@@ -75,49 +77,55 @@ def test_load_state_dict_refuses_wrong_keys_and_shapes():
     result = model.load_state_dict({"fc1.bias": np.ones(4)}, strict=False)
     assert "fc2.weight" in result.missing_keys
     np.testing.assert_array_equal(model.fc1.bias.numpy(), np.ones(4))
+    assert model.fc1.bias.device == device
 
 
-def test_state_dict_is_plain_arrays_and_pickles():
-    model = Block()
+@pytest.mark.parametrize("saved_on", ["cpu", "fake-gpu"])
+def test_state_dict_is_plain_arrays_and_pickles(saved_on, device):
+    """A state dict is NumPy arrays wherever the model was, and loads onto a model on any device."""
+    model = Block().to(saved_on)
     state = pickle.loads(pickle.dumps(model.state_dict()))
     assert all(isinstance(v, np.ndarray) for v in state.values())
-    other = Block()
+    other = Block().to(device)
     other.load_state_dict(state)
+    assert all(p.device == device for p in other.parameters())
     x = np.random.default_rng(1).normal(size=(2, 3)).astype(np.float32)
-    np.testing.assert_array_equal(other(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(other(Tensor(x, device=device)).numpy(), model(Tensor(x, device=saved_on)).numpy())
 
 
-def test_load_keeps_the_same_arrays_in_place():
-    model = Block()
+def test_load_keeps_the_same_arrays_in_place(device):
+    model = Block().to(device)
     weight_array = model.fc1.weight.data
-    model.load_state_dict(Block().state_dict())
+    model.load_state_dict(Block().to(device).state_dict())
     assert model.fc1.weight.data is weight_array
 
 
-def test_train_eval_and_no_grad():
-    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+def test_train_eval_and_no_grad(device):
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5)).to(device)
     assert model.is_training() and model[1].training
     model.eval()
     assert not model.is_training() and not model[1].training
-    x = np.ones((4, 3), dtype=np.float32)
+    x = Tensor(np.ones((4, 3), dtype=np.float32), device=device)
     np.testing.assert_array_equal(model(x).numpy(), model[0](x).numpy())
     with model.no_grad():
-        assert not model(Tensor(x)).requires_grad
+        assert not model(x).requires_grad
     assert model.train() is model and model[1].training
 
 
-def test_zero_grad_clears_gradients():
-    model = Block()
-    model(Tensor.randn(2, 3)).sum().backward()
+def test_zero_grad_clears_gradients(device):
+    model = Block().to(device)
+    model(Tensor.randn(2, 3).to(device)).sum().backward()
+    assert all(p.grad.device == device for p in model.parameters())
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_set_dtype_casts_every_parameter():
-    model = Stack().set_dtype("float64")
+def test_set_dtype_casts_every_parameter(device):
+    model = Stack().to(device).set_dtype("float64")
     assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
-    assert model(np.ones((2, 3))).dtype == np.float64
+    assert all(p.device == device for p in model.parameters())
+    assert model(Tensor(np.ones((2, 3)), device=device)).dtype == np.float64
 
 
 def test_sequential_forms():

@@ -52,21 +52,22 @@ def test_the_mixture_on_hand_computed_numbers(x, top_k, expected, device):
     assert float(y.numpy()[0, 0]) == pytest.approx(expected, rel=1e-12)
 
 
-def test_the_gate_sums_to_one_and_top_k_keeps_k_experts():
-    moe = MixtureOfExperts(3, experts=5, top_k=2, dtype=np.float64)
-    g = moe.gate(Tensor(np.random.default_rng(1).normal(size=(7, 3)))).numpy()
+def test_the_gate_sums_to_one_and_top_k_keeps_k_experts(device):
+    moe = MixtureOfExperts(3, experts=5, top_k=2, dtype=np.float64).to(device)
+    g = moe.gate(Tensor(np.random.default_rng(1).normal(size=(7, 3)), device=device)).numpy()
     np.testing.assert_allclose(g.sum(axis=-1), np.ones(7), rtol=1e-12)
     assert ((g > 0).sum(axis=-1) == 2).all()
 
 
-def test_two_dimensional_case_by_hand():
+def test_two_dimensional_case_by_hand(device):
     moe = MixtureOfExperts(2, experts=2, dtype=np.float64)
     moe.gate_weight.data[...] = [[1.0, 0.0], [0.0, 1.0]]
     moe.gate_bias.data[...] = [0.0, math.log(2.0)]
     moe.expert_weight.data[...] = [np.eye(2), -np.eye(2)]
     moe.expert_bias.data[...] = [[1.0, 0.0], [0.0, 0.0]]
+    moe.to(device)
     x = np.array([[0.0, 0.0]])  # logits (0, log 2): g = (1/3, 2/3); f_1 = (1, 0), f_2 = (0, 0)
-    np.testing.assert_allclose(moe(Tensor(x)).numpy(), [[1 / 3, 0.0]], rtol=1e-12)
+    np.testing.assert_allclose(moe(Tensor(x, device=device)).numpy(), [[1 / 3, 0.0]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 3), (1, 3), (0, 3)])
@@ -78,18 +79,18 @@ def test_leading_axes_are_rows_of_their_own(shape, device):
 
 
 @pytest.mark.parametrize("top_k", [None, 2, 1])
-def test_gradients_match_central_differences(top_k):
-    moe = MixtureOfExperts(3, experts=4, top_k=top_k, dtype=np.float64)
+def test_gradients_match_central_differences(top_k, device):
+    moe = MixtureOfExperts(3, experts=4, top_k=top_k, dtype=np.float64).to(device)
     x = np.random.default_rng(2).normal(size=(5, 3))
     upstream = np.random.default_rng(3).normal(size=(5, 3))
-    xt = Tensor(x, requires_grad=True)
-    (moe(xt) * Tensor(upstream)).sum().backward()
+    xt = Tensor(x, requires_grad=True, device=device)
+    (moe(xt) * Tensor(upstream, device=device)).sum().backward()
 
     def loss_of(param):
         def f(values):
             saved = param.data.copy()
             param.data[...] = values
-            out = float((moe(Tensor(x)).numpy() * upstream).sum())
+            out = float((moe(Tensor(x, device=device)).numpy() * upstream).sum())
             param.data[...] = saved
             return out
         return f
@@ -97,15 +98,16 @@ def test_gradients_match_central_differences(top_k):
     for param in moe.parameters():
         np.testing.assert_allclose(param.grad.numpy(), numerical_gradient(loss_of(param), param.numpy()),
                                    rtol=1e-6, atol=1e-8)
-    expected = numerical_gradient(lambda v: float((moe(Tensor(v)).numpy() * upstream).sum()), x)
+    expected = numerical_gradient(lambda v: float((moe(Tensor(v, device=device)).numpy() * upstream).sum()), x)
     np.testing.assert_allclose(xt.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
 
 
-def fit(experts, steps=600):
-    """Train a width-1 mixture on y = |x| (two regimes: y = -x below 0, y = x above); returns the final MSE."""
-    moe = MixtureOfExperts(1, experts=experts, dtype=np.float64)
+def fit(experts, device="cpu", steps=600):
+    """Train a width-1 mixture on y = |x| (two regimes: y = -x below 0, y = x above) on `device`; returns the
+    final MSE."""
+    moe = MixtureOfExperts(1, experts=experts, dtype=np.float64).to(device)
     x = np.linspace(-2, 2, 64).reshape(-1, 1)
-    X, Y = Tensor(x), Tensor(np.abs(x))
+    X, Y = Tensor(x, device=device), Tensor(np.abs(x), device=device)
     optimizer = Adam(moe.parameters(), lr=0.05)
     for _ in range(steps):
         optimizer.zero_grad()
@@ -115,18 +117,19 @@ def fit(experts, steps=600):
     return float(((moe(X) - Y) ** 2).mean().numpy())
 
 
-def test_two_experts_learn_two_regimes_that_one_expert_cannot():
-    single, mixture = fit(1), fit(2)
+def test_two_experts_learn_two_regimes_that_one_expert_cannot(device):
+    single, mixture = fit(1, device), fit(2, device)
     # one affine expert can at best fit the mean: Var(|x|) on an even grid over [-2, 2] is about 1/3
     assert single > 0.3
     assert mixture < 0.03 and mixture < 0.1 * single
 
 
-def test_addneuron_moe_builds_trains_saves_and_loads(tmp_path):
+def test_addneuron_moe_builds_trains_saves_and_loads(tmp_path, device):
     model = CustomAIModel(loss="mse")
     model.add(Dense(2, 4))
     model.addneuron(kind="moe", experts=3, top_k=2)
     model.add(Dense(4, 1))
+    model.to(device)
     moe = model.layers[1]
     assert isinstance(moe, MixtureOfExperts) and (moe.width, moe.experts, moe.top_k) == (4, 3, 2)
     assert sorted(k for k in model.state_dict() if k.startswith("layers.1.")) == [
@@ -155,6 +158,6 @@ def test_bad_options_are_refused(name, options, error, words):
         MixtureOfExperts(3, **options)
 
 
-def test_input_of_the_wrong_width_names_the_neuron():
+def test_input_of_the_wrong_width_names_the_neuron(device):
     with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 3\), got \(2, 4\)"):
-        MixtureOfExperts(3)(Tensor(np.zeros((2, 4))))
+        MixtureOfExperts(3).to(device)(Tensor(np.zeros((2, 4)), device=device))

@@ -81,19 +81,22 @@ def test_bad_arguments_are_refused_by_name():
     ("hardtanh", {"min_val": -0.5, "max_val": 2.0}, lambda z: torch.nn.functional.hardtanh(z, -0.5, 2.0)),
     ("relu6", {}, torch.nn.functional.relu6),
 ])
-def test_classic_activation_matches_pytorch(name, options, theirs):
+def test_classic_activation_matches_pytorch(name, options, theirs, device):
     activation = get_activation(name, **options)
     z = away_from_kinks((50,), seed=3)
     zt = torch.tensor(z, requires_grad=True)
     theirs(zt).sum().backward()
-    np.testing.assert_allclose(activation.f(z), theirs(torch.tensor(z)).numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(activation.df(z), zt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    on_device = Tensor(z, device=device).data  # the classic functions take any device's arrays
+    np.testing.assert_allclose(Tensor(activation.f(on_device)).numpy(), theirs(torch.tensor(z)).numpy(),
+                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(Tensor(activation.df(on_device)).numpy(), zt.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-def test_classic_network_with_silu_and_hardtanh_matches_the_fast_path_ops():
+def test_classic_network_with_silu_and_hardtanh_matches_the_fast_path_ops(device):
     """The classic path's forward and the fast path's ops compute one formula (aino/activations.py)."""
     z = away_from_kinks((4, 3), seed=4)
     for name, method in [("silu", "silu"), ("hardtanh", "hardtanh"), ("relu6", "relu6"), ("mish", "mish")]:
-        np.testing.assert_allclose(get_activation(name).f(z), getattr(Tensor(z), method)().numpy(), rtol=1e-15)
+        fast = getattr(Tensor(z, device=device), method)().numpy()
+        np.testing.assert_allclose(get_activation(name).f(z), fast, rtol=1e-15)
     network = NeuralNetwork([3, 5, 2], activation_type="silu", output_activation="hardtanh")
     assert network.predict(z).shape == (4, 2)

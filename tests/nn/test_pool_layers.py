@@ -74,20 +74,20 @@ def test_pool_layers_match_pytorch(case, device):
 
 
 @pytest.mark.parametrize("case", [name for name in CASES if name.startswith("max")])
-def test_max_pool_ties_send_the_gradient_to_the_first_maximum_as_pytorch(case):
-    ya, gxa, yt, gxt = run_both(case, with_ties(CASES[case][2], 2))
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_as_pytorch(case, device):
+    ya, gxa, yt, gxt = run_both(case, with_ties(CASES[case][2], 2), device=device)
     assert_close(ya, yt, **TOLERANCE)
     assert_close(gxa, gxt, **TOLERANCE)
 
 
-def test_max_pool_tie_in_one_window():
-    x = Tensor(np.array([[[[1.0, 3.0], [3.0, 2.0]]]]), requires_grad=True)
+def test_max_pool_tie_in_one_window(device):
+    x = Tensor(np.array([[[[1.0, 3.0], [3.0, 2.0]]]]), requires_grad=True, device=device)
     P.MaxPool2d(2)(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 1], [0, 0]])  # the first 3 in row-major order
 
 
-def test_max_pool_padding_never_wins():
-    x = Tensor(-np.ones((1, 1, 3, 3)) * 5, requires_grad=True)
+def test_max_pool_padding_never_wins(device):
+    x = Tensor(-np.ones((1, 1, 3, 3)) * 5, requires_grad=True, device=device)
     y = P.MaxPool2d(2, 2, padding=1)(x)
     np.testing.assert_array_equal(y.numpy(), -5)
     y.sum().backward()
@@ -96,20 +96,20 @@ def test_max_pool_padding_never_wins():
 
 @pytest.mark.parametrize("case", ["max2d_stride_padding", "max3d_stride_padding", "avg2d_exclude_pad",
                                   "avg1d_stride_padding", "adaptive2d_uneven", "adaptive3d"])
-def test_pool_gradients_match_central_differences(case):
+def test_pool_gradients_match_central_differences(case, device):
     layer = CASES[case][0]()
     x = rand(CASES[case][2], 3)  # distinct values: the maximum of each window is unique and stable under eps
-    weights = rand(layer(Tensor(x)).shape, 4)
-    xa = Tensor(x, requires_grad=True)
-    (layer(xa) * Tensor(weights)).sum().backward()
-    numeric = numerical_gradient(lambda v: float((layer(Tensor(v)).numpy() * weights).sum()), x)
+    weights = rand(layer(Tensor(x, device=device)).shape, 4)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (layer(xa) * Tensor(weights, device=device)).sum().backward()
+    numeric = numerical_gradient(lambda v: float((layer(Tensor(v, device=device)).numpy() * weights).sum()), x)
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("layer", [P.MaxPool2d(2), P.AvgPool1d(2), P.AdaptiveAvgPool2d(2)], ids=repr)
-def test_unbatched_input_and_float32_are_kept(layer):
+def test_unbatched_input_and_float32_are_kept(layer, device):
     dims = type(layer).dims
-    x = Tensor(rand((3,) + (4,) * dims, 5).astype(np.float32), requires_grad=True)
+    x = Tensor(rand((3,) + (4,) * dims, 5).astype(np.float32), requires_grad=True, device=device)
     y = layer(x)
     y.sum().backward()
     assert y.shape == (3,) + (2,) * dims

@@ -56,7 +56,7 @@ def test_ceil_mode_and_average_options_match_pytorch(case, device):
 
 
 @pytest.mark.parametrize("pool", ["max", "avg"])
-def test_ceil_mode_output_lengths_follow_pytorchs_rule(pool):
+def test_ceil_mode_output_lengths_follow_pytorchs_rule(pool, device):
     """Every small geometry: the last window counts only when it starts inside the input or its left padding."""
     for length, kernel, stride in itertools.product(range(1, 9), range(1, 5), range(1, 4)):
         for padding in range(kernel // 2 + 1):
@@ -64,31 +64,34 @@ def test_ceil_mode_output_lengths_follow_pytorchs_rule(pool):
                 continue
             x = np.zeros((1, 1, length))
             expected = getattr(F, f"{pool}_pool1d")(torch.tensor(x), kernel, stride, padding, ceil_mode=True).shape
-            ours = getattr(P, f"{pool.title()}Pool1d")(kernel, stride, padding, ceil_mode=True)(Tensor(x))
+            layer = getattr(P, f"{pool.title()}Pool1d")(kernel, stride, padding, ceil_mode=True)
+            ours = layer(Tensor(x, device=device))
             assert ours.shape == tuple(expected), (length, kernel, stride, padding)
 
 
 @pytest.mark.parametrize("case", ["max2d_ceil_stride_padding", "avg1d_ceil_padding_excluded",
                                   "avg2d_ceil_divisor_override", "avg3d_ceil_excluded"])
-def test_ceil_mode_gradients_match_central_differences(case):
+def test_ceil_mode_gradients_match_central_differences(case, device):
     name, shape, options = CEIL_CASES[case]
     layer = getattr(P, name)(**options)
     x = rand(shape, 9)
-    weights = rand(layer(Tensor(x)).shape, 10)  # loss = sum(y * weights): a different gradient to each output
-    xa = Tensor(x, requires_grad=True)
-    (layer(xa) * Tensor(weights)).sum().backward()
-    numeric = numerical_gradient(lambda v: float((layer(Tensor(v)).numpy() * weights).sum()), x)
+    # loss = sum(y * weights): a different gradient to each output
+    weights = rand(layer(Tensor(x, device=device)).shape, 10)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (layer(xa) * Tensor(weights, device=device)).sum().backward()
+    numeric = numerical_gradient(lambda v: float((layer(Tensor(v, device=device)).numpy() * weights).sum()), x)
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
-def test_unpool_gradient_matches_central_differences():
+def test_unpool_gradient_matches_central_differences(device):
     x = rand((2, 2, 3, 3), 11)
     index = np.stack([np.random.default_rng(seed).permutation(49)[:18].reshape(2, 3, 3) for seed in range(2)])
     layer = P.MaxUnpool2d(3, stride=2)
     weights = rand((2, 2, 7, 7), 12)
-    xa = Tensor(x, requires_grad=True)
-    (layer(xa, Tensor(index)) * Tensor(weights)).sum().backward()
-    numeric = numerical_gradient(lambda v: float((layer(Tensor(v), Tensor(index)).numpy() * weights).sum()), x)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (layer(xa, Tensor(index, device=device)) * Tensor(weights, device=device)).sum().backward()
+    places = Tensor(index, device=device)
+    numeric = numerical_gradient(lambda v: float((layer(Tensor(v, device=device), places).numpy() * weights).sum()), x)
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
@@ -128,9 +131,9 @@ def test_return_indices_equal_pytorchs(case, values, device):
     assert xa.grad.numpy().sum() == ya.numpy().size
 
 
-def test_return_indices_name_the_last_nan_of_a_window_as_pytorch():
+def test_return_indices_name_the_last_nan_of_a_window_as_pytorch(device):
     x = np.array([[[1.0, np.nan, 3.0, np.nan, 0.0, 5.0, 2.0, 1.0]]])
-    ya, ia = P.MaxPool1d(4, return_indices=True)(Tensor(x))
+    ya, ia = P.MaxPool1d(4, return_indices=True)(Tensor(x, device=device))
     yt, it = torch.nn.MaxPool1d(4, return_indices=True)(torch.tensor(x))
     assert_close(ya, yt)
     np.testing.assert_array_equal(ia.numpy(), it.numpy())
@@ -157,14 +160,14 @@ def test_unpool_round_trip_and_gradient_match_pytorch(case, device):
     assert_close(va.grad, vt.grad)  # the gradient gathers from the places the values went
 
 
-def test_unpool_default_output_size_and_unbatched_input():
+def test_unpool_default_output_size_and_unbatched_input(device):
     x = rand((3, 2, 3), 6)  # unbatched (C, H, W)
     index = np.stack([np.random.default_rng(seed).permutation(16)[:6].reshape(2, 3) for seed in range(3)])
-    ours = P.MaxUnpool2d(2, stride=2, padding=(0, 1))(Tensor(x), Tensor(index))
+    ours = P.MaxUnpool2d(2, stride=2, padding=(0, 1))(Tensor(x, device=device), Tensor(index, device=device))
     theirs = torch.nn.MaxUnpool2d(2, stride=2, padding=(0, 1))(torch.tensor(x), torch.tensor(index))
     assert ours.shape == tuple(theirs.shape) == (3, 4, 4)
     assert_close(ours, theirs)
-    assert_close(max_unpool(Tensor(x), Tensor(index), 2, 2, (0, 1), dims=2), theirs)
+    assert_close(max_unpool(Tensor(x, device=device), Tensor(index, device=device), 2, 2, (0, 1), dims=2), theirs)
 
 
 def test_pooling_functions_match_torchs_functional(device):
@@ -190,14 +193,14 @@ def test_reprs_name_the_new_options():
     assert P.MaxUnpool2d(3).state_dict() == {}
 
 
-def test_bad_arguments_give_clear_errors():
-    x = Tensor(np.zeros((1, 1, 2, 2)))
-    index = Tensor(np.zeros((1, 1, 2, 2), dtype=np.int64))
+def test_bad_arguments_give_clear_errors(device):
+    x = Tensor(np.zeros((1, 1, 2, 2)), device=device)
+    index = Tensor(np.zeros((1, 1, 2, 2), dtype=np.int64), device=device)
     with pytest.raises(TypeError, match="MaxUnpool2d: expected indices of dtype int64"):
-        P.MaxUnpool2d(2)(x, Tensor(np.zeros((1, 1, 2, 2))))
+        P.MaxUnpool2d(2)(x, Tensor(np.zeros((1, 1, 2, 2)), device=device))
     with pytest.raises(RuntimeError, match=r"MaxUnpool2d: expected indices of the shape of the input \(1, 1, 2, 2\), "
                                            r"got \(1, 1, 2, 1\)"):
-        P.MaxUnpool2d(2)(x, Tensor(np.zeros((1, 1, 2, 1), dtype=np.int64)))
+        P.MaxUnpool2d(2)(x, Tensor(np.zeros((1, 1, 2, 1), dtype=np.int64), device=device))
     with pytest.raises(ValueError, match=r"MaxUnpool2d: invalid output_size \(9, 9\) \(dim 0 must be between 3 "
                                          r"and 5\)"):
         P.MaxUnpool2d(2)(x, index, output_size=(9, 9))
@@ -205,7 +208,7 @@ def test_bad_arguments_give_clear_errors():
         P.MaxUnpool2d(2)(x, index, output_size=(4,))
     with pytest.raises(RuntimeError, match=r"max_unpool: found an invalid max index 70 \(output planes are of "
                                            r"size 4x4"):
-        P.MaxUnpool2d(2)(x, Tensor(np.full((1, 1, 2, 2), 70)))
+        P.MaxUnpool2d(2)(x, Tensor(np.full((1, 1, 2, 2), 70), device=device))
     with pytest.raises(ValueError, match=r"MaxUnpool1d expected input of shape \(N, C, L\)"):
         P.MaxUnpool1d(2)(x, index)
     with pytest.raises(ValueError, match=r"max_pool2d: padding \(2, 2\) must be at most half of kernel_size"):
@@ -215,4 +218,4 @@ def test_bad_arguments_give_clear_errors():
     with pytest.raises(ValueError, match="AvgPool3d: padding .* must be at most half of kernel_size"):
         P.AvgPool3d(2, padding=2)
     with pytest.raises(ValueError, match="larger than the padded input"):
-        P.MaxPool1d(3, ceil_mode=True)(Tensor(np.zeros((1, 1, 2))))
+        P.MaxPool1d(3, ceil_mode=True)(Tensor(np.zeros((1, 1, 2)), device=device))

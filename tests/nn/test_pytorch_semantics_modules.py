@@ -35,11 +35,11 @@ def test_linear_takes_an_activation_by_name(device):
     assert layer.bias is not None
 
 
-def test_linear_activation_by_name_is_case_blind_and_takes_sigmoid():
-    layer = nn.Linear(2, 2, activation="Sigmoid", dtype="float64")
+def test_linear_activation_by_name_is_case_blind_and_takes_sigmoid(device):
+    layer = nn.Linear(2, 2, activation="Sigmoid", dtype="float64", device=device)
     x = rand((3, 2), 2)
     expected = 1 / (1 + np.exp(-(x @ layer.weight.numpy().T + layer.bias.numpy())))
-    np.testing.assert_allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(layer(Tensor(x, device=device)).numpy(), expected, rtol=1e-12)
 
 
 def test_linear_unknown_activation_name_lists_the_choices():
@@ -74,9 +74,10 @@ def test_deepcopy_after_a_forward_pass_with_gradients_on(device):
     assert list(twin.state_dict()) == list(model.state_dict())
 
 
-def test_deepcopy_keeps_gradients_as_pytorch_does():
-    model, _ = _trained_once("cpu")
+def test_deepcopy_keeps_gradients_as_pytorch_does(device):
+    model, _ = _trained_once(device)
     twin = copy.deepcopy(model)
+    assert twin[0].weight.grad.device == device
     np.testing.assert_array_equal(twin[0].weight.grad.numpy(), model[0].weight.grad.numpy())
 
 
@@ -86,13 +87,13 @@ def test_pickle_after_a_forward_pass(device):
     np.testing.assert_array_equal(restored(x).numpy(), model(x).numpy())
 
 
-def test_manual_backward_still_works_on_the_original_after_a_copy():
-    layer = nn.Linear(3, 2, dtype="float64")
-    x = rand((4, 3), 4)
+def test_manual_backward_still_works_on_the_original_after_a_copy(device):
+    layer = nn.Linear(3, 2, dtype="float64", device=device)
+    x = Tensor(rand((4, 3), 4), device=device).data  # an array of the layer's device
     layer(x)
     copy.deepcopy(layer)
     grad_input = layer.backward(np.ones((4, 2)))
-    np.testing.assert_allclose(grad_input, np.ones((4, 2)) @ layer.weight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(Tensor(grad_input).numpy(), np.ones((4, 2)) @ layer.weight.numpy(), rtol=1e-12)
 
 
 def test_a_copy_has_no_last_call_to_backpropagate():
@@ -143,14 +144,15 @@ def test_apply_visits_children_first_as_torch():
     assert ours.apply(lambda m: None) is ours
 
 
-def test_apply_initialises_weights_as_a_papers_code_does():
+def test_apply_initialises_weights_as_a_papers_code_does(device):
     def init_weights(module):
         if isinstance(module, nn.Linear):
             nn.init.constant_(module.weight, 0.5)
             nn.init.zeros_(module.bias)
 
-    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1)).apply(init_weights)
+    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1), device=device).apply(init_weights)
     np.testing.assert_array_equal(model[2].weight.numpy(), np.full((1, 2), 0.5))
+    assert model[2].weight.device == device and model[2].bias.device == device
 
 
 def test_requires_grad_freezes_and_unfreezes():
@@ -194,18 +196,20 @@ def test_aino_nn_exports(name):
 
 
 @pytest.mark.parametrize("method, dtype", [("double", np.float64), ("float", np.float32), ("half", np.float16)])
-def test_module_float_double_half_cast_floating_state_and_keep_counters_as_torch(method, dtype):
+def test_module_float_double_half_cast_floating_state_and_keep_counters_as_torch(method, dtype, device):
     torch = pytest.importorskip("torch")
-    ours = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    ours = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), device=device)
     theirs = getattr(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3)), method)()
     assert getattr(ours, method)() is ours
     for key, value in ours.state_dict().items():
         assert np.asarray(value).dtype == np.dtype(str(theirs.state_dict()[key].dtype).replace("torch.", "")), key
     assert ours[0].weight.dtype == dtype and ours[1].num_batches_tracked.dtype == np.int64
+    assert all(tensor.device == device for _, tensor in ours._state_tensors())
 
 
-def test_module_to_takes_a_dtype_first_and_cpu_keeps_it_on_the_cpu():
-    model = nn.Linear(2, 3)
+def test_module_to_takes_a_dtype_first_and_cpu_keeps_it_on_the_cpu(device):
+    model = nn.Linear(2, 3, device=device)
+    assert model.to("float64").weight.device == device  # a dtype alone does not move it
     assert model.to("float64").weight.dtype == np.float64 and model.cpu().weight.device == "cpu"
     with pytest.raises(TypeError, match="Linear.to: dtype must be a floating-point type"):
         model.to("int64")

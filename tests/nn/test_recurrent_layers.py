@@ -102,11 +102,12 @@ def test_layers_match_pytorch(kind, num_layers, bidirectional, batch_first, bias
 
 @pytest.mark.parametrize("given_state", [False, True], ids=["no_hx", "hx"])
 @pytest.mark.parametrize("kind", LAYERS)
-def test_unbatched_input_matches_pytorch(kind, given_state):
-    ours, theirs = pair(kind, num_layers=2, bidirectional=True, batch_first=True)  # batch_first ignored, as torch
+def test_unbatched_input_matches_pytorch(kind, given_state, device):
+    # batch_first is ignored for an unbatched input, as torch ignores it
+    ours, theirs = pair(kind, num_layers=2, bidirectional=True, batch_first=True, device=device)
     x = rand((STEPS, INPUT), 2)
-    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    hx_ours, hx_theirs, state_pairs = initial_states(kind, (4, HIDDEN), "cpu") if given_state else (None, None, [])
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
+    hx_ours, hx_theirs, state_pairs = initial_states(kind, (4, HIDDEN), device) if given_state else (None, None, [])
     out_a, final_a = ours(xa, hx_ours)
     out_t, final_t = theirs(xt, hx_theirs)
     assert out_a.shape == (STEPS, 2 * HIDDEN)
@@ -134,18 +135,19 @@ def test_cells_match_pytorch(kind, bias, given_state, batched, device):
 
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["one_way", "bidirectional"])
 @pytest.mark.parametrize("kind", LAYERS)
-def test_gradients_match_central_differences(kind, bidirectional):
+def test_gradients_match_central_differences(kind, bidirectional, device):
     """The hand-written BPTT against the definition of the derivative, for the input and W_hh."""
-    ours, _ = pair(kind, bidirectional=bidirectional)
+    ours, _ = pair(kind, bidirectional=bidirectional, device=device)
     x = rand((3, 2, INPUT), 4)
-    hx = tuple(Tensor(rand((2 if bidirectional else 1, 2, HIDDEN), 50 + i)) for i in range(2 if kind == "lstm" else 1))
+    hx = tuple(Tensor(rand((2 if bidirectional else 1, 2, HIDDEN), 50 + i), device=device)
+               for i in range(2 if kind == "lstm" else 1))
     hx = hx if kind == "lstm" else hx[0]
 
     def loss(inputs):
-        out, final = ours(Tensor(inputs), hx)
+        out, final = ours(Tensor(inputs, device=device), hx)
         return weighted_sum((out, final), 60, "aino")
 
-    xa = Tensor(x, requires_grad=True)
+    xa = Tensor(x, requires_grad=True, device=device)
     ours.zero_grad()
     out, final = ours(xa, hx)
     weighted_sum((out, final), 60, "aino").backward()
@@ -153,7 +155,7 @@ def test_gradients_match_central_differences(kind, bidirectional):
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
     weight = ours.weight_hh_l0_reverse if bidirectional else ours.weight_hh_l0
-    analytic, original = weight.grad.numpy().copy(), weight.data.copy()
+    analytic, original = weight.grad.numpy().copy(), weight.numpy().copy()
 
     def loss_of_weight(w):
         weight.data[...] = w
@@ -165,28 +167,28 @@ def test_gradients_match_central_differences(kind, bidirectional):
 
 
 @pytest.mark.parametrize("kind", LAYERS)
-def test_dropout_between_layers_acts_in_training_only(kind):
+def test_dropout_between_layers_acts_in_training_only(kind, device):
     aino.manual_seed(0)
     ours_class, _, extra = LAYERS[kind]
-    dropped = ours_class(INPUT, HIDDEN, num_layers=2, dropout=0.5, **extra)
-    plain = ours_class(INPUT, HIDDEN, num_layers=2, **extra)
+    dropped = ours_class(INPUT, HIDDEN, num_layers=2, dropout=0.5, **extra, device=device)
+    plain = ours_class(INPUT, HIDDEN, num_layers=2, **extra, device=device)
     plain.load_state_dict(dropped.state_dict())
-    x = Tensor(rand((STEPS, BATCH, INPUT), 5).astype(np.float32))
+    x = Tensor(rand((STEPS, BATCH, INPUT), 5).astype(np.float32), device=device)
     training_out = dropped(x)[0].numpy()
     assert not np.allclose(training_out, plain(x)[0].numpy())
     assert not np.allclose(training_out, dropped(x)[0].numpy())  # a new mask each call
     dropped.eval()
     np.testing.assert_array_equal(dropped(x)[0].numpy(), plain(x)[0].numpy())
-    single = ours_class(INPUT, HIDDEN, dropout=0.5, **extra)  # one layer: nothing lies between layers
+    single = ours_class(INPUT, HIDDEN, dropout=0.5, **extra, device=device)  # one layer: nothing lies between layers
     np.testing.assert_array_equal(single(x)[0].numpy(), single(x)[0].numpy())
 
 
-def test_reference_document_002_lstm_example():
+def test_reference_document_002_lstm_example(device):
     import aino as neurenix
     from aino.nn import LSTM as DocLSTM
 
-    lstm = DocLSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)
-    input_tensor = neurenix.Tensor.randn((32, 15, 10))
+    lstm = DocLSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True, device=device)
+    input_tensor = neurenix.Tensor.randn((32, 15, 10)).to(device)
     output, (h_n, c_n) = lstm(input_tensor)
     assert output.shape == (32, 15, 40)
     assert h_n.shape == (4, 32, 20) and c_n.shape == (4, 32, 20)
@@ -197,9 +199,9 @@ def test_reference_document_002_lstm_example():
 
 
 @pytest.mark.parametrize("kind", LAYERS)
-def test_fresh_layers_have_pytorchs_names_shapes_and_initialisation(kind):
+def test_fresh_layers_have_pytorchs_names_shapes_and_initialisation(kind, device):
     ours_class, theirs_class, extra = LAYERS[kind]
-    ours = ours_class(6, 100, num_layers=2, bidirectional=True, **extra)
+    ours = ours_class(6, 100, num_layers=2, bidirectional=True, **extra, device=device)
     theirs = theirs_class(6, 100, num_layers=2, bidirectional=True, **extra)
     assert [(name, tuple(p.shape)) for name, p in ours.named_parameters()] == [
         (name, tuple(p.shape)) for name, p in theirs.named_parameters()
@@ -211,18 +213,18 @@ def test_fresh_layers_have_pytorchs_names_shapes_and_initialisation(kind):
     np.testing.assert_allclose(values.std(), bound / np.sqrt(3), rtol=0.02)  # std of U(-b, b)
 
 
-def test_float32_layer_trains_with_adam():
+def test_float32_layer_trains_with_adam(device):
     """A float32 GRU learns to output the running mean of its input: the loss falls."""
     aino.manual_seed(0)
-    model = GRU(1, 8, batch_first=True)
-    head = nn.Linear(8, 1)
+    model = GRU(1, 8, batch_first=True, device=device)
+    head = nn.Linear(8, 1, device=device)
     optimizer = aino.optim.Adam(model.parameters() + head.parameters(), lr=0.02)
     x = rand((16, 10, 1), 6).astype(np.float32)
-    target = Tensor(np.cumsum(x, axis=1) / np.arange(1, 11)[None, :, None])
+    target = Tensor(np.cumsum(x, axis=1) / np.arange(1, 11)[None, :, None], device=device)
     losses = []
     for _ in range(60):
         optimizer.zero_grad()
-        loss = nn.MSELoss()(head(model(Tensor(x))[0]), target)
+        loss = nn.MSELoss()(head(model(Tensor(x, device=device))[0]), target)
         loss.backward()
         optimizer.step()
         losses.append(loss.item())

@@ -57,18 +57,21 @@ def test_interpolate_matches_pytorch(case, device):
 
 
 @pytest.mark.parametrize("case", ["nearest_down_size", "linear_align_corners", "bilinear_scale", "bicubic"])
-def test_interpolate_gradients_match_central_differences(case):
+def test_interpolate_gradients_match_central_differences(case, device):
     shape, options = CASES[case]
     x = rand(shape, 3)
-    weights = rand(interpolate(Tensor(x), **options).shape, 4)
-    xa = Tensor(x, requires_grad=True)
-    (interpolate(xa, **options) * Tensor(weights)).sum().backward()
-    numeric = numerical_gradient(lambda v: float((interpolate(Tensor(v), **options).numpy() * weights).sum()), x)
+    weights = rand(interpolate(Tensor(x, device=device), **options).shape, 4)
+    xa = Tensor(x, requires_grad=True, device=device)
+    (interpolate(xa, **options) * Tensor(weights, device=device)).sum().backward()
+    def loss(v):
+        return float((interpolate(Tensor(v, device=device), **options).numpy() * weights).sum())
+
+    numeric = numerical_gradient(loss, x)
     np.testing.assert_allclose(xa.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
-def test_nearest_uses_torchs_index_rule_and_sends_gradients_back_to_the_copied_input():
-    x = Tensor(np.arange(5.0).reshape(1, 1, 5), requires_grad=True)
+def test_nearest_uses_torchs_index_rule_and_sends_gradients_back_to_the_copied_input(device):
+    x = Tensor(np.arange(5.0).reshape(1, 1, 5), requires_grad=True, device=device)
     y = interpolate(x, size=3)  # out index i reads floor(i * 5 / 3): 0, 1, 3
     assert y.numpy().ravel().tolist() == [0.0, 1.0, 3.0]
     y = interpolate(x, size=8)  # floor(i * 5 / 8): 0 0 1 1 2 3 3 4
@@ -79,9 +82,9 @@ def test_nearest_uses_torchs_index_rule_and_sends_gradients_back_to_the_copied_i
 
 @pytest.mark.parametrize("options", [dict(scale_factor=2), dict(size=(5, 3), mode="bilinear"),
                                      dict(scale_factor=1.5, mode="bilinear", align_corners=True)])
-def test_upsample_layer_matches_pytorchs(options):
+def test_upsample_layer_matches_pytorchs(options, device):
     x = rand((2, 3, 4, 4), 5)
-    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xa, xt = Tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     ya, yt = Upsample(**options)(xa), torch.nn.Upsample(**options)(xt)
     assert_close(ya, yt)
     ya.sum().backward()
@@ -94,9 +97,9 @@ def test_upsample_layer_matches_pytorchs(options):
 @pytest.mark.parametrize("ours, theirs", [(UpsamplingNearest2d, "UpsamplingNearest2d"),
                                           (UpsamplingBilinear2d, "UpsamplingBilinear2d")])
 @pytest.mark.parametrize("options", [dict(scale_factor=2), dict(size=(3, 7))])
-def test_upsampling_aliases_match_pytorchs(ours, theirs, options):
+def test_upsampling_aliases_match_pytorchs(ours, theirs, options, device):
     x = rand((1, 2, 4, 5), 6)
-    assert_close(ours(**options)(Tensor(x)), getattr(torch.nn, theirs)(**options)(torch.tensor(x)))
+    assert_close(ours(**options)(Tensor(x, device=device)), getattr(torch.nn, theirs)(**options)(torch.tensor(x)))
 
 
 def test_float32_stays_float32(device):
@@ -106,8 +109,8 @@ def test_float32_stays_float32(device):
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
 
 
-def test_bad_arguments_give_clear_errors():
-    x = Tensor(np.zeros((1, 1, 4, 4)))
+def test_bad_arguments_give_clear_errors(device):
+    x = Tensor(np.zeros((1, 1, 4, 4)), device=device)
     with pytest.raises(ValueError, match="interpolate: only one of size or scale_factor should be defined"):
         interpolate(x, size=2, scale_factor=2)
     with pytest.raises(ValueError, match="interpolate: either size or scale_factor should be defined"):
@@ -128,7 +131,7 @@ def test_bad_arguments_give_clear_errors():
     with pytest.raises(ValueError, match="size must be an integer >= 1, got 0"):
         interpolate(x, size=0)
     with pytest.raises(TypeError, match="expected a floating-point input, got dtype int64"):
-        interpolate(Tensor(np.zeros((1, 1, 4), dtype=np.int64)), size=2)
+        interpolate(Tensor(np.zeros((1, 1, 4), dtype=np.int64), device=device), size=2)
     with pytest.raises(ValueError, match="Upsample: expected exactly one of size and scale_factor"):
         Upsample()
     with pytest.raises(ValueError, match="Upsample: mode must be one of"):
@@ -136,6 +139,6 @@ def test_bad_arguments_give_clear_errors():
     with pytest.raises(ValueError, match="Upsample: align_corners option can only be set"):
         Upsample(scale_factor=2, align_corners=False)
     with pytest.raises(ValueError, match=r"Upsample: mode 'bilinear' needs 4-D input"):
-        Upsample(scale_factor=2, mode="bilinear")(Tensor(np.zeros((1, 1, 4))))
+        Upsample(scale_factor=2, mode="bilinear")(Tensor(np.zeros((1, 1, 4)), device=device))
     with pytest.raises(TypeError, match="Upsample: expected input to be a Tensor"):
         Upsample(scale_factor=2)([1.0, 2.0])

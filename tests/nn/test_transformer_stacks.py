@@ -67,19 +67,20 @@ def test_multihead_attention_kdim_vdim_matches_pytorch(batch_first, options, dev
         assert_close(dict(ours.named_parameters())[name].grad, param.grad)
 
 
-def test_multihead_attention_kdim_init_is_pytorchs_xavier():
-    layer = nn.MultiheadAttention(16, 2, kdim=48, vdim=4)
+def test_multihead_attention_kdim_init_is_pytorchs_xavier(device):
+    layer = nn.MultiheadAttention(16, 2, kdim=48, vdim=4, device=device)
     for weight, width in ((layer.q_proj_weight, 16), (layer.k_proj_weight, 48), (layer.v_proj_weight, 4)):
         assert np.abs(weight.numpy()).max() <= np.sqrt(6 / (16 + width))
     assert layer.in_proj_weight is None and not layer.in_proj_bias.numpy().any()
 
 
-def test_multihead_attention_kdim_refuses_keys_of_the_wrong_width():
-    layer = nn.MultiheadAttention(E, HEADS, kdim=5, vdim=3)
+def test_multihead_attention_kdim_refuses_keys_of_the_wrong_width(device):
+    layer = nn.MultiheadAttention(E, HEADS, kdim=5, vdim=3, device=device)
     with pytest.raises(ValueError, match=r"E = 8 for the query, 5 for the key and 3 for the value"):
-        layer(Tensor(rand((4, 2, E), 1)), Tensor(rand((6, 2, E), 2)), Tensor(rand((6, 2, 3), 3)))
+        layer(*(Tensor(rand(shape, seed), device=device) for shape, seed in (((4, 2, E), 1), ((6, 2, E), 2),
+                                                                                ((6, 2, 3), 3))))
     with pytest.raises(ValueError, match="kdim"):
-        nn.MultiheadAttention(E, HEADS, kdim=0)
+        nn.MultiheadAttention(E, HEADS, kdim=0, device=device)
 
 
 # --- attention weights carry a gradient ------------------------------------------------------------------
@@ -94,14 +95,15 @@ WEIGHT_OP_CASES = {
 
 
 @pytest.mark.parametrize("case", WEIGHT_OP_CASES)
-def test_attention_weights_op_matches_central_differences(case):
+def test_attention_weights_op_matches_central_differences(case, device):
     options = WEIGHT_OP_CASES[case]
     q, k, upstream = rand((2, 3, 5), 31), rand((2, 4, 5), 32), rand((2, 3, 4), 33)
-    qt, kt = leaf(q, "cpu"), leaf(k, "cpu")
-    (AttentionWeights.apply(qt, kt, **options) * Tensor(upstream)).sum().backward()
+    qt, kt = leaf(q, device), leaf(k, device)
+    (AttentionWeights.apply(qt, kt, **options) * Tensor(upstream, device=device)).sum().backward()
 
     def loss(q_values, k_values):
-        return float((AttentionWeights.apply(Tensor(q_values), Tensor(k_values), **options).numpy() * upstream).sum())
+        weights = AttentionWeights.apply(Tensor(q_values, device=device), Tensor(k_values, device=device), **options)
+        return float((weights.numpy() * upstream).sum())
 
     np.testing.assert_allclose(qt.grad.numpy(), numerical_gradient(lambda v: loss(v, k), q), rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(kt.grad.numpy(), numerical_gradient(lambda v: loss(q, v), k), rtol=1e-6, atol=1e-9)
@@ -129,11 +131,11 @@ def test_a_loss_on_the_attention_weights_backpropagates_as_in_pytorch(average, m
     assert ours.out_proj.weight.grad is None  # the weights do not depend on the output projection
 
 
-def test_output_and_weights_together_backpropagate_as_in_pytorch():
+def test_output_and_weights_together_backpropagate_as_in_pytorch(device):
     theirs = torch.nn.MultiheadAttention(E, HEADS, batch_first=True).double()
-    ours = loaded(nn.MultiheadAttention(E, HEADS, batch_first=True, dtype="float64"), theirs)
+    ours = loaded(nn.MultiheadAttention(E, HEADS, batch_first=True, dtype="float64", device=device), theirs)
     x = rand((2, 5, E), 8)
-    xa, xt = leaf(x, "cpu"), torch.tensor(x, requires_grad=True)
+    xa, xt = leaf(x, device), torch.tensor(x, requires_grad=True)
     out, weights = ours(xa, xa, xa)
     expected_out, expected_weights = theirs(xt, xt, xt)
     (out.tanh().sum() + (weights ** 2).sum()).backward()
@@ -141,9 +143,9 @@ def test_output_and_weights_together_backpropagate_as_in_pytorch():
     assert_close(xa.grad, xt.grad)
 
 
-def test_need_weights_false_gives_the_same_output_through_the_fused_op():
-    layer = nn.MultiheadAttention(E, HEADS, dtype="float64")
-    x = Tensor(rand((4, 2, E), 9))
+def test_need_weights_false_gives_the_same_output_through_the_fused_op(device):
+    layer = nn.MultiheadAttention(E, HEADS, dtype="float64", device=device)
+    x = Tensor(rand((4, 2, E), 9), device=device)
     with_weights, _ = layer(x, x, x)
     fused, none = layer(x, x, x, need_weights=False)
     assert none is None
@@ -239,9 +241,9 @@ def test_transformer_decoder_matches_pytorch(case, norm, device):
     assert_close(ma.grad, mt.grad, rtol=1e-8, atol=1e-10)
 
 
-def test_a_stack_can_be_deep_copied_after_training_a_step():
-    ours, _ = encoder_pair(2, True, False, "cpu")
-    ours(leaf(rand((5, 2, E), 17), "cpu")).sum().backward()
+def test_a_stack_can_be_deep_copied_after_training_a_step(device):
+    ours, _ = encoder_pair(2, True, False, device)
+    ours(leaf(rand((5, 2, E), 17), device)).sum().backward()
     twin = copy.deepcopy(ours)
     assert list(twin.state_dict()) == list(ours.state_dict())
 

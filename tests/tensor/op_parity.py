@@ -10,6 +10,11 @@ puts this folder on sys.path before it imports a test file from it.
 
 Shapes may hold 0 and 1 (size-0 and size-1 dims); an output with no gradient path (an integer or bool
 result) is compared forward only.
+
+On a GPU device (`device="fake-gpu"`, the stand-in whose arrays count every copy) the op's forward and backward
+may copy nothing to the host: a `float(x)`, `.item()`, `if array.any():` or `numpy.asarray` inside an op fails
+the case. An op that must read values back (an index checked against its bounds, an output whose length is a
+count) says how many times with `host_reads=`.
 """
 
 import numpy as np
@@ -17,6 +22,7 @@ import pytest
 
 from aino.gradcheck import numerical_gradient
 from aino.tensor import Tensor
+from aino.testing.transfers import counting_transfers
 
 torch = pytest.importorskip("torch")
 
@@ -51,14 +57,17 @@ def _outputs(value):
 
 
 def check_op(shapes, aino_fn, torch_fn, kind=None, device="cpu", numerical=True, rtol=1e-10, atol=1e-12,
-             arrays=None, seed=0):
+             arrays=None, seed=0, host_reads=0):
     """Assert aino_fn and torch_fn agree on random float64 inputs of `shapes` (or on `arrays`): values, dtypes
     of float results, and the gradient of every input for a random upstream gradient; with `numerical`, the
-    gradients also match central differences. Returns (aino outputs, torch outputs) for further checks."""
+    gradients also match central differences. On a GPU device, forward and backward together copy at most
+    `host_reads` arrays to the host. Returns (aino outputs, torch outputs) for further checks."""
     arrays = inputs(shapes, kind, seed) if arrays is None else [np.asarray(a, dtype=np.float64) for a in arrays]
     ours = [Tensor(a, requires_grad=True, device=device) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, expected = _outputs(aino_fn(*ours)), _outputs(torch_fn(*theirs))
+    with counting_transfers() as moved:
+        out = _outputs(aino_fn(*ours))
+    expected = _outputs(torch_fn(*theirs))
     assert len(out) == len(expected), f"aino gave {len(out)} outputs, torch {len(expected)}"
     for mine, reference in zip(out, expected):
         assert tuple(mine.shape) == tuple(reference.shape), f"shape {tuple(mine.shape)} != {tuple(reference.shape)}"
@@ -70,11 +79,15 @@ def check_op(shapes, aino_fn, torch_fn, kind=None, device="cpu", numerical=True,
     rng = np.random.default_rng(seed + 1)
     differentiable = [(m, r) for m, r in zip(out, expected) if r.requires_grad]
     if not differentiable:
+        _check_host_reads(device, host_reads, moved)
         return out, expected
     upstreams = [rng.standard_normal(tuple(r.shape)) for _, r in differentiable]
-    for (mine, reference), upstream in zip(differentiable, upstreams):
-        mine.backward(upstream, retain_graph=True)
+    with counting_transfers() as moved_back:
+        for mine, upstream in zip((m for m, _ in differentiable), upstreams):
+            mine.backward(upstream, retain_graph=True)
+    for (_, reference), upstream in zip(differentiable, upstreams):
         reference.backward(torch.tensor(upstream), retain_graph=True)
+    _check_host_reads(device, host_reads, moved, moved_back)
     for i, (mine, reference) in enumerate(zip(ours, theirs)):
         want = np.zeros(arrays[i].shape) if reference.grad is None else reference.grad.numpy()
         got = np.zeros(arrays[i].shape) if mine.grad is None else mine.grad.numpy()
@@ -83,6 +96,14 @@ def check_op(shapes, aino_fn, torch_fn, kind=None, device="cpu", numerical=True,
             np.testing.assert_allclose(got, _central(aino_fn, arrays, i, upstreams, device, len(out)),
                                        rtol=1e-6, atol=1e-7, err_msg=f"central differences, input {i}")
     return out, expected
+
+
+def _check_host_reads(device, allowed, *counts):
+    """On a GPU device: the op's forward and backward (`counts`) copied at most `allowed` arrays to the host."""
+    reads = sum(moved.to_host for moved in counts)
+    if device != "cpu":
+        assert reads <= allowed, (f"the op copied {reads} array(s) to the host on {device} (at most {allowed} "
+                                  "expected):\n" + "\n".join(moved.report() for moved in counts))
 
 
 def check_case(case, device="cpu"):

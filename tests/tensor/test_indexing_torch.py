@@ -21,6 +21,7 @@ def tensors(key, make):
 
 
 PAIR, ROW = np.array([0, 2]), np.array([[1, 0, 1]])
+INDEX_CHECK = 1  # gather, index_select, scatter read an index's two ends back once, to check them on the host
 MASK34 = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 MASK_TWO = np.array([[False, True, False, False], [False, False, False, True], [False] * 4])  # broadcasts with PAIR
 S, E = slice(None), Ellipsis
@@ -57,23 +58,25 @@ KEYS = {
 def test_getitem_axis_order_matches_torch(name, device):
     key = KEYS[name]
     shape = (3, 3, 4, 5) if name == "int_mask_tensor" else (2, 3, 4, 5)
+    # a 0-d integer tensor beside an index tensor is read as the number it holds (torch.Tensor.__index__)
+    reads = sum(isinstance(item, np.ndarray) and item.ndim == 0 for item in key)
     check_op([shape], lambda a: a[tensors(key, lambda k: Tensor(k, device=device))],
-             lambda a: a[tensors(key, torch.tensor)], device=device)
+             lambda a: a[tensors(key, torch.tensor)], device=device, host_reads=reads)
 
 
-def test_issue_case_int_slice_tensor_orders_axes_as_pytorch():
+def test_issue_case_int_slice_tensor_orders_axes_as_pytorch(device):
     """x[1, :, T([0, 1])] on (2, 3, 4) is x[1][:, [0, 1]], shape (3, 2): NumPy would give (2, 3)."""
     x = np.arange(24.0).reshape(2, 3, 4)
-    got = Tensor(x)[1, :, Tensor([0, 1])]
+    got = Tensor(x, device=device)[1, :, Tensor([0, 1], device=device)]
     assert got.shape == (3, 2)
     np.testing.assert_array_equal(got.numpy(), x[1][:, [0, 1]])
 
 
-def test_setitem_writes_in_pytorch_axis_order():
-    x, ours = torch.zeros(2, 3, 4), Tensor(np.zeros((2, 3, 4)))
+def test_setitem_writes_in_pytorch_axis_order(device):
+    x, ours = torch.zeros(2, 3, 4), Tensor(np.zeros((2, 3, 4)), device=device)
     value = np.arange(6.0).reshape(3, 2)  # the (3, 2) of PyTorch's order, not NumPy's (2, 3)
     x[1, :, torch.tensor([0, 3])] = torch.tensor(value, dtype=torch.float32)
-    ours[1, :, Tensor([0, 3])] = value
+    ours[1, :, Tensor([0, 3], device=device)] = value
     np.testing.assert_array_equal(ours.numpy(), x.numpy())
 
 
@@ -96,7 +99,7 @@ GATHER = {
 def test_gather_matches_torch(name, device):
     shape, dim, index = GATHER[name]
     check_op([shape], lambda a: a.gather(dim, Tensor(index, device=device)),
-             lambda a: a.gather(dim, torch.tensor(index)), device=device)
+             lambda a: a.gather(dim, torch.tensor(index)), device=device, host_reads=INDEX_CHECK)
 
 
 GATHER_REFUSED = {  # torch raises RuntimeError for each
@@ -108,18 +111,18 @@ GATHER_REFUSED = {  # torch raises RuntimeError for each
 
 
 @pytest.mark.parametrize("name", GATHER_REFUSED)
-def test_gather_refuses_an_index_of_the_wrong_shape_as_torch(name):
+def test_gather_refuses_an_index_of_the_wrong_shape_as_torch(name, device):
     shape, dim, index = GATHER_REFUSED[name]
     with pytest.raises(RuntimeError):
         torch.zeros(shape).gather(dim, torch.tensor(index))
     with pytest.raises(InvalidOperationError, match=r"Tensor\.gather: index .*(does not fit|out of bounds)"):
-        Tensor(np.zeros(shape)).gather(dim, Tensor(index))
+        Tensor(np.zeros(shape), device=device).gather(dim, Tensor(index, device=device))
 
 
-def test_gather_does_not_broadcast_the_index():
+def test_gather_does_not_broadcast_the_index(device):
     """Once, a (1,) index on a (2, 3) input was broadcast; PyTorch refuses it (RuntimeError)."""
     with pytest.raises(RuntimeError, match=r"expected as many dimensions"):
-        Tensor(np.zeros((2, 3))).gather(0, Tensor([0]))
+        Tensor(np.zeros((2, 3)), device=device).gather(0, Tensor([0], device=device))
 
 
 INDEX_SELECT = {
@@ -136,15 +139,15 @@ INDEX_SELECT = {
 def test_index_select_matches_torch(name, device):
     shape, dim, index = INDEX_SELECT[name]
     check_op([shape], lambda a: a.index_select(dim, Tensor(index, device=device)),
-             lambda a: a.index_select(dim, torch.tensor(index)), device=device)
+             lambda a: a.index_select(dim, torch.tensor(index)), device=device, host_reads=INDEX_CHECK)
 
 
-def test_index_select_refuses_a_matrix_index_and_a_negative_one():
-    x = Tensor(np.zeros((3, 4)))
+def test_index_select_refuses_a_matrix_index_and_a_negative_one(device):
+    x = Tensor(np.zeros((3, 4)), device=device)
     with pytest.raises(ValueError, match=r"Tensor\.index_select: index must be a vector"):
-        x.index_select(0, Tensor([[1]]))
+        x.index_select(0, Tensor([[1]], device=device))
     with pytest.raises(RuntimeError, match=r"index -1 is out of bounds"):
-        x.index_select(0, Tensor([-1]))  # torch: RuntimeError too
+        x.index_select(0, Tensor([-1], device=device))  # torch: RuntimeError too
 
 
 # --- masks ---------------------------------------------------------------------------------------
@@ -178,18 +181,18 @@ def test_masked_select_matches_torch(name, device):
              lambda a: a.masked_select(torch.tensor(mask)), device=device)
 
 
-def test_masks_refuse_other_dtypes_and_shapes():
-    x = Tensor(np.zeros((3, 4)))
+def test_masks_refuse_other_dtypes_and_shapes(device):
+    x = Tensor(np.zeros((3, 4)), device=device)
     with pytest.raises(TypeError, match=r"Tensor\.masked_fill: mask must be a bool tensor, got dtype int64"):
-        x.masked_fill(Tensor([1, 0, 1, 0]), 1.0)
+        x.masked_fill(Tensor([1, 0, 1, 0], device=device), 1.0)
     with pytest.raises(ValueError, match=r"Tensor\.masked_select: shapes \(3, 4\) and \(5,\) do not broadcast"):
-        x.masked_select(Tensor([True] * 5))
+        x.masked_select(Tensor([True] * 5, device=device))
     with pytest.raises(RuntimeError, match=r"Tensor\.masked_fill: value must be a number or a 0-d tensor"):
-        x.masked_fill(Tensor(MASK34), Tensor([2.0]))
+        x.masked_fill(Tensor(MASK34, device=device), Tensor([2.0], device=device))
 
 
-def test_masked_fill_keeps_an_integer_dtype_as_torch():
-    got = Tensor([1, 2, 3]).masked_fill(Tensor([True, False, True]), 2.5)
+def test_masked_fill_keeps_an_integer_dtype_as_torch(device):
+    got = Tensor([1, 2, 3], device=device).masked_fill(Tensor([True, False, True], device=device), 2.5)
     want = torch.tensor([1, 2, 3]).masked_fill(torch.tensor([True, False, True]), 2.5)
     assert got.dtype == np.int64 and got.tolist() == want.tolist()
 
@@ -231,14 +234,14 @@ def window(index):
 def test_scatter_matches_torch_in_input_and_src(name, device):
     shape, src_shape, dim, index = SCATTER[name]
     check_op([shape, src_shape], lambda a, s: a.scatter(dim, Tensor(index, device=device), s),
-             lambda a, s: a.scatter(dim, torch.tensor(index), s[window(index)]), device=device)
+             lambda a, s: a.scatter(dim, torch.tensor(index), s[window(index)]), device=device, host_reads=INDEX_CHECK)
 
 
 @pytest.mark.parametrize("name", SCATTER)
 def test_scatter_of_a_value_matches_torch(name, device):
     shape, _, dim, index = SCATTER[name]
     check_op([shape], lambda a: a.scatter(dim, Tensor(index, device=device), 1.25),
-             lambda a: a.scatter(dim, torch.tensor(index), 1.25), device=device)
+             lambda a: a.scatter(dim, torch.tensor(index), 1.25), device=device, host_reads=INDEX_CHECK)
 
 
 SCATTER_ADD = dict(SCATTER, repeated_places=((3, 4), (3, 4), 0, np.array([[0, 0, 2, 2], [0, 0, 2, 1], [0, 1, 1, 1]])),
@@ -249,7 +252,8 @@ SCATTER_ADD = dict(SCATTER, repeated_places=((3, 4), (3, 4), 0, np.array([[0, 0,
 def test_scatter_add_matches_torch_with_repeated_places(name, device):
     shape, src_shape, dim, index = SCATTER_ADD[name]
     check_op([shape, src_shape], lambda a, s: a.scatter_add(dim, Tensor(index, device=device), s),
-             lambda a, s: a.scatter_add(dim, torch.tensor(index), s[window(index)]), device=device)
+             lambda a, s: a.scatter_add(dim, torch.tensor(index), s[window(index)]), device=device,
+             host_reads=INDEX_CHECK)
 
 
 SCATTER_REFUSED = {  # (input shape, src shape, dim, index); torch raises RuntimeError for each
@@ -263,17 +267,18 @@ SCATTER_REFUSED = {  # (input shape, src shape, dim, index); torch raises Runtim
 
 @pytest.mark.parametrize("method", ["scatter", "scatter_add"])
 @pytest.mark.parametrize("name", SCATTER_REFUSED)
-def test_scatter_refuses_an_index_of_the_wrong_shape_as_torch(name, method):
+def test_scatter_refuses_an_index_of_the_wrong_shape_as_torch(name, method, device):
     shape, src_shape, dim, index = SCATTER_REFUSED[name]
     with pytest.raises(RuntimeError):
         getattr(torch.zeros(shape), method)(dim, torch.tensor(index), torch.zeros(src_shape))
     with pytest.raises(InvalidOperationError, match=rf"Tensor\.{method}: index .*(does not fit|out of bounds)"):
-        getattr(Tensor(np.zeros(shape)), method)(dim, Tensor(index), Tensor(np.zeros(src_shape)))
+        x, places, src = (Tensor(a, device=device) for a in (np.zeros(shape), index, np.zeros(src_shape)))
+        getattr(x, method)(dim, places, src)
 
 
-def test_scatter_refuses_a_src_of_another_dtype_and_scatter_add_a_number():
-    x, index = Tensor(np.zeros((3, 4), np.float32)), Tensor(np.array([[0, 1]]))
+def test_scatter_refuses_a_src_of_another_dtype_and_scatter_add_a_number(device):
+    x, index = Tensor(np.zeros((3, 4), np.float32), device=device), Tensor(np.array([[0, 1]]), device=device)
     with pytest.raises(RuntimeError, match=r"Tensor\.scatter: expected src of the input's dtype float32, got float64"):
-        x.scatter(0, index, Tensor(np.ones((1, 2))))
+        x.scatter(0, index, Tensor(np.ones((1, 2)), device=device))
     with pytest.raises(TypeError, match=r"Tensor\.scatter_add: src must be a tensor, got float"):
         x.scatter_add(0, index, 2.0)

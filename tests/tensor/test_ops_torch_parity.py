@@ -170,15 +170,15 @@ def test_one_hot_and_comparisons_match_torch(device):
         np.testing.assert_array_equal(result.numpy(), getattr(tx, op)(ty).numpy())
 
 
-def test_mlp_loss_gradients_match_torch():
+def test_mlp_loss_gradients_match_torch(device):
     """The ops of one training step together: two linear layers, relu, log_softmax, picked targets."""
     rng = np.random.default_rng(7)
     x, w1, b1, w2, b2 = (rng.standard_normal(s) for s in [(8, 5), (6, 5), (6,), (3, 6), (3,)])
     y = rng.integers(0, 3, 8)
-    ours = [Tensor(a, requires_grad=True) for a in (w1, b1, w2, b2)]
+    ours = [Tensor(a, requires_grad=True, device=device) for a in (w1, b1, w2, b2)]
     theirs = [torch.tensor(a, requires_grad=True) for a in (w1, b1, w2, b2)]
-    logits = (Tensor(x) @ ours[0].T + ours[1]).relu() @ ours[2].T + ours[3]
-    loss = -logits.log_softmax(-1)[Tensor.arange(8), Tensor(y)].mean()
+    logits = (Tensor(x, device=device) @ ours[0].T + ours[1]).relu() @ ours[2].T + ours[3]
+    loss = -logits.log_softmax(-1)[Tensor.arange(8), Tensor(y, device=device)].mean()
     loss.backward()
     expected = F.cross_entropy(F.linear(F.linear(torch.tensor(x), *theirs[:2]).relu(), *theirs[2:]), torch.tensor(y))
     expected.backward()

@@ -36,9 +36,9 @@ def test_promotion_follows_torch(device):
     assert (f32 ** 2).dtype == np.float32
 
 
-def test_float32_gradients_stay_float32():
-    w = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
-    x = Tensor(np.ones((4, 3)))  # float64 input
+def test_float32_gradients_stay_float32(device):
+    w = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True, device=device)
+    x = Tensor(np.ones((4, 3)), device=device)  # float64 input
     (x @ w).sum().backward()
     assert (x @ w).dtype == np.float64
     assert w.grad.dtype == np.float32
@@ -51,46 +51,49 @@ def test_properties():
     assert DOtensor is Tensor
 
 
-def test_shape_factories_take_a_tuple_or_numbers():
-    assert Tensor.zeros(2, 3).shape == (2, 3) and Tensor.zeros((2, 3)).dtype == np.float32
-    assert Tensor.ones((4,)).numpy().sum() == 4
-    assert Tensor.randn((32, 10)).shape == (32, 10) and Tensor.randn(3, 2).dtype == np.float32
-    assert Tensor.rand(5, dtype="float64").dtype == np.float64
-    r = Tensor.rand(1000)
+def test_shape_factories_take_a_tuple_or_numbers(device):
+    assert Tensor.zeros(2, 3, device=device).shape == (2, 3) and Tensor.zeros((2, 3), device=device).dtype == np.float32
+    assert Tensor.zeros(2, 3, device=device).device == device
+    assert Tensor.ones((4,), device=device).numpy().sum() == 4
+    assert Tensor.randn((32, 10), device=device).shape == (32, 10)
+    assert Tensor.randn(3, 2, device=device).dtype == np.float32
+    assert Tensor.rand(5, dtype="float64", device=device).dtype == np.float64
+    r = Tensor.rand(1000, device=device)
     assert 0 <= r.numpy().min() and r.numpy().max() < 1
-    ints = Tensor.randint(0, 5, (32,))
+    ints = Tensor.randint(0, 5, (32,), device=device)
     assert ints.dtype == np.int64 and ints.shape == (32,) and set(ints.tolist()) <= set(range(5))
-    assert Tensor.arange(4).tolist() == [0, 1, 2, 3] and Tensor.arange(4).dtype == np.int64
-    assert Tensor.arange(0, 1, 0.25).dtype == np.float32
-    like = Tensor.zeros_like(Tensor(np.ones((2, 2))), requires_grad=True)
-    assert like.dtype == np.float64 and like.requires_grad and like.numpy().sum() == 0
-    assert Tensor.ones_like(Tensor([1, 2])).tolist() == [1, 1]
+    assert Tensor.arange(4, device=device).tolist() == [0, 1, 2, 3]
+    assert Tensor.arange(4, device=device).dtype == np.int64
+    assert Tensor.arange(0, 1, 0.25, device=device).dtype == np.float32
+    like = Tensor.zeros_like(Tensor(np.ones((2, 2)), device=device), requires_grad=True)
+    assert like.dtype == np.float64 and like.requires_grad and like.numpy().sum() == 0 and like.device == device
+    assert Tensor.ones_like(Tensor([1, 2], device=device)).tolist() == [1, 1]
 
 
-def test_manual_seed_repeats_random_tensors():
+def test_manual_seed_repeats_random_tensors(device):
     manual_seed(3)
-    first = Tensor.randn(4, 4).numpy().copy(), Tensor.randint(0, 9, (5,)).tolist()
+    first = Tensor.randn(4, 4, device=device).numpy().copy(), Tensor.randint(0, 9, (5,), device=device).tolist()
     manual_seed(3)
-    second = Tensor.randn(4, 4).numpy(), Tensor.randint(0, 9, (5,)).tolist()
+    second = Tensor.randn(4, 4, device=device).numpy(), Tensor.randint(0, 9, (5,), device=device).tolist()
     np.testing.assert_array_equal(first[0], second[0])
     assert first[1] == second[1]
     manual_seed(4)
-    assert not np.array_equal(Tensor.randn(4, 4).numpy(), first[0])
+    assert not np.array_equal(Tensor.randn(4, 4, device=device).numpy(), first[0])
 
 
-def test_conversions_of_one_element_tensors():
-    x = Tensor([2.5])
-    assert x.item() == 2.5 and float(x) == 2.5 and int(Tensor(7)) == 7
-    assert f"{Tensor(3.14159):.2f}" == "3.14"
-    assert f"{Tensor([1, 2])}" == str(Tensor([1, 2]))
+def test_conversions_of_one_element_tensors(device):
+    x = Tensor([2.5], device=device)
+    assert x.item() == 2.5 and float(x) == 2.5 and int(Tensor(7, device=device)) == 7
+    assert f"{Tensor(3.14159, device=device):.2f}" == "3.14"
+    assert f"{Tensor([1, 2], device=device)}" == str(Tensor([1, 2], device=device))
     with pytest.raises(ValueError, match="one-element"):
-        Tensor([1.0, 2.0]).item()
+        Tensor([1.0, 2.0], device=device).item()
     with pytest.raises(TypeError):
-        f"{Tensor([1.0, 2.0]):.2f}"
+        f"{Tensor([1.0, 2.0], device=device):.2f}"
 
 
-def test_iteration_goes_over_the_first_axis_and_keeps_the_graph():
-    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+def test_iteration_goes_over_the_first_axis_and_keeps_the_graph(device):
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True, device=device)
     rows = list(x)
     assert [r.tolist() for r in rows] == [[0, 1], [2, 3], [4, 5]]
     (rows[0] * 2 + rows[2]).sum().backward()
@@ -140,8 +143,9 @@ def test_cuda_round_trip_keeps_gradients(cuda):
 
 
 @pytest.mark.parametrize("data", [0.2, [0.2, 1e-8], [[0.1], [0.3]]])
-def test_python_floats_asked_for_as_float64_keep_every_digit(data):
-    """Tensor(0.2, dtype=float64) holds the double 0.2, not float32's 0.2000000029 widened (as torch)."""
-    np.testing.assert_array_equal(Tensor(data, dtype="float64").numpy(), np.asarray(data, dtype=np.float64))
+def test_python_floats_asked_for_as_float64_keep_every_digit(data, device):
+    """Tensor(0.2, dtype=float64) holds the double 0.2, not float32's 0.2000000029 widened (as torch), on any device."""
+    held = Tensor(data, dtype="float64", device=device).numpy()
+    np.testing.assert_array_equal(held, np.asarray(data, dtype=np.float64))
     torch = pytest.importorskip("torch")
-    np.testing.assert_array_equal(Tensor(data, dtype="float64").numpy(), torch.tensor(data, dtype=torch.float64).numpy())
+    np.testing.assert_array_equal(held, torch.tensor(data, dtype=torch.float64).numpy())

@@ -1,5 +1,6 @@
 """detect_anomaly in backward: the op whose backward made the NaN or inf is named, with the layer its forward
-ran in; forward anomalies are named as before; outside the context nothing is wrapped or attached."""
+ran in; forward anomalies are named as before; outside the context nothing is wrapped or attached. On the CPU and
+on a GPU (`device`), where each check reads its array's own module."""
 
 import numpy as np
 import pytest
@@ -18,26 +19,26 @@ class Root(nn.Module):
         return x.sqrt()
 
 
-def linear_then_root():
+def linear_then_root(device="cpu"):
     """Linear(2, 3) -> Root, with the Linear's weights and bias 0, so the root sees exactly 0."""
     model = nn.Sequential(nn.Linear(2, 3), Root())
     model._layers["0"].weight.data[:] = 0
     model._layers["0"].bias.data[:] = 0
-    return model
+    return model.to(device)
 
 
 X = aino.Tensor(np.ones((4, 2), np.float32))
 
 
-def test_an_inf_made_in_backward_names_sqrt_and_its_layer():
-    model = linear_then_root()
+def test_an_inf_made_in_backward_names_sqrt_and_its_layer(device):
+    model = linear_then_root(device)
     loss = None
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as caught:
         with detect_anomaly(model):
-            loss = (model(X) * 2.0).sum()  # forward is finite: sqrt(0) = 0
+            loss = (model(X.to(device)) * 2.0).sum()  # forward is finite: sqrt(0) = 0
             loss.backward()
     message = str(caught.value)
-    assert loss is not None and np.isfinite(loss.data).all()
+    assert loss is not None and np.isfinite(loss.numpy()).all()
     assert "in backward, op 'sqrt' in layer '1' (Root) returned inf in its gradient for input 0" in message
     assert "'mul'" not in message  # the op that merely received the gradient is not blamed
 
@@ -64,52 +65,53 @@ def test_a_graph_built_before_entering_has_no_layer_to_name():
             loss.backward()
 
 
-def test_a_nan_made_in_backward_is_named_too():
-    x = aino.Tensor(np.array([0.0, 1.0]), requires_grad=True)
+def test_a_nan_made_in_backward_is_named_too(device):
+    x = aino.Tensor(np.array([0.0, 1.0])).to(device).requires_grad_(True)
     expected = r"op 'sqrt' outside any layer returned NaN"
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=expected):
         with detect_anomaly():
             (x.sqrt() * 0.0).sum().backward()  # 0 * (1 / (2 * 0)) = 0 * inf = NaN
 
 
-def test_an_overflow_when_adding_up_gradients_is_told_apart():
-    x = aino.Tensor(np.full(2, 1e-30, np.float32), requires_grad=True)
+def test_an_overflow_when_adding_up_gradients_is_told_apart(device):
+    x = aino.Tensor(np.full(2, 1e-30, np.float32)).to(device).requires_grad_(True)
     expected = r"gradient arriving at a leaf tensor holds inf, although every op's backward"
     with pytest.raises(FloatingPointError, match=expected):
         with np.errstate(all="ignore"), detect_anomaly():
             ((x * 3e38).sum() + (x * 3e38).sum()).backward()  # each use gives 3e38, their float32 sum is inf
 
 
-def test_backward_from_a_nan_gradient_is_named():
-    x = aino.Tensor(np.ones(2), requires_grad=True)
-    y = x * 2.0
+def test_backward_from_a_nan_gradient_is_named(device):
+    x = aino.Tensor(np.ones(2)).to(device).requires_grad_(True)
+    y, start = x * 2.0, aino.Tensor(np.array([1.0, np.nan])).to(device)
     with pytest.raises(FloatingPointError, match="backward was started with a gradient holding NaN"), detect_anomaly():
-        y.backward(aino.Tensor(np.array([1.0, np.nan])))
+        y.backward(start)
 
 
-def test_a_log_of_zero_in_forward_is_named_as_before():
+def test_a_log_of_zero_in_forward_is_named_as_before(device):
     class Log(nn.Module):
         def forward(self, x):
             return x.log()
 
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), Log())
     model._layers["0"].bias.data[:] = -100.0  # ReLU gives 0, its log -inf
+    model.to(device)
     expected = r"op 'log' in layer '2' \(Log\) produced -inf from finite inputs"
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=expected):
         with detect_anomaly(model):
-            model(X)
+            model(X.to(device))
 
 
-def test_a_finite_run_passes_and_gives_the_same_gradients():
+def test_a_finite_run_passes_and_gives_the_same_gradients(device):
     def gradient(check):
         aino.manual_seed(0)
-        model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+        model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).to(device)
         if check:
             with detect_anomaly(model):
-                model(X).sum().backward()
+                model(X.to(device)).sum().backward()
         else:
-            model(X).sum().backward()
-        return model._layers["0"].weight.grad.data
+            model(X.to(device)).sum().backward()
+        return model._layers["0"].weight.grad.numpy()
 
     assert np.array_equal(gradient(True), gradient(False))
 

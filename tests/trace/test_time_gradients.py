@@ -47,16 +47,18 @@ def _batches(batch_first, steps=3, seed=0, scale=1.0, length=T):
     return [((rng.standard_normal(shape) * scale).astype(np.float32), rng.integers(0, 2, N)) for _ in range(steps)]
 
 
-def _train(model, batches, record=True, every=1, probe=None):
-    """Train with SGD on `batches`; returns (trace or None, the weights before each step, the losses)."""
+def _train(model, batches, record=True, every=1, probe=None, device="cpu"):
+    """Train with SGD on `batches` on `device` (the model is moved there); returns (trace or None, the
+    weights before each step as host arrays, the losses)."""
+    model.to(device)
     optimizer = optim.SGD(model.parameters(), lr=0.5)
     before, losses = [], []
     recorder = Recorder(model, optimizer, every=every, probe=probe) if record else None
     with recorder if record else _nothing():
         for X, y in batches:
-            before.append({name: p.data.copy() for name, p in model.named_parameters()})
+            before.append({name: p.numpy().copy() for name, p in model.named_parameters()})
             optimizer.zero_grad()
-            loss = nn.CrossEntropyLoss()(model(Tensor(X)), Tensor(y))
+            loss = nn.CrossEntropyLoss()(model(Tensor(X).to(device)), Tensor(y).to(device))
             loss.backward()
             optimizer.step()
             losses.append(float(loss.data))
@@ -121,11 +123,12 @@ CASES = [("LSTM", True, False, 1), ("LSTM", False, False, 1), ("GRU", True, Fals
 
 
 @pytest.mark.parametrize("kind, batch_first, bidirectional, num_layers", CASES)
-def test_hidden_grads_equal_the_unrolled_cells_gradient_of_each_h_t(kind, batch_first, bidirectional, num_layers):
+def test_hidden_grads_equal_the_unrolled_cells_gradient_of_each_h_t(kind, batch_first, bidirectional, num_layers,
+                                                                      device):
     aino.manual_seed(3)
     model = LastStep(kind, batch_first, bidirectional, num_layers)
     batches = _batches(batch_first)
-    trace, before, _ = _train(model, batches)
+    trace, before, _ = _train(model, batches, device=device)
     D = 2 if bidirectional else 1
     assert trace.hidden_grad_layers == ["rnn"]
     assert trace.steps == [0, 1, 2]
@@ -153,14 +156,14 @@ def test_a_saturating_tanh_rnn_shows_the_gradient_vanishing_back_in_time():
     assert norms[:8].max() < norms[8:16].max() < norms[16:].max()  # shrinking going back in time
 
 
-def test_results_are_bit_identical_with_and_without_the_recorder():
+def test_results_are_bit_identical_with_and_without_the_recorder(device):
     for kind, batch_first, bidirectional, num_layers in CASES:
         runs = []
         for record in (False, True):
             aino.manual_seed(5)
             model = LastStep(kind, batch_first, bidirectional, num_layers)
-            _, _, losses = _train(model, _batches(batch_first), record=record)
-            runs.append((losses, {name: p.data.copy() for name, p in model.named_parameters()}))
+            _, _, losses = _train(model, _batches(batch_first), record=record, every=2, device=device)
+            runs.append((losses, {name: p.numpy().copy() for name, p in model.named_parameters()}))
         assert runs[0][0] == runs[1][0], kind
         for name in runs[0][1]:
             np.testing.assert_array_equal(runs[0][1][name], runs[1][1][name], err_msg=f"{kind} {name}")
@@ -200,13 +203,14 @@ def test_the_ops_keep_the_total_gradient_only_while_something_listens(op, states
         assert not kept[:-1].any()
 
 
-def test_only_kept_steps_hold_them_and_a_probe_does_not_change_their_source():
+def test_only_kept_steps_hold_them_and_a_probe_does_not_change_their_source(device):
     aino.manual_seed(2)
     model = LastStep("GRU", batch_first=True)
     batches = _batches(True, steps=5)
     probe = batches[0][0][:2]
-    trace, _, _ = _train(model, batches, every=2, probe=probe)
+    trace, _, _ = _train(model, batches, every=2, probe=probe, device=device)
     assert trace.steps == [0, 2, 4]
+    assert all(type(trace.hidden_grads("rnn", step)) is np.ndarray for step in trace.steps)
     with pytest.raises(ValueError, match="no full arrays"):
         trace.hidden_grads("rnn", 1)
     assert trace.hidden_grads("rnn", 2).shape == (T, N, H)  # the training batch's N, not the probe's 2

@@ -1,4 +1,5 @@
-"""The trace tells the truth: updates, weights, activations and gradients are what training used."""
+"""The trace tells the truth: updates, weights, activations and gradients are what training used, on the CPU
+and on a GPU (the `device` fixture: the stand-in "fake-gpu" too, whose arrays refuse NumPy)."""
 
 import numpy as np
 import pytest
@@ -8,9 +9,9 @@ from aino import nn, optim
 from aino.trace import Recorder, classic_names
 
 
-def _mlp(seed=0, dtype=np.float64):
+def _mlp(seed=0, dtype=np.float64, device="cpu"):
     aino.manual_seed(seed)
-    return nn.Sequential(nn.Linear(3, 5, dtype=dtype), nn.Tanh(), nn.Linear(5, 2, dtype=dtype))
+    return nn.Sequential(nn.Linear(3, 5, dtype=dtype), nn.Tanh(), nn.Linear(5, 2, dtype=dtype)).to(device)
 
 
 def _data(seed=1, n=8):
@@ -18,43 +19,48 @@ def _data(seed=1, n=8):
     return rng.standard_normal((n, 3)), rng.standard_normal((n, 2))
 
 
-def _train(model, optimizer, X, Y, steps, recorder=None):
+def _train(model, optimizer, X, Y, steps, device="cpu"):
     loss_fn = nn.MSELoss()
+    X, Y = aino.Tensor(X).to(device), aino.Tensor(Y).to(device)
     for _ in range(steps):
         optimizer.zero_grad()
-        loss = loss_fn(model(aino.Tensor(X)), aino.Tensor(Y))
+        loss = loss_fn(model(X), Y)
         loss.backward()
         optimizer.step()
 
 
-def test_sgd_updates_are_minus_lr_times_grad_and_the_change_in_weights():
-    model, (X, Y) = _mlp(), _data()
+@pytest.mark.parametrize("every", [1, 2])
+def test_sgd_updates_are_minus_lr_times_grad_and_the_change_in_weights(device, every):
+    model, (X, Y) = _mlp(device=device), _data()
     optimizer = optim.SGD(model.parameters(), lr=0.1)
-    with Recorder(model, optimizer) as recorder:
-        _train(model, optimizer, X, Y, steps=5)
+    with Recorder(model, optimizer, every=every) as recorder:
+        _train(model, optimizer, X, Y, steps=5, device=device)
     trace = recorder.trace
-    assert trace.n_steps == 5 and trace.steps == [0, 1, 2, 3, 4]
+    kept = list(range(0, 5, every))  # every=2: steps 0, 2, 4; the others were on the device only while newest
+    assert trace.n_steps == 5 and trace.steps == kept
     assert trace.params == ["0.weight", "0.bias", "2.weight", "2.bias"]
     for name in trace.params:
-        for step in range(5):
+        for step in kept:
             np.testing.assert_allclose(trace.updates(name, step), -0.1 * trace.weight_grads(name, step), atol=1e-15)
-        for step in range(1, 5):
+            assert type(trace.weights(name, step)) is np.ndarray  # kept on the host, whatever the device
+        for step in range(1, 5) if every == 1 else ():
             np.testing.assert_allclose(trace.updates(name, step),
                                        trace.weights(name, step) - trace.weights(name, step - 1), atol=1e-14)
         ratio = trace.summary("updates", name)["update_ratio"]
-        expected = [np.linalg.norm(trace.updates(name, s)) / np.linalg.norm(trace.weights(name, s)) for s in range(5)]
-        np.testing.assert_allclose(ratio, expected, rtol=1e-9)
+        expected = [np.linalg.norm(trace.updates(name, s)) / np.linalg.norm(trace.weights(name, s)) for s in kept]
+        np.testing.assert_allclose(ratio[kept], expected, rtol=1e-9)
+        assert np.isfinite(ratio).all()  # the steps not kept have theirs too, read on the device
     final = dict(model.named_parameters())
-    np.testing.assert_array_equal(trace.weights("2.weight", 4), final["2.weight"].data)
+    np.testing.assert_array_equal(trace.weights("2.weight", 4), final["2.weight"].numpy())
 
 
-def test_activations_and_output_gradients_match_a_hand_computation():
-    model, (X, Y) = _mlp(), _data(n=4)
+def test_activations_and_output_gradients_match_a_hand_computation(device):
+    model, (X, Y) = _mlp(device=device), _data(n=4)
     W1, b1 = model.state_dict()["0.weight"], model.state_dict()["0.bias"]
     W2, b2 = model.state_dict()["2.weight"], model.state_dict()["2.bias"]
     optimizer = optim.SGD(model.parameters(), lr=0.05)
     with Recorder(model, optimizer) as recorder:
-        _train(model, optimizer, X, Y, steps=1)
+        _train(model, optimizer, X, Y, steps=1, device=device)
     trace = recorder.trace
     z1 = X @ W1.T + b1
     a1 = np.tanh(z1)
@@ -106,18 +112,18 @@ def test_the_classic_and_fast_paths_give_the_same_trace():
 
 
 @pytest.mark.parametrize("probe", [False, True])
-def test_recording_does_not_change_training(probe):
+def test_recording_does_not_change_training(probe, device):
     X, Y = _data(n=16)
     results = []
     for record in (False, True):
         aino.manual_seed(5)
-        model = nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Dropout(0.3), nn.Linear(6, 2))
+        model = nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Dropout(0.3), nn.Linear(6, 2)).to(device)
         optimizer = optim.Adam(model.parameters(), lr=0.01)
         if record:
-            with Recorder(model, optimizer, probe=X[:5] if probe else None, record_ops=True):
-                _train(model, optimizer, X.astype(np.float32), Y.astype(np.float32), steps=6)
+            with Recorder(model, optimizer, probe=X[:5] if probe else None, record_ops=True, every=2):
+                _train(model, optimizer, X.astype(np.float32), Y.astype(np.float32), steps=6, device=device)
         else:
-            _train(model, optimizer, X.astype(np.float32), Y.astype(np.float32), steps=6)
+            _train(model, optimizer, X.astype(np.float32), Y.astype(np.float32), steps=6, device=device)
         results.append(model.state_dict())
     for name in results[0]:
         np.testing.assert_array_equal(results[0][name], results[1][name])

@@ -1,4 +1,5 @@
-"""Memory budget, thinning, every=k, probe, save/load."""
+"""Memory budget, thinning, every=k, probe, save/load; the recordings parametrised over `device` made on a GPU
+too (the stand-in "fake-gpu"), where the steps between kept ones are summarised on the device."""
 
 import numpy as np
 import pytest
@@ -9,16 +10,17 @@ from aino.trace import Recorder, Trace
 from aino.trace.thinning import Thinner
 
 
-def _run(steps, every=1, max_bytes=64 * 2**20, probe=None, sizes=(4, 8, 3), batch=10, record_ops=False, lr=0.01):
+def _run(steps, every=1, max_bytes=64 * 2**20, probe=None, sizes=(4, 8, 3), batch=10, record_ops=False, lr=0.01,
+         device="cpu"):
     aino.manual_seed(0)
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-    model = nn.Sequential(layers[:-1])
+    model = nn.Sequential(layers[:-1]).to(device)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     rng = np.random.default_rng(0)
-    X = aino.Tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
-    y = aino.Tensor(rng.integers(0, sizes[-1], batch))
+    X = aino.Tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32)).to(device)
+    y = aino.Tensor(rng.integers(0, sizes[-1], batch)).to(device)
     loss_fn = nn.CrossEntropyLoss()
     with Recorder(model, optimizer, every=every, max_bytes=max_bytes, probe=probe, record_ops=record_ops) as rec:
         for _ in range(steps):
@@ -52,10 +54,10 @@ def test_thinning_is_deterministic_and_keeps_first_and_last():
     assert gaps[0] < gaps[-1]
 
 
-def test_a_step_without_full_arrays_says_which_steps_have_them():
-    trace = _run(10, every=3)
+def test_a_step_without_full_arrays_says_which_steps_have_them(device):
+    trace = _run(10, every=3, device=device)
     assert trace.steps == [0, 3, 6, 9]
-    trace = _run(11, every=3)
+    trace = _run(11, every=3, device=device)
     assert trace.steps == [0, 3, 6, 9, 10]  # the newest step is always kept
     assert np.isfinite(trace.summary("gradients", "0")["norm"]).all() and len(trace.loss) == 11
     with pytest.raises(ValueError, match="nearest recorded steps are 3 and 6"):
@@ -64,16 +66,16 @@ def test_a_step_without_full_arrays_says_which_steps_have_them():
         trace.activations("nope", 3)
 
 
-def test_probe_activations_are_recorded_instead_of_the_batch():
+def test_probe_activations_are_recorded_instead_of_the_batch(device):
     probe = np.random.default_rng(9).standard_normal((5, 4)).astype(np.float32)
-    trace = _run(4, probe=probe)
+    trace = _run(4, probe=probe, device=device)  # the probe is moved to the model's device once
     assert trace.activations("0", 0).shape == (5, 8) and trace.gradients("0", 0).shape == (10, 8)
     W, b = trace.weights("0.weight", 2), trace.weights("0.bias", 2)
     np.testing.assert_allclose(trace.activations("0", 2), probe @ W.T + b, rtol=1e-5)  # weights after the step
 
 
-def test_save_and_load_round_trip(tmp_path):
-    trace = _run(7, every=2, record_ops=True)
+def test_save_and_load_round_trip(tmp_path, device):
+    trace = _run(7, every=2, record_ops=True, device=device)
     path = trace.save(tmp_path / "run.npz")
     loaded = Trace.load(path)
     assert loaded.steps == trace.steps and loaded.layers == trace.layers and loaded.params == trace.params
