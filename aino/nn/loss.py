@@ -21,7 +21,7 @@ import math
 
 import numpy
 
-from aino.backend import move_array
+from aino.backend import move_array, waits_for_device
 from aino.nn.checks import as_numbers
 from aino.nn.module import Module
 from aino.ops import loss as L
@@ -79,7 +79,7 @@ class Loss(Module):
         """`target`, each (array, what, hint) of `checked` required to lie in [0, 1]. On the CPU a value outside
         is the ValueError of check_unit_interval. On a GPU nothing is read back (see the module docstring): the
         target becomes NaN wherever a checked array is outside [0, 1] or NaN, so that element's loss is NaN."""
-        if xp is numpy:
+        if not waits_for_device(xp):
             for array, what, hint in checked:
                 self.check_unit_interval(xp, array, what, hint)
             return target
@@ -93,7 +93,7 @@ class Loss(Module):
         """`array`, a setting of this loss kept on the host (a weight), on the input's device and in its dtype.
         On a GPU the copy is made once and kept (a copy in every step would be a transfer every step), so
         give the loss a new array rather than changing its weight in place."""
-        if input.xp is numpy and isinstance(array, numpy.ndarray):
+        if not waits_for_device(input.xp) and isinstance(array, numpy.ndarray):
             return array.astype(input.dtype, copy=False)
         moved = vars(self).setdefault("_moved", {})
         key = (name, str(input.device), input.dtype)
@@ -229,7 +229,7 @@ class ClassLoss(Loss):
             raise self.error(f"{expected} for input of shape {shape}", f"shape {target.shape}")
         indices = self.class_indices(xp, target, classes)
         return L.index_target(xp, indices, classes, axis, input.dtype, ignore_index=self.ignore_index,
-                              unchecked=xp is not numpy, **options)
+                              unchecked=waits_for_device(xp), **options)
 
     def class_probabilities(self, xp, target):
         """A target of the input's shape: probabilities in [0, 1] of a floating dtype (as PyTorch); on a GPU one
@@ -256,7 +256,7 @@ class ClassLoss(Loss):
             raise TypeError(f"{type(self).__name__}: expected class indices of an integer dtype (such as int64), got "
                             f"dtype {target.dtype}" + (" (use target.astype(int))" if target.dtype.kind in "fb" else ""))
         indices = target.astype("int64", copy=False)
-        if xp is not numpy:
+        if waits_for_device(xp):
             return indices
         bad = (indices < 0) | (indices >= classes)
         if self.ignore_index is not None:

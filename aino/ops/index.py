@@ -16,9 +16,7 @@ x[1, :, [0, 1]] has shape (2, 3) in NumPy (the int and the list are apart: their
 
 import numbers
 
-import numpy
-
-from aino.backend import INT64, array_module, as_array, device_of
+from aino.backend import INT64, array_module, as_array, device_of, waits_for_device
 from aino.ops.function import Function, Node, raw, unbroadcast
 from aino.validation import InvalidOperationError, OutOfRangeError, check_broadcast, check_dim
 
@@ -145,7 +143,7 @@ def value_ends(array):
     GPU in one copy, both ends together, where two int() or float() calls would each wait for the device."""
     xp = array_module(array)
     ends = (array.min(), array.max())
-    return (ends[0].item(), ends[1].item()) if xp is numpy else tuple(xp.stack(ends).tolist())
+    return tuple(xp.stack(ends).tolist()) if waits_for_device(xp) else (ends[0].item(), ends[1].item())
 
 
 def check_index(owner, index, bound, dim):

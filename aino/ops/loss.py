@@ -22,8 +22,7 @@ before it): where the CPU branches on a value (a divisor of 0, a non-finite loss
 
 import math
 
-import numpy
-
+from aino.backend import waits_for_device
 from aino.ops.function import Function
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -59,7 +58,7 @@ class ReducedLoss(Function):
 
     def divisor_on_host(self):
         """Whether the divisor of the mean can be read without waiting for a device: a number, or a CPU array."""
-        return self.xp is numpy or not hasattr(self.divisor, "shape")
+        return not waits_for_device(self.xp) or not hasattr(self.divisor, "shape")
 
     def spread(self, grad):
         """dL/d(each loss), weight included: grad itself for "none", copied to every loss for "sum", / divisor for "mean"."""
@@ -79,7 +78,7 @@ def cross_entropies(xp, q, log_p, axis):
     log p_c = -inf. On the CPU the plain sum is taken first; only a position that came out inf or NaN is summed
     again with the zeros left out, so ordinary inputs pay one check over the positions, not a pass over every
     class. On a GPU that check would read a value back (a wait for the device), so the zeros are always left out."""
-    if xp is not numpy:
+    if waits_for_device(xp):
         return -xp.where(q != 0, q * log_p, 0).sum(axis=axis)
     losses = -(q * log_p).sum(axis=axis)
     if not bool(xp.isfinite(losses).all()):
