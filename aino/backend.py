@@ -108,6 +108,13 @@ def waits_for_device(xp):
     return xp is not numpy
 
 
+def scalar(xp, value, dtype):
+    """A 0-d array of `value` in `dtype`, of module `xp`: on a GPU filled in there (asarray would copy it over
+    from the host); on the CPU made by asarray, 6x faster than full, and quicker to compute with in a loop
+    (measured: an LSTM step at batch 1 is 5-10% slower with full's 0.5)."""
+    return xp.full((), value, dtype=dtype) if waits_for_device(xp) else xp.asarray(value, dtype=dtype)
+
+
 def array_module(array):
     """The module (numpy, cupy or the test stand-in) that owns `array`."""
     kind = _KIND_OF.get(type(array))

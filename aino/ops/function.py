@@ -25,7 +25,7 @@ and build each result as an instance of the class its first input names in `_res
 import functools
 
 from aino import hooks
-from aino.backend import FLOAT32, INT64, array_module, as_array, device_of, waits_for_device
+from aino.backend import FLOAT32, INT64, array_module, as_array, device_of, scalar
 from aino.validation import InvalidOperationError
 
 _grad_enabled = True
@@ -172,9 +172,7 @@ def _scalar_like(value, node):
             dtype = FLOAT32  # int tensor * 2.5 -> float32
         elif dtype.kind == "b" and not isinstance(value, bool):
             dtype = INT64  # bool tensor + 1 -> int64
-        if waits_for_device(xp):  # on a GPU the number is filled in there, not copied over from the host
-            return constant(xp.full((), value, dtype=dtype), node)
-        return constant(xp.asarray(value, dtype=dtype), node)  # float32 * 2.5 stays float32 (asarray: 6x faster than full)
+        return constant(scalar(xp, value, dtype), node)  # float32 * 2.5 stays float32
     return constant(as_array(value, device=device_of(node.data)), node)
 
 

@@ -32,6 +32,7 @@ the `dh` its loop carries; with nothing recording it is not kept.
 import itertools
 
 from aino import hooks
+from aino.backend import scalar
 from aino.ops.function import Function, is_grad_enabled
 from aino.ops.matmul import column_sums
 
@@ -229,7 +230,7 @@ class LSTM(_Recurrence):
         cell_steps = zip(*views) if keep else itertools.repeat(tuple(view[0] for view in views), T)
         products = xp.empty((2, N, H), dtype=x.dtype)  # i g and f c_{t-1}
         ig, fc = products
-        one_half = xp.full((), 0.5, dtype=x.dtype)  # an array (cheaper per call than a float), made on the device
+        one_half = scalar(xp, 0.5, x.dtype)  # an array: cheaper per call than a float
         add, multiply, tanh = xp.add, xp.multiply, xp.tanh  # looked up once, not per step
         # The elementwise calls pass `out` by position: 0.35 -> 0.26 us a call at batch 1.
         for z, h_t, (gates, sigmoids, i_f, g_c, o, c_t, tanh_c_t) in zip(inputs[:T], inputs[1:, :, :H], cell_steps):
@@ -271,7 +272,7 @@ class LSTM(_Recurrence):
         d_o, d_if, d_g = d_gates[0], d_gates[1:3], d_gates[3]
         slopes = xp.empty((4, N, H), dtype=da.dtype)  # s (1 - s) for o, i, f; 1 - g^2 for g
         slopes_oif, slope_g = slopes[:3], slopes[3]
-        one = xp.full((), 1, dtype=da.dtype)  # made on the device, not copied there
+        one = scalar(xp, 1, da.dtype)
         back = slice(T - 1, None, -1)  # the steps from last to first
         # each step's views: dL/dout_t, where dL/dh_t goes, tanh(c_t), o, i, f, g, (o, i, f), (g, c_{t-1}), and
         # dL/da_t gate-major (a view into the batch-major row that the product with W_hh reads)
