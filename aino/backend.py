@@ -80,6 +80,12 @@ class Device:
 
 CPU = Device("cpu")
 
+
+def cuda_device(device=None):
+    """The Device that torch's `.cuda(device)` means: the first GPU for None, GPU number `device` for an int,
+    else `device` as spelt ("cuda:1", a Device)."""
+    return Device(DeviceType.CUDA, device) if device is None or isinstance(device, int) else Device(device)
+
 # The GPU array modules aino computes with, by device type: CuPy for CUDA where it is installed, and the
 # test stand-in once enabled. _KIND_OF maps each module's array type back to its device type.
 _GPU_MODULES = {}

@@ -2,7 +2,7 @@
 CuPy sees an NVIDIA GPU, so `device = "cuda" if torch.cuda.is_available() else "cpu"` works with
 `import aino as torch`."""
 
-from aino.backend import Device, DeviceType, get_available_devices, module_for
+from aino.backend import DeviceType, cuda_device, get_available_devices, module_for
 from aino.tensor_creation import manual_seed
 
 
@@ -26,7 +26,7 @@ def current_device():
 def synchronize(device=None):
     """Wait until the GPU has finished the work queued on it (CuPy runs kernels asynchronously): call it
     before reading a clock. `device` None, an index or "cuda:1"."""
-    device = Device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+    device = cuda_device(device)
     xp = module_for(device)
     xp.cuda.Device(device.index or 0).synchronize()
 

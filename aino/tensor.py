@@ -15,8 +15,8 @@ from operator import attrgetter
 import numpy
 
 from aino.autograd import run_backward
-from aino.backend import (FLOAT32, INT64, Device, DeviceType, array_module, as_array, device_of, device_or_dtype,
-                          module_for, move_array, parse_dtype)
+from aino.backend import (FLOAT32, INT64, Device, DeviceType, array_module, as_array, cuda_device, device_of,
+                          device_or_dtype, module_for, move_array, parse_dtype)
 from aino.ops import elementwise
 from aino.ops.function import (
     Node,
@@ -256,9 +256,7 @@ class Tensor(ArithmeticMethods, MathMethods, ReductionMethods, OrderingMethods, 
     def cuda(self, device=None, non_blocking=False):
         """This tensor on a CUDA GPU: `device` None (the first), an index or "cuda:1", as torch's
         Tensor.cuda(); a RuntimeError names what is missing where there is no CuPy or no GPU."""
-        if device is None or isinstance(device, int):
-            device = "cuda" if device is None else f"cuda:{device}"
-        return self.to(device, non_blocking=non_blocking)
+        return self.to(cuda_device(device), non_blocking=non_blocking)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

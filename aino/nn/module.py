@@ -8,7 +8,7 @@ PyTorch (`fc1.weight`, `blocks.0.conv1.bias`), so state dicts move between aino 
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from aino.backend import FLOAT32, array_module, device_or_dtype
+from aino.backend import FLOAT32, array_module, cuda_device, device_or_dtype
 from aino.nn.checks import as_numbers
 from aino.nn.parameter import Buffer, Parameter
 from aino.tensor import Tensor, no_grad
@@ -248,7 +248,7 @@ class Module:
 
     def cuda(self, device=None):
         """Every parameter and buffer on the GPU (CuPy), in place: `device` None or a GPU index, as PyTorch."""
-        return self.to("cuda" if device is None else f"cuda:{device}")
+        return self.to(cuda_device(device))
 
     def float(self):
         return self.to(dtype=FLOAT32)
