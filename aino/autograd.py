@@ -55,6 +55,7 @@ def run_backward(root, grad, retain_graph=False, stop_at=()):
             grads[key] = grads[key] + pg if key in grads else pg
         if not retain_graph:
             node._ctx = FREED
+    if hooks.active: hooks.backward_finished(root)  # noqa: E701  (aino.trace: a Graph has all its gradients)
 
 
 def _topological_order(root, stop=()):

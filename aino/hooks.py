@@ -30,6 +30,9 @@ class Listener:
     def backward_started(self, root, grad):
         """`root.backward(grad)` began: for a one-element root, root is the loss."""
 
+    def backward_finished(self, root):
+        """`root.backward(...)` has passed every gradient back (the graph is freed now, unless retained)."""
+
     def node_gradient(self, node, grad):
         """Backward has summed the whole gradient dL/d(node) (an array shaped like node.data)."""
 
@@ -108,6 +111,11 @@ def op_called(fn, tensors, output):
 def backward_started(root, grad):
     for listener in _listeners:
         listener.backward_started(root, grad)
+
+
+def backward_finished(root):
+    for listener in _listeners:
+        listener.backward_finished(root)
 
 
 def node_gradient(node, grad):
