@@ -7,7 +7,7 @@ Each names its parts by position ("0", "1", ...) or by key, so state_dict keys a
 
 from collections import OrderedDict
 
-from aino.nn.module import Module
+from aino.nn.module import Module, _check_part_name
 from aino.nn.parameter import Parameter
 from aino.tensor import Tensor
 from aino.validation import OutOfRangeError, check_int
@@ -38,6 +38,26 @@ class Sequential(Module):
         for layer in self._layers.values():
             x = layer(x)
         return x
+
+    def add_module(self, name, module):
+        """As PyTorch's: `module` joins the layers run in order, at the end, or in the place of the layer
+        already so named. `seq.name = module` does the same, and `seq.name` reads a layer by its name."""
+        _check_part_name(self, name, "add_module")
+        self._layers[name] = _module(type(self).__name__, name, module)
+
+    register_module = add_module
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Module) and "_layers" in self.__dict__:
+            self.add_module(name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def __getattr__(self, name):  # only called when the usual look-up fails: a layer by its name
+        layers = self.__dict__.get("_layers")
+        if layers is not None and name in layers:
+            return layers[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def append(self, layer):
         """Add a layer at the end; returns the Sequential."""
