@@ -24,5 +24,6 @@ def test_readme_examples_run_in_order(tmp_path, monkeypatch):
     aino.Tensor.clear_trace()
     trace = namespace["trace"]  # the tracing example: 20 epochs of 7 batches, saved and exported
     assert trace.n_steps == 140 and aino.Trace.load(tmp_path / "moons-trace.npz").n_steps == 140
+    assert namespace["view"].graph.backward_ran and (tmp_path / "graph.html").is_file()  # the graph example
     page = (tmp_path / "moons.html").read_text()  # the renderer and the run's data, in one file
     assert page.count('<script type="module">') == 1 and 'id="aino-data"' in page

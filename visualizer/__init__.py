@@ -5,10 +5,12 @@
     Debugger(trace)                       # in Jupyter: scrub through the steps, play, pick a layer
     plot_step(trace, step=10).savefig("step10.png")
     export_html(trace, "report.html")     # one offline file with every step, to open anywhere
+    graph(loss, model)                    # in Jupyter: the computation graph, its values and gradients
+    export_graph_html(graph(loss, model), "graph.html")   # that graph as one offline file
 
-The Debugger (anywidget) and export_html draw in the browser and need no matplotlib. The static
-pictures do: plot_step, figure_png and the panels of visualizer.plots (plot_network, plot_loss, ...),
-each drawing one view on a matplotlib Axes. Every name is imported on first use, so importing the
+The Debugger and graph (anywidget), export_html and export_graph_html draw in the browser and need no
+matplotlib. The static pictures do: plot_step, figure_png and the panels of visualizer.plots (plot_network,
+plot_loss, ...), each drawing one view on a matplotlib Axes. Every name is imported on first use, so importing the
 visualizer needs neither matplotlib nor anywidget.
 """
 
@@ -18,6 +20,9 @@ _NAMES = {
     "Debugger": "visualizer.widget",
     "BrowserDebugger": "visualizer.widget",  # the Debugger's former name
     "export_html": "visualizer.export",
+    "export_graph_html": "visualizer.graph_export",
+    "graph": "visualizer.graph_view",
+    "GraphView": "visualizer.graph_view",
     "figure_png": "visualizer.figure",
     "plot_step": "visualizer.figure",
     **{name: "visualizer.plots" for name in ("plot_activations", "plot_findings", "plot_gradients", "plot_loss",
@@ -47,5 +52,6 @@ def __dir__():
     return sorted(set(globals()) | set(_NAMES))
 
 
-__all__ = ["BrowserDebugger", "Debugger", "export_html", "figure_png", "plot_activations", "plot_findings",
-           "plot_gradients", "plot_loss", "plot_network", "plot_ops", "plot_step", "plot_updates"]
+__all__ = ["BrowserDebugger", "Debugger", "GraphView", "export_graph_html", "export_html", "figure_png", "graph",
+           "plot_activations", "plot_findings", "plot_gradients", "plot_loss", "plot_network", "plot_ops", "plot_step",
+           "plot_updates"]

@@ -6,27 +6,26 @@ buffers, quantised, one buffer per array name and shape holding all its steps: s
 full arrays of the kept steps. The file links to nothing outside itself.
 """
 
-import html
 import json
 import os
-import re
-from pathlib import Path
 
 import numpy
 
 from aino.files import atomic_write
+from aino.trace.graph import Graph
 from aino.validation import check_bool
 from visualizer import arguments
 from visualizer.checks import check_trace
+from visualizer.graph_export import export_graph_html
+from visualizer.page import inline_modules
+from visualizer.page import safe_json as _safe_json
+from visualizer.page import safe_text as _text
 from visualizer.payload import build_payload, to_json_with_base64
 
-WEB = Path(__file__).with_name("web")
 # The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
 MAX_ARRAY_STEPS = 2000  # kept steps whose arrays go in by default (the demo's iris run keeps 1,400: 3.8 MB)
-WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "plane.js",
+WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "neuron.js", "plane.js",
              "layers_conv.js", "layers_sequence.js", "layers.js", "debugger.js")
-_LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w.-]+\.js";\s*$', re.MULTILINE)
-_EXPORT = re.compile(r"^export\s+(?=(const|function|let|class)\b)", re.MULTILINE)
 
 
 def export_steps(trace, steps=None, limit=None):
@@ -59,9 +58,12 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     full arrays (the network's neurons and weights) are there for the kept steps nearest to `steps`
     (default: every kept step, trace.steps). `layer`: the layer selected when the file opens.
     `progress=True` shows a progress bar. The file is written to a temporary name, then renamed.
+    A Graph (or a GraphView) is written by export_graph_html: its computation graph.
     """
     from tqdm.auto import tqdm
 
+    if isinstance(trace, Graph) or isinstance(getattr(trace, "graph", None), Graph):
+        return export_graph_html(trace, path)
     check_trace(trace)
     path = _check_path(path)
     layer = arguments.check_layer(trace, layer)
@@ -95,27 +97,8 @@ def _check_path(path):
 
 
 def renderer_script():
-    """The renderer's modules as the text of one inline module: their imports of each other removed,
-    their `export` keywords dropped (the names share one scope; the files use distinct top-level names)."""
-    parts = []
-    for name in WEB_FILES:
-        text = (WEB / name).read_text(encoding="utf-8")
-        text = _EXPORT.sub("", _LOCAL_IMPORT.sub("", text))
-        parts.append(f"// ---- visualizer/web/{name} ----\n{text}")
-    return "\n".join(parts)
-
-
-def _safe_json(text):
-    """JSON text that is safe inside <script> and cannot read as a link: "<" as \\u003c (no "</script>"),
-    and the "h" of any "http" (in any case, base64 included) as a \\u escape. JSON.parse gives the same data;
-    every letter of a JSON text outside true/false/null sits inside a string, so the escapes are valid."""
-    text = text.replace("<", "\\u003c")
-    return re.sub(r"[hH](?=[tT][tT][pP])", lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def _text(value):
-    """Escaped text that cannot read as a link: the file must reference nothing outside itself."""
-    return html.escape(str(value)).replace("http", "h&#116;tp").replace("//", "/&#47;")
+    """The debugger's modules as the text of one inline module (visualizer/page.py)."""
+    return inline_modules(WEB_FILES)
 
 
 def html_page(payload_json, title, subtitle="", layer=None, note=""):
@@ -133,7 +116,7 @@ def html_page(payload_json, title, subtitle="", layer=None, note=""):
 <h1>{e(title)}</h1>
 <p class="note">{e(subtitle[:300])}</p>
 <p>Drag the slider (or use the arrow keys on it), or press Play, to move through every step of the run;
-pick a layer; click a finding to jump to it.{f' {e(note)}' if note else ''}</p>
+pick a layer; click a finding to jump to it; click a neuron for its chain rule at the step.{f' {e(note)}' if note else ''}</p>
 <div id="aino-debugger"><noscript>This report draws with JavaScript; please enable it.</noscript></div>
 <script type="application/json" id="aino-data">{_safe_json(payload_json)}</script>
 <script type="module">

@@ -26,6 +26,8 @@ arrays. Keys:
   names        {features, classes}, only when the trace's meta names them
   findings     [{kind, step, layer, message}] of trace.diagnose()
   ops          {str(step): [op, ...]} of the kept steps, only when the trace recorded them
+  chain        the chain-rule panel's numbers for the dense layers at some kept steps, float32
+               (visualizer/payload_neuron.py), only when the trace holds the layers' inputs
 
 With `quantize`, the kept steps' arrays and the histograms are uint8 (each within scale / 2 of the
 trace's value); the series stay float32. For the demo's 1,400-step iris run the buffers come to 2.6 MB;
@@ -42,6 +44,7 @@ from visualizer import network as net
 from visualizer.checks import check_trace
 from visualizer.payload_arrays import Buffers
 from visualizer.payload_layers import layer_entries, param_entries
+from visualizer.payload_neuron import chain_payload
 from visualizer.payload_panels import extra_groups, layer_details
 
 FORMAT = "aino.debugger/1"
@@ -52,12 +55,13 @@ LAYER_SERIES = (("act_mean", "activations", "mean"), ("act_std", "activations", 
                 ("grad_norm", "gradients", "norm"))
 
 
-def build_payload(trace, steps=None, quantize=True, stacked=False):
+def build_payload(trace, steps=None, quantize=True, stacked=False, chain_steps=None):
     """(data, buffers) for the renderer: `data` JSON-able, `buffers` a list of bytes. `steps`: which of
     the kept steps (trace.steps) send their arrays (default: all of them). `stacked=True` sends, in
     place of "steps", data["stacks"]: {kind: {name: [{steps, buffer, dtype, shape [k, ...], scale,
     offset}]}}, one reference for each run of same-shaped arrays (its k rows are the steps listed, scale
-    and offset lists of k numbers when quantised), which keeps the JSON of a long run small."""
+    and offset lists of k numbers when quantised), which keeps the JSON of a long run small. `chain_steps`:
+    the kept steps the chain-rule panel's numbers are chosen from (default: `steps`; payload_neuron.py)."""
     check_trace(trace, "build_payload")
     for flag, value in (("quantize", quantize), ("stacked", stacked)):
         if not isinstance(value, bool):
@@ -78,6 +82,9 @@ def build_payload(trace, steps=None, quantize=True, stacked=False):
     else:
         data["steps"] = _per_step(steps, groups, buffers, quantize)
     data["probe"] = _probe(trace, steps, buffers)
+    chain = chain_payload(trace, steps if chain_steps is None else _check_steps(trace, chain_steps), buffers)
+    if chain is not None:
+        data["chain"] = chain
     data["findings"] = [{"kind": f.kind, "step": None if f.step is None else int(f.step), "layer": f.layer,
                          "message": f.message} for f in (trace.diagnose() if trace.n_steps else [])]
     names = {key: list(trace.meta[meta]) for key, meta in (("features", "feature_names"), ("classes", "class_names"))

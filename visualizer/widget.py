@@ -238,7 +238,7 @@ class Debugger(anywidget.AnyWidget):
         todo = [s for s in chosen if s not in self._arrays]
         if chosen and chosen[-1] not in todo:
             todo.append(chosen[-1])  # the newest: its shapes are the layers' shapes (as build_payload says)
-        data, built = build_payload(trace, steps=todo)
+        data, built = build_payload(trace, steps=todo, chain_steps=chosen)
         for key, entry in data.pop("steps", {}).items():
             local = []
             for refs in entry.values():

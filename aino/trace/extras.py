@@ -13,9 +13,13 @@
   hidden_grads   `trace.hidden_grads(layer, step)`: a recurrent layer's total gradient of its hidden state
                  per time step, dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t, (T, N, H * directions)
                  time-major, on the training batch, at the same kept steps (aino/trace/time_grads.py)
+  inputs         the input x of a dense layer on the training batch, where the trace holds it nowhere else
+                 (the model's input; every dense layer's, with a probe); `meta["layer_inputs"]` names the
+                 layer whose activations are a dense layer's input otherwise. Read by aino/trace/neuron.py
+  optimizer      "lr": the learning rate the step's optimizer used, a (1,) array
 
-Attention weights, buffers and hidden_grads live with the step's full arrays (under the kinds "attention",
-"buffers" and "hidden_grads"), so the memory budget counts them and thinning drops them with the rest of their step; they
+Attention weights, buffers, hidden_grads, inputs and the learning rate live with the step's full arrays (under
+the kinds "attention", "buffers", "hidden_grads", "inputs" and "optimizer"), so the memory budget counts them and thinning drops them with the rest of their step; they
 have no summaries. In the file they are the members full/<step>/attention/<layer>.npy and
 full/<step>/buffers/<name>.npy and full/<step>/hidden_grads/<layer>.npy, beside probe/inputs.npy, probe/labels.npy and metric/<name>.npy.
 """
@@ -27,12 +31,15 @@ import numpy
 
 from aino.optim.optimizer import Optimizer
 from aino.tensor import Tensor
+from aino.trace.neuron import chain_rule
 from aino.validation import as_float_matrix, check_finite
 
 NAN = float("nan")
-EXTRA_KINDS = ("attention", "buffers", "hidden_grads")  # kinds of full arrays kept without summaries
-NAME_LISTS = ("attention_layers", "buffer_names", "hidden_grad_layers", "feature_names", "class_names")  # in the meta
-EXTRA_NAMES = {"attention": "attention_layers", "buffers": "buffer_names", "hidden_grads": "hidden_grad_layers"}
+EXTRA_KINDS = ("attention", "buffers", "hidden_grads", "inputs", "optimizer")  # full arrays kept without summaries
+NAME_LISTS = ("attention_layers", "buffer_names", "hidden_grad_layers", "input_layers", "optimizer_values",
+              "feature_names", "class_names")  # in the meta
+EXTRA_NAMES = {"attention": "attention_layers", "buffers": "buffer_names", "hidden_grads": "hidden_grad_layers",
+               "inputs": "input_layers", "optimizer": "optimizer_values"}
 EXPECTED_NDIM = {"attention": (4, "4-D floats (N, heads, L, S)"), "hidden_grads": (3, "3-D floats (T, N, H)")}
 
 
@@ -98,6 +105,10 @@ class TraceExtras:
     def buffer(self, name, step):
         """The buffer `name` (a BatchNorm's running_mean or running_var) after `step`."""
         return self._extra("buffers", name, step, self.buffer_names, "buffer")
+
+    def chain_rule(self, layer, neuron, step, sample=0):
+        """One neuron's chain rule at a kept step, with the step's numbers (aino/trace/neuron.py)."""
+        return chain_rule(self, layer, neuron, step, sample)
 
     def _extra(self, kind, name, step, names, what):
         if name not in names:
@@ -279,4 +290,5 @@ def describe_op(entry):
 
 
 def _reader(kind):
-    return {"attention": "attention", "buffers": "buffer", "hidden_grads": "hidden_grads"}[kind]
+    return {"attention": "attention", "buffers": "buffer", "hidden_grads": "hidden_grads", "inputs": "layer_input",
+            "optimizer": "chain_rule"}[kind]

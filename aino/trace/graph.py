@@ -131,7 +131,9 @@ class _GradientCapture(hooks.Listener):
 
 
 def _topological(root):
-    """Every tensor that leads to `root` (inputs that need no gradient too), each after its inputs."""
+    """Every tensor that leads to `root` (inputs that need no gradient too), each after its inputs, and the
+    inputs of an op in the order of its slots (x, then weight, then bias), as a student reads them. Unlike
+    autograd's walk (aino/autograd.py), it follows every input, and a freed graph is a ValueError."""
     order, seen = [], set()
     stack = [(root, False)]
     while stack:

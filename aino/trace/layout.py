@@ -14,6 +14,8 @@ from aino.nn.module import Module
 # layers and cells, convolutions, and normalisations (num_features; LayerNorm's normalized_shape)
 LAYER_ATTRIBUTES = ("batch_first", "hidden_size", "num_layers", "bidirectional",
                     "in_channels", "out_channels", "kernel_size", "num_features", "normalized_shape")
+ACTIVATION_OPTIONS = ("negative_slope", "alpha", "min_val", "max_val", "beta", "threshold")  # an activation
+# module's numbers (ELU's alpha, Softplus's beta); GELU's `approximate` is kept too
 RUNNING_STATS = ("running_mean", "running_var")  # the running statistics of a BatchNorm
 
 
@@ -58,8 +60,10 @@ def module_layout(model, leaves):
         activation = activation_kind(module)
         if activation is not None:
             info.update(role="activation", activation=activation)
-            if activation == "leaky_relu":
-                info["negative_slope"] = float(module.negative_slope)
+            info.update({option: float(getattr(module, option)) for option in ACTIVATION_OPTIONS
+                         if isinstance(getattr(module, option, None), (int, float))})
+            if isinstance(getattr(module, "approximate", None), str):
+                info["approximate"] = module.approximate
         weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
         info["weight"] = own.get(id(weight)) if weight is not None else None
         info["bias"] = own.get(id(bias)) if bias is not None else None

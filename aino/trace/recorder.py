@@ -25,7 +25,10 @@ full arrays, from the probe pass when there is a probe, else from the training b
 each step the BatchNorm running statistics are copied (they are small). `probe_labels`,
 `feature_names` and `class_names` are kept in the trace for the visualizer, and `log_metric(name,
 value)` attaches a number (a validation loss, ...) to the newest step. A recurrent layer's total
-gradient dL/dh_t per time step is kept with the full arrays (aino/trace/time_grads.py).
+gradient dL/dh_t per time step is kept with the full arrays (aino/trace/time_grads.py). For one neuron's
+chain rule (aino/trace/neuron.py) each step also keeps the input x of the dense layers on the training
+batch where the trace holds it nowhere else (the model's input, or with a probe every dense layer's input:
+one copy of it per step), and the learning rate of the optimizer's step.
 
 Within a step, a layer called more than once (gradient accumulation, an evaluation pass) counts with
 its latest call that is part of the graph. With `probe=X`, after each step the model runs on X under
@@ -46,8 +49,9 @@ from aino.backend import array_module
 from aino.ops import function
 from aino.tensor import Tensor, is_grad_enabled, no_grad
 from aino.trace.extras import check_names, check_optimizer, check_probe_labels, describe_op, probe_input
-from aino.trace.layout import (attention_modules, classic_layout, classic_names, classic_outputs, classic_z, is_classic,
-                               is_module, leaf_modules, module_layout, running_buffers)
+from aino.trace.layout import (attention_modules, classic_layout, classic_names, classic_outputs, is_classic, is_module,
+                               leaf_modules, module_layout, running_buffers)
+from aino.trace.recorder_classic import ClassicRecording
 from aino.trace.store import _owns_its_memory, _snapshot
 from aino.trace.summaries import to_host
 from aino.trace.time_grads import TimeGradients
@@ -57,7 +61,7 @@ from aino.validation import check_bool, check_positive_int, check_real
 NAN = float("nan")
 
 
-class Recorder(TimeGradients, hooks.Listener):
+class Recorder(ClassicRecording, TimeGradients, hooks.Listener):
     """Records activations, gradients, weights and updates of `model` while it trains (a context manager).
 
     `optimizer`: only its steps count (default: any optimizer's step). `every=k`: full arrays only on
@@ -88,17 +92,22 @@ class Recorder(TimeGradients, hooks.Listener):
         if self.classic:
             layers, params, meta = classic_layout(model)
             self._leaves, self._attention, self._buffers, leaves = {}, {}, [], ()
+            self._dense = {f"layers.{i}.z" for i in range(len(model.layers))}
         else:
             leaves = leaf_modules(model)
             self._leaves = {id(module): name for name, module in leaves}
             layers, params, meta = module_layout(model, leaves)
             self._attention = {id(module): name for name, module in attention_modules(model)}
             self._buffers = running_buffers(model)  # [(name, module, attribute)]
+            self._dense = {info["name"] for info in meta["layers"] if info.get("role") == "linear"}
         self._init_time_gradients(leaves)  # the recurrent layers among the leaves
         meta.update(every=self.every, probe=self.probe is not None, record_ops=self.record_ops,
                     optimizer=None if optimizer is None else repr(optimizer),
                     attention_layers=list(self._attention.values()), buffer_names=[b[0] for b in self._buffers],
-                    hidden_grad_layers=self.hidden_grad_layers)
+                    hidden_grad_layers=self.hidden_grad_layers, optimizer_values=["lr"],
+                    input_layers=[name for name in layers if name in self._dense], layer_inputs={})
+        if self.classic and self.probe is None:  # layer i reads layer i-1's activations, recorded on the batch
+            meta["layer_inputs"] = {f"layers.{i}.z": f"layers.{i - 1}" for i in range(1, len(model.layers))}
         meta.update({key: value for key, value in names.items() if value is not None})
         self.trace = Trace(layers, params, meta, max_bytes=self.max_bytes)
         if self.probe is not None:
@@ -182,6 +191,9 @@ class Recorder(TimeGradients, hooks.Listener):
         self._probe_outputs = {}
         self._attention_now = {}  # attention layer -> (weights, whether grad mode was on) of this step's batch
         self._probe_attention = {}  # attention layer -> weights on the probe
+        self._inputs = {}  # dense layer -> a copy of its input on this step's batch, where nothing else holds it
+        self._made = {}  # id(output tensor) -> the leaf whose output it is, this step
+        self._lr = None  # the learning rate of this step's optimizer
         self._reset_time_gradients()
 
     def module_called(self, module, inputs, output):
@@ -206,10 +218,25 @@ class Recorder(TimeGradients, hooks.Listener):
         previous = self._outputs.get(name)
         if previous is None or output.requires_grad or not previous.requires_grad:
             self._outputs[name] = output
+            self._made[id(output)] = name
             if output.requires_grad:
                 self._watch.setdefault(id(output), []).append(name)
+            if name in self._dense and inputs and self.trace.n_steps % self.every == 0:  # a step it may keep
+                self._note_input(name, inputs[0])
             if self.probe is None:  # read now, while the output is in the cache
                 self._arrays().put(("activations", name), output.data)
+
+    def _note_input(self, name, x):
+        """Keep the input `x` of dense layer `name` for its chain rule: a copy, unless (without a probe) `x` is
+        the output of the leaf just before, whose activations the trace keeps: meta["layer_inputs"] names it."""
+        source = self._made.get(id(x)) if self.probe is None else None
+        links = self.trace.meta["layer_inputs"]
+        if source is not None and self._outputs.get(source) is x:
+            links[name] = source
+            self._inputs.pop(name, None)
+        else:
+            links.pop(name, None)
+            self._inputs[name] = _snapshot(getattr(x, "data", x))
 
     def attention_weights(self, module, weights):
         name = self._attention.get(id(module))
@@ -240,6 +267,8 @@ class Recorder(TimeGradients, hooks.Listener):
             return
         params = self._parameters()
         self._before = {name: _snapshot(p.data) for name, p in params if name not in self._previous}
+        self._lr = getattr(optimizer, "lr", None)
+        self.trace.meta.setdefault("optimizer_type", type(optimizer).__name__)
         self._put_weight_grads(params)
 
     def after_step(self, optimizer):
@@ -304,6 +333,14 @@ class Recorder(TimeGradients, hooks.Listener):
             if buffer is not None:
                 extras["buffers", name] = _snapshot(buffer.data)  # changed in place by the next step: a copy
         extras.update(self._time_gradient_extras())  # the training batch's dL/dh_t of the recurrent layers
+        extras.update(self._chain_rule_extras())
+        return extras
+
+    def _chain_rule_extras(self):
+        """{(kind, name): array} of the step's dense-layer inputs and learning rate, for the chain rule."""
+        extras = {("inputs", name): x for name, x in self._inputs.items()}
+        if isinstance(self._lr, (int, float)):
+            extras["optimizer", "lr"] = numpy.array([self._lr], dtype=numpy.float64)
         return extras
 
     def _run_probe(self):
@@ -347,49 +384,6 @@ class Recorder(TimeGradients, hooks.Listener):
         self._reset_step()
         for callback in self._step_callbacks:
             callback(self.trace)
-
-    # --- the classic path --------------------------------------------------------------------------
-
-    def classic_before_update(self, network, X, Y, output, loss):
-        if network is not self.model:
-            return
-        self._loss = loss
-        self._classic = {"activations": classic_outputs(network)}
-        grads = {}
-        g = network.loss_function.gradient(output, Y)
-        for i in reversed(range(len(network.layers))):
-            layer = network.layers[i]
-            z = classic_z(layer)
-            grads[f"layers.{i}"] = g
-            dz = layer.activation.backprop(z, g)
-            grads[f"layers.{i}.z"] = dz
-            g = dz @ layer.weight_matrix()
-        self._grads = grads
-        self._before, self._weight_grads = {}, {}
-        for i, layer in enumerate(network.layers):
-            (W, b), (gW, gb) = (layer.weight_matrix(), layer.bias_vector()), layer.gradient_matrices()
-            self._before[f"layers.{i}.weight"], self._before[f"layers.{i}.bias"] = W, b
-            self._weight_grads[f"layers.{i}.weight"], self._weight_grads[f"layers.{i}.bias"] = gW, gb
-
-    def classic_after_update(self, network):
-        if network is not self.model or self._before is None:
-            return
-        weights = {}
-        for i, layer in enumerate(network.layers):
-            weights[f"layers.{i}.weight"], weights[f"layers.{i}.bias"] = layer.weight_matrix(), layer.bias_vector()
-        batch = self._classic["activations"]
-        self._outputs = {}
-        activations = self._run_probe() if self.probe is not None else batch
-        arrays = self._arrays()
-        for name, value in weights.items():
-            after = arrays.put(("weights", name), value)
-            arrays.put(("weight_grads", name), self._weight_grads[name])
-            arrays.put_difference(("updates", name), after, self._before[name])
-        for name in self.trace.layers:
-            for kind, source in (("activations", activations), ("gradients", self._grads)):
-                if source.get(name) is not None:
-                    arrays.put((kind, name), source[name])
-        self._append()
 
 
 hooks.provide_recorder(Recorder)  # NeuralNetwork.fit(trace=True) records through the seam

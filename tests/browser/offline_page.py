@@ -7,6 +7,7 @@ it) it fails, so CI cannot pass without running them.
 
 import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,11 @@ def layer_change_ms(page, root, layer=None):
         if (root.getAttribute("data-layer") !== other) throw new Error("layer " + other + " not drawn");
         return performance.now() - started;
     }""", [root, layer])
+
+
+def artifacts():
+    """The folder named by AINO_BROWSER_ARTIFACTS (made if missing) for screenshots and timings, or None."""
+    folder = os.environ.get("AINO_BROWSER_ARTIFACTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) if folder else None

@@ -14,7 +14,6 @@ Set AINO_BROWSER_ARTIFACTS=/some/dir to keep a screenshot and the measured times
 """
 
 import json
-import os
 import random
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from offline_page import frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
+from offline_page import artifacts, frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
 
 pytestmark = pytest.mark.browser
 
@@ -61,13 +60,6 @@ def _open(browser, path):
     return open_offline(browser, path, f"{ROOT}[data-step]")
 
 
-def _artifacts():
-    folder = os.environ.get("AINO_BROWSER_ARTIFACTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    return Path(folder) if folder else None
-
-
 def _shown(page):
     return page.evaluate(f"""() => {{
         const root = document.querySelector("{ROOT}");
@@ -97,8 +89,8 @@ def test_new_steps_are_drawn_within_50_ms(report, page):
     steps = random.Random(0).sample(range(1, trace.n_steps), 100)
     times = frame_times(page, ROOT, steps)
     p95 = float(numpy.percentile(times, 95))
-    if _artifacts():
-        (_artifacts() / "frame_times.json").write_text(json.dumps({"times_ms": times, "p95_ms": p95}))
+    if artifacts():
+        (artifacts() / "frame_times.json").write_text(json.dumps({"times_ms": times, "p95_ms": p95}))
     assert p95 <= FRAME_P95_MS, f"95th percentile {p95:.1f} ms over 100 new steps (max {max(times):.1f})"
 
 
@@ -142,8 +134,8 @@ def test_a_neuron_has_the_colour_of_its_recorded_activation(report, page):
     drawn = tuple(int(v) for v in neuron["fill"].removeprefix("rgb(").removesuffix(")").split(","))
     expected = _diverging(recorded, top)
     assert max(abs(a - b) for a, b in zip(drawn, expected)) <= 3, (drawn, expected)
-    if _artifacts():
-        page.screenshot(path=str(_artifacts() / "export.png"), full_page=True)
+    if artifacts():
+        page.screenshot(path=str(artifacts() / "export.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,13 @@ Set AINO_BROWSER_ARTIFACTS=/some/dir to keep screenshots and the measured times 
 """
 
 import json
-import os
 import random
 from pathlib import Path
 
 import numpy
 import pytest
 
-from offline_page import frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
+from offline_page import artifacts, frame_times, launched_browser, layer_change_ms, open_offline, require_browser_pieces
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +27,6 @@ LAYER_CHANGE_MS = 100
 @pytest.fixture(scope="module")
 def browser():
     yield from launched_browser()
-
-
-def _artifacts():
-    folder = os.environ.get("AINO_BROWSER_ARTIFACTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    return Path(folder) if folder else None
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +82,10 @@ def test_the_digits_cnn_draws_new_steps_and_layers_quickly(browser, cnn_run):
         times = frame_times(page, ROOT, steps)
         changes = [layer_change_ms(page, ROOT, layer) for layer in ("0", "3", "1", "7")]
         p95 = float(numpy.percentile(times, 95))
-        if _artifacts():
-            (_artifacts() / "cnn_times.json").write_text(json.dumps({"frames_ms": times, "p95_ms": p95,
+        if artifacts():
+            (artifacts() / "cnn_times.json").write_text(json.dumps({"frames_ms": times, "p95_ms": p95,
                                                                      "layer_changes_ms": changes}))
-            page.screenshot(path=str(_artifacts() / "cnn.png"), full_page=True)
+            page.screenshot(path=str(artifacts() / "cnn.png"), full_page=True)
         assert len(steps) == 100
         assert p95 <= FRAME_P95_MS, f"95th percentile {p95:.1f} ms over 100 new steps (max {max(times):.1f})"
         assert max(changes) <= LAYER_CHANGE_MS, f"layer changes took {changes} ms"
@@ -108,5 +100,5 @@ def test_with_the_lstm_selected_the_update_panel_shows_its_own_parameters(browse
         assert names and all(name.startswith("lstm.") for name in names), names
         assert set(names) == {p for p in trace.params if p.startswith("lstm.")}
         assert page.errors == []
-        if _artifacts():
-            page.screenshot(path=str(_artifacts() / "lstm.png"), full_page=True)
+        if artifacts():
+            page.screenshot(path=str(artifacts() / "lstm.png"), full_page=True)

@@ -11,7 +11,9 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from visualizer import export_html
-from visualizer.export import WEB, WEB_FILES, export_steps, renderer_script
+from visualizer.export import WEB_FILES, export_steps, renderer_script
+from visualizer.page import WEB
+from visualizer.graph_export import GRAPH_WEB_FILES
 
 URL = re.compile(r"https?:|(src|href|url)\s*[=(]\s*[\"']?//", flags=re.IGNORECASE)
 
@@ -80,8 +82,8 @@ def test_the_renderer_is_inlined_from_the_web_files_without_imports():
     names = re.findall(r"^(?:const|let|function|class)\s+(\w+)", script, flags=re.MULTILINE)
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     assert "function render(" in script
-    # every file of visualizer/web/ goes in, each after the files it imports
-    assert sorted(WEB_FILES) == sorted(path.name for path in WEB.glob("*.js"))
+    # every file of visualizer/web/ goes in the debugger's renderer or the graph's, each after the files it imports
+    assert sorted(set(WEB_FILES) | set(GRAPH_WEB_FILES)) == sorted(path.name for path in WEB.glob("*.js"))
     for i, name in enumerate(WEB_FILES):
         imported = re.findall(r'^import\s*\{[^}]*\}\s*from\s*"\./([\w.-]+\.js)";', (WEB / name).read_text(encoding="utf-8"),
                               flags=re.MULTILINE)

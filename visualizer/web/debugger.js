@@ -2,7 +2,8 @@
 // run (the payload of visualizer/payload.py, format "aino.debugger/1") into the element `root`:
 //
 //   controls   Play/Pause, a step slider and label, a layer selector, the colour scale, the legend
-//   network    the dense layers as in TensorFlow Playground (neurons by activation, links by weight)
+//   network    the dense layers as in TensorFlow Playground (neurons by activation, links by weight);
+//              click a neuron of a dense layer for its chain rule at the step (neuron.js)
 //   panels     the input plane for 2-D inputs (plane.js); convolution, recurrent, attention and
 //              normalisation layers (layers.js)
 //   loss       per step, raw and smoothed (and the validation loss and accuracy when logged)
@@ -20,6 +21,7 @@ import { histogramChart, lineChart } from "./charts.js";
 import { STYLE, h, seriesLegend } from "./dom.js";
 import { findingsPanel, opsPanel } from "./lists.js";
 import { networkColumns, networkView } from "./network.js";
+import { neuronPanel } from "./neuron.js";
 import { layerPanel } from "./layers.js";
 import { planePanel } from "./plane.js";
 
@@ -110,6 +112,23 @@ export function render(root, data, options) {
   const network = columns ? networkView(data, decoder, columns) : null;
   if (network) netPanel.appendChild(network.svg);
   else h("div", {}, netPanel, "(no dense layers to draw)");
+  const neuron = network ? neuronPanel(data, decoder) : null;
+  function pickNeuron(layer, unit) {   // a dense layer's neuron: its chain rule in the neuron panel
+    const c = columns.findIndex((col, k) => k > 0 && col.layer === layer);
+    if (!neuron || c < 1) return false;
+    neuron.pick(layer, unit);
+    network.mark(c, unit);
+    request();
+    return true;
+  }
+  if (neuron) {
+    grid.appendChild(neuron.element);
+    network.svg.addEventListener("click", (event) => {
+      const circle = event.target.closest ? event.target.closest("circle.aino-neuron") : null;
+      const c = circle ? parseInt(circle.getAttribute("data-column"), 10) : 0;
+      if (c > 0) pickNeuron(columns[c].layer, parseInt(circle.getAttribute("data-unit"), 10) || 0);
+    });
+  }
   const extraPanels = [];
   for (const make of PANEL_MAKERS) {
     const made = make(data, decoder);
@@ -232,6 +251,7 @@ export function render(root, data, options) {
     }
     const view = { step, arrayStep, arrays, layer: state.layer, scale: state.scale };
     for (const p of extraPanels) p.update(view);
+    if (neuron) neuron.update(view);
     for (const chart of stepCharts) chart.drawAt(step);
     if (charts) { charts.grad.drawAt(step); charts.ratio.drawAt(step); charts.hist.drawAt(step); charts.gradHist.drawAt(step); }
     findings.update(step, state.layer);
@@ -261,6 +281,7 @@ export function render(root, data, options) {
     state, timings, draw, pause,
     setStep(step) { pause(); state.step = Math.min(Math.max(step | 0, 0), nSteps - 1); request(); },
     setLayer(name) { state.layer = name; request(); },
+    pickNeuron,
     setScale(scale) { state.scale = scale === "step" ? "step" : "run"; request(); },
     play() { if (!state.playing) play.click(); },
   };

@@ -1,7 +1,8 @@
 // network.js: the dense network as TensorFlow Playground draws it, in SVG. One column per layer of
 // neurons (the inputs, then each dense layer's outputs); a neuron's fill is its activation at the step
 // (the mean over the probe samples, after the layer's activation function), a link's colour and width
-// its weight. Columns show at most MAX_UNITS neurons; the rest are counted under the column.
+// its weight. Columns show at most MAX_UNITS neurons; the rest are counted under the column. A neuron of a
+// dense layer can be picked (a click; debugger.js shows its chain rule): `mark(column, unit)` rings it.
 
 import { diverging, symmetricTop } from "./colors.js";
 
@@ -110,6 +111,7 @@ export function networkView(data, decoder, columns) {
       const circle = el("circle", { cx: x(c), cy: y(c, u), r: RADIUS, fill: "#fff", stroke: "#555",
         "stroke-width": 1, class: "aino-neuron", "data-column": c, "data-layer": col.valueLayer || "inputs",
         "data-unit": u }, svg);
+      if (c > 0) circle.style.cursor = "pointer";
       list.push({ circle, title: el("title", {}, circle) });
     }
     const label = el("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 11,
@@ -189,5 +191,11 @@ export function networkView(data, decoder, columns) {
       }
     });
   }
-  return { svg, update };
+  let marked = null;
+  function mark(c, u) {   // ring the picked neuron (null: none)
+    if (marked) { marked.setAttribute("stroke", "#555"); marked.setAttribute("stroke-width", 1); }
+    marked = c === null || !neurons[c] || !neurons[c][u] ? null : neurons[c][u].circle;
+    if (marked) { marked.setAttribute("stroke", "#d62728"); marked.setAttribute("stroke-width", 3); }
+  }
+  return { svg, update, mark };
 }
