@@ -10,8 +10,10 @@ its gradient (visualizer.graph draws it).
 
 One node per op and per leaf: `kind` is "op" (made by an op: `label` is the op's name, `formula` the first
 paragraph of its docstring, where aino writes its derivative), "param" (a Parameter of `model`, labelled as
-`model.named_parameters()` names it: "fc1.weight") or "leaf" (any other tensor: the input, a target, a
-tensor made with requires_grad=True; labelled from `names`, else "input" or "tensor"). Node ids count from 0
+`model.named_parameters()` names it: "fc1.weight"; without `model`, the model is the smallest live Module
+holding the most of the graph's parameters, found among the objects Python's gc tracks) or "leaf" (any other tensor: the input, a target, a
+tensor made with requires_grad=True; labelled from `names`, else "tensor" if it needs a gradient, "constant" if
+it is one number that needs none (the 2 of x * 2), else "input"). Node ids count from 0
 in topological order: a node's inputs (`parents`, one per input slot of its op) come before it; the root is
 the last. Values are host copies taken when the Graph is made, so a later optimizer step changes nothing.
 
@@ -27,9 +29,12 @@ MultiheadAttention, the reshapes and the softmax between its projections); an op
 such module. A module without parameters (ReLU, Flatten) makes no group: its op is one node anyway.
 """
 
+import gc
 import weakref
 
 from aino import hooks
+from aino.nn.module import Module
+from aino.nn.parameter import Parameter
 from aino.ops.function import Freed
 from aino.tensor import Tensor
 from aino.trace.graph_groups import module_groups
@@ -46,8 +51,10 @@ class Graph:
     def __init__(self, tensor, model=None, names=None):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"Graph: expected an aino Tensor (such as a loss), got {type(tensor).__name__}")
-        labels = _labels(model, names)
         tensors = _topological(tensor)
+        if model is None:
+            model = owning_model(tensors)
+        labels = _labels(model, names)
         ids = {id(t): i for i, t in enumerate(tensors)}
         self.nodes = [_node(i, t, ids, labels) for i, t in enumerate(tensors)]
         self.groups = []
@@ -165,7 +172,7 @@ def _node(i, tensor, ids, labels):
     if ctx is None:
         label, kind = labels.get(id(tensor), (None, "leaf"))
         if label is None:
-            label = "tensor" if tensor.requires_grad else "input"
+            label = "tensor" if tensor.requires_grad else "constant" if data.size == 1 else "input"
         return GraphNode(i, kind, label, **common)
     name = ctx.name or type(ctx).__name__.lower()
     parents = [ids[id(parent)] for parent in ctx.parents]
@@ -176,6 +183,25 @@ def _formula(op_class):
     """The first paragraph of the op's docstring, on one line (where aino writes its derivative)."""
     doc = (op_class.__doc__ or "").strip()
     return " ".join(doc.split("\n\n")[0].split()) or None
+
+
+def owning_model(tensors):
+    """The live aino.nn Module whose parameters the graph uses most (the smallest of those, so a model is
+    chosen over a wrapper around it), or None when the graph uses no Parameter. Python's gc lists the live
+    Modules; this is done once per Graph made without a model (tens of milliseconds)."""
+    used = {id(t) for t in tensors if isinstance(t, Parameter)}
+    if not used:
+        return None
+    best, best_key = None, None
+    for module in gc.get_objects():
+        if not isinstance(module, Module):
+            continue
+        params = [id(p) for p in module.parameters()]
+        covered = len(used.intersection(params))
+        key = (covered, -len(params))
+        if covered and (best_key is None or key > best_key):
+            best, best_key = module, key
+    return best
 
 
 def _labels(model, names):

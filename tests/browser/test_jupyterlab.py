@@ -9,7 +9,9 @@ on the moons (300 traced steps) and shows `Debugger(trace)`. Then, in the page:
     draw, over 100 steps never drawn before: 95th percentile within 50 ms;
   * Play for 5 s, then Pause: the slider's value, the step label and the root's data-step agree;
   * a layer change (another option of the layer menu) drawn within 100 ms;
-  * the Python side follows: the notebook's last cell, run again, prints the step shown in the page.
+  * the Python side follows: the notebook's last cell, run again, prints the step shown in the page;
+  * the graph view (`graph(loss, model)`, then `loss.backward()` in the next cell) draws the backward walk,
+    two clicks on "next" reach the kernel (`view.backward_step`), and the drawing comes back as SVG.
 
 The timings are printed (pytest -s shows them). Set AINO_BROWSER_ARTIFACTS=/some/dir to keep a
 screenshot, the timings and the server log there.
@@ -205,6 +207,7 @@ def test_the_debugger_in_jupyterlab(tmp_path):
                 python_side = expected
             except Exception:  # noqa: BLE001 -- reported below with what the cell printed
                 python_side = last.locator(".jp-OutputArea").text_content()
+            graph_side, graph_counter = _walk_the_graph(page)
         finally:
             browser.close()
 
@@ -222,3 +225,26 @@ def test_the_debugger_in_jupyterlab(tmp_path):
     assert drawn_layer == layer, (drawn_layer, layer)
     assert layer_ms <= LAYER_CHANGE_MS, f"a layer change took {layer_ms:.1f} ms (limit {LAYER_CHANGE_MS})"
     assert python_side == expected, f"the Python side printed {python_side!r}, expected {expected!r}"
+    assert graph_counter.startswith("backward step 2 of "), graph_counter  # drawn with the backward's walk
+    walk = int(graph_counter.rsplit(" ", 1)[1])
+    assert graph_side == f"aino-graph-step 2 walk {walk} svg True", graph_side
+
+
+def _walk_the_graph(page):
+    """The GraphView in the page, after the notebook ran loss.backward(): two steps of the backward walk by its
+    buttons; then the graph's last cell, run again, prints the step and whether the drawing came back as SVG."""
+    root = page.locator(".aino-graph").first
+    root.locator(".aino-g-counter", has_text="backward step 0 of").wait_for(timeout=PYTHON_TIMEOUT_S * 1000)
+    for _ in range(2):
+        root.locator(".aino-g-next").click()
+    page.wait_for_timeout(1000)  # the step goes to the kernel at once, the SVG once the drawing settles (0.6 s)
+    counter = root.locator(".aino-g-counter").text_content()
+    last = page.locator(".jp-Notebook .jp-CodeCell", has_text='print("aino-graph-step"').first
+    last.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    output = last.locator(".jp-OutputArea")
+    try:
+        output.filter(has_text="svg True").wait_for(timeout=PYTHON_TIMEOUT_S * 1000)
+    except Exception:  # noqa: BLE001 -- the assertion shows what it printed
+        pass
+    return " ".join(output.text_content().split()), counter

@@ -128,6 +128,19 @@ def test_groups_name_every_parameter_as_named_parameters_does():
     assert grouped["relu"] is None and grouped["conv"] == "0" and grouped["max_pool"] is None
 
 
+def test_without_a_model_the_live_module_holding_the_parameters_names_them():
+    aino.manual_seed(2)
+    inner = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    outer = nn.Sequential(inner, nn.Linear(2, 1))
+    g = Graph(inner(aino.randn(2, 3)).sum())  # inner and outer both hold all of it: the smaller one names it
+    assert [n.label for n in g.nodes if n.kind == "param"] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [grp.name for grp in g.groups] == ["0", "2"]
+    g = Graph(outer(aino.randn(2, 3)).sum())  # only outer holds every parameter
+    assert [n.label for n in g.nodes if n.kind == "param"] == [name for name, _ in outer.named_parameters()]
+    (x,) = scalars(1.0)
+    assert [n.label for n in Graph(x * 2).nodes] == ["tensor", "constant", "mul"]
+
+
 def test_an_attention_layer_groups_its_inner_ops_and_nests_in_its_encoder_layer():
     aino.manual_seed(1)
     layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, batch_first=True)
