@@ -54,6 +54,7 @@ def pages(tmp_path_factory):
     require_browser_pieces()
     import aino
     from aino import nn
+    from aino.nn import functional as F
     from aino.trace.graph import Graph
 
     class Net(nn.Module):
@@ -82,8 +83,12 @@ def pages(tmp_path_factory):
     deep = nn.Sequential(*layers)
     deep_X = rng.normal(size=(8, 4)).astype(numpy.float32)
     out["deep"] = _export(_loss_graph(deep, deep_X, numpy.zeros(8, int)), folder, "deep")
-    loss = nn.CrossEntropyLoss()(deep(aino.tensor(deep_X)), aino.tensor(numpy.zeros(8, int)))
-    out["plain"] = _export(Graph(loss), folder, "plain")   # no model: no groups, every node a box at once
+    h = aino.tensor(deep_X)  # the same chain written with plain tensors, no Module: no groups, every node a box
+    for linear in deep.layers[::2]:
+        weight, bias = (aino.tensor(p.numpy(), requires_grad=True) for p in (linear.weight, linear.bias))
+        h = F.linear(h, weight, bias).tanh()
+    loss = nn.CrossEntropyLoss()(h, aino.tensor(numpy.zeros(8, int)))
+    out["plain"] = _export(Graph(loss), folder, "plain")
     return out
 
 

@@ -6,7 +6,8 @@
 // open group is a frame whose inside is laid out first, on its own, and then placed as one big box in the
 // scope around it (groups are convex: an op on a path between two of a group's nodes is in the group, so
 // the units of every scope form a DAG). Each scope is laid out as a layered graph:
-//   layers     longest path: layer(u) = 1 + max layer(v) over the units v feeding u (0 for sources);
+//   layers     longest path: layer(u) = 1 + max layer(v) over the units v feeding u (0 for sources), then
+//              each unit as low as its users allow;
 //   order      barycenter sweeps: a unit's place in its layer moves to the mean place of its neighbours in
 //              the layer above (sweeping down) or below (sweeping up), which removes most crossings;
 //   positions  each unit is pulled to the mean x of its neighbours, then overlaps are undone by the mean
@@ -58,8 +59,9 @@ function itemIn(tree, open, scope, id) {
 }
 
 // Longest-path layers of `items` (keys, inputs first): an item sits one layer below the lowest of its `preds`;
-// then a source (a leaf: a weight, the input) moves down to just above the first item that uses it, so the
-// weights of a deep network sit beside their ops, not all in the top row.
+// then, users first, every item with users moves down to just above the first item that uses it (it never
+// moves up: a user is always lower), so the weights of a deep network, and an op on weights alone (W.T),
+// sit beside the op that uses them, not all in the top rows.
 function layers(items, preds, succs) {
   const layer = new Map();
   const visiting = new Set();
@@ -74,9 +76,9 @@ function layers(items, preds, succs) {
     return d;
   }
   for (const key of items) depth(key);
-  for (const key of items) {
+  for (const key of [...items].reverse()) {      // users first: each item then moves down to its first user
     const below = succs.get(key).map((k) => layer.get(k));
-    if (!preds.get(key).length && below.length) layer.set(key, Math.min(...below) - 1);
+    if (below.length) layer.set(key, Math.min(...below) - 1);
   }
   const rows = [];
   for (const key of items) (rows[layer.get(key)] = rows[layer.get(key)] || []).push(key);
