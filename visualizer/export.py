@@ -7,7 +7,6 @@ full arrays of the kept steps. The file links to nothing outside itself.
 """
 
 import json
-import os
 
 import numpy
 
@@ -17,7 +16,7 @@ from aino.validation import check_bool
 from visualizer import arguments
 from visualizer.checks import check_trace
 from visualizer.graph_export import export_graph_html
-from visualizer.page import inline_modules
+from visualizer.page import check_path, inline_modules
 from visualizer.page import safe_json as _safe_json
 from visualizer.page import safe_text as _text
 from visualizer.payload import build_payload, to_json_with_base64
@@ -65,7 +64,7 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
     if isinstance(trace, Graph) or isinstance(getattr(trace, "graph", None), Graph):
         return export_graph_html(trace, path)
     check_trace(trace)
-    path = _check_path(path)
+    path = check_path(path, "export_html", "report.html")
     layer = arguments.check_layer(trace, layer)
     steps, note = export_steps(trace, steps, limit=MAX_ARRAY_STEPS if steps is None else None)
     progress = check_bool(progress, "progress", "export_html")
@@ -79,20 +78,6 @@ def export_html(trace, path, steps=None, layer=None, progress=False):
         with atomic_write(path) as file:
             file.write(page.encode("utf-8"))
         bar.update()
-    return path
-
-
-def _check_path(path):
-    """The file name to write, refused before anything is built: not a name, a folder, or in a missing folder."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"export_html: path must be a file name (str or os.PathLike), got {type(path).__name__}")
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ValueError(f"export_html: {path!r} is a folder; give a file name such as 'report.html'")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"export_html: the folder {folder!r} to write {os.path.basename(path)!r} in "
-                                f"does not exist; create it first (os.makedirs) or write somewhere else")
     return path
 
 

@@ -11,12 +11,11 @@ network. A Tensor is drawn as it stands: make the Graph (or the view) before bac
 """
 
 import json
-import os
 
 from aino.files import atomic_write
 from aino.tensor import Tensor
 from aino.trace.graph import Graph
-from visualizer.page import inline_modules, safe_json, safe_text
+from visualizer.page import check_path, inline_modules, safe_json, safe_text
 
 # The graph renderer's modules, each after the ones it imports; graph.js (renderGraph) comes last.
 GRAPH_WEB_FILES = ("colors.js", "dom.js", "graph_layout.js", "graph_box.js", "graph.js")
@@ -52,11 +51,7 @@ def export_graph_html(source, path, model=None, names=None):
     """Write one self-contained HTML file drawing the graph behind `source` (a Graph, a GraphView, or a
     Tensor with optionally its `model` and `names`); returns the path. Written to a temporary, then renamed."""
     graph = to_graph(source, "export_graph_html", model, names)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"export_graph_html: path must be a file name (str or os.PathLike), got {type(path).__name__}")
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ValueError(f"export_graph_html: {path!r} is a folder; give a file name such as 'graph.html'")
+    path = check_path(path, "export_graph_html", "graph.html")
     with atomic_write(path) as file:
         file.write(graph_page(graph).encode("utf-8"))
     return path

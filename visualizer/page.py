@@ -3,6 +3,7 @@ visualizer/graph_export.py): ES modules of visualizer/web/ inlined as one script
 are safe inside the page and read as no link, so the file references nothing outside itself."""
 
 import html
+import os
 import re
 from pathlib import Path
 
@@ -34,3 +35,18 @@ def safe_json(text):
 def safe_text(value):
     """Escaped text that cannot read as a link: the file must reference nothing outside itself."""
     return html.escape(str(value)).replace("http", "h&#116;tp").replace("//", "/&#47;")
+
+
+def check_path(path, owner, example):
+    """The file name a page is written to, refused before anything is built: not a name, a folder, or in a
+    missing folder; `example` is a file name the message suggests."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{owner}: path must be a file name (str or os.PathLike), got {type(path).__name__}")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{owner}: {path!r} is a folder; give a file name such as {example!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{owner}: the folder {folder!r} to write {os.path.basename(path)!r} in "
+                                f"does not exist; create it first (os.makedirs) or write somewhere else")
+    return path

@@ -23,11 +23,12 @@ DIGITS = 6  # significant digits kept of each number
 
 def graph_payload(graph):
     """The payload of `graph` (see the module docstring)."""
+    grads = {n.id: array_summary(n.grad) for n in graph.nodes if n.grad is not None}  # a step's is its node's
     nodes = [{"id": n.id, "kind": n.kind, "label": n.label, "op": n.op, "formula": n.formula,
               "shape": list(n.shape), "dtype": n.dtype, "requires_grad": n.requires_grad, "group": n.group,
-              "value": array_summary(n.value), "grad": None if n.grad is None else array_summary(n.grad)}
+              "value": array_summary(n.value), "grad": grads.get(n.id)}
              for n in graph.nodes]
-    backward = [{"node": step.node, "grad": array_summary(step.grad),
+    backward = [{"node": step.node, "grad": grads[step.node],
                  "passes": [{"to": to, "slot": slot, "grad": array_summary(g)} for to, slot, g in step.passes]}
                 for step in graph.backward_steps]
     return {"format": "aino-graph", "version": 1, "root": graph.root, "backward_ran": graph.backward_ran,

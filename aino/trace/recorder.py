@@ -221,7 +221,7 @@ class Recorder(ClassicRecording, TimeGradients, hooks.Listener):
             self._made[id(output)] = name
             if output.requires_grad:
                 self._watch.setdefault(id(output), []).append(name)
-            if name in self._dense and inputs and self.trace.n_steps % self.every == 0:  # a step it may keep
+            if name in self._dense and inputs and self._may_keep():
                 self._note_input(name, inputs[0])
             if self.probe is None:  # read now, while the output is in the cache
                 self._arrays().put(("activations", name), output.data)
@@ -286,10 +286,15 @@ class Recorder(ClassicRecording, TimeGradients, hooks.Listener):
             self._step = self.trace._new_step(self._step_module())
         return self._step
 
+    def _may_keep(self):
+        """Whether the trace may keep the step being recorded for good (every=k: a multiple of k); another
+        is kept only while it is the newest."""
+        return self.trace.n_steps % self.every == 0
+
     def _step_module(self):
         """numpy, or the model's GPU module for a step kept only while it is the newest (every=k, a step not a
         multiple of k): its arrays then stay on the device, only their summaries come over (trace/store.py)."""
-        first = None if self.classic or self.trace.n_steps % self.every == 0 else next(iter(self._parameters()), None)
+        first = None if self.classic or self._may_keep() else next(iter(self._parameters()), None)
         return numpy if first is None else array_module(first[1].data)
 
     def _put_weight_grads(self, params):
@@ -372,7 +377,6 @@ class Recorder(ClassicRecording, TimeGradients, hooks.Listener):
         return self.probe if device == self.probe.device else self._moved_probe
 
     def _append(self, extras=None):
-        step = self.trace.n_steps
         ops = None
         if self.record_ops:
             log = function._trace_log
@@ -380,7 +384,7 @@ class Recorder(ClassicRecording, TimeGradients, hooks.Listener):
             if not self._ops_was_on:
                 function.clear_trace()
             self._ops_start = len(log)
-        self.trace._append_step(self._loss, self._arrays(), candidate=step % self.every == 0, ops=ops, extras=extras)
+        self.trace._append_step(self._loss, self._arrays(), candidate=self._may_keep(), ops=ops, extras=extras)
         self._reset_step()
         for callback in self._step_callbacks:
             callback(self.trace)

@@ -1,5 +1,6 @@
-// dom.js: the small DOM pieces every panel shares: an element maker, the debugger's style sheet, and a
-// legend of coloured names that wraps (HTML text flows, so its names never overlap).
+// dom.js: the small DOM pieces every panel shares: an element maker (HTML and SVG), the debugger's style
+// sheet, text cut to a width, and a legend of coloured names that wraps (HTML text flows, so its names never
+// overlap).
 
 export const STYLE = `
 .aino-debugger { font-family: sans-serif; color: #222; font-size: 13px; }
@@ -31,6 +32,30 @@ export function h(tag, attrs, parent, text) {
   if (text !== undefined) node.textContent = text;
   if (parent) parent.appendChild(node);
   return node;
+}
+
+const SVG_NS = ["ht", "tp://www.w3.org/2000/svg"].join("");  // a namespace name, not a link
+
+// An SVG element (document.createElementNS) with attributes, appended to `parent`, holding `text`.
+export function svgEl(tag, attrs, parent, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const k in attrs || {}) node.setAttribute(k, attrs[k]);
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+const measure = document.createElement("canvas").getContext("2d");
+
+// `text`, cut with an ellipsis until it is at most `width` pixels wide in `size`px sans-serif, so that
+// neighbouring labels never overlap (a test checks their bounding boxes).
+export function fitText(text, width, size) {
+  measure.font = size + "px sans-serif";
+  text = String(text);
+  if (measure.measureText(text).width <= width) return text;
+  let n = text.length;
+  while (n > 1 && measure.measureText(text.slice(0, n - 1) + "\u2026").width > width) n--;
+  return text.slice(0, n - 1) + "\u2026";
 }
 
 // A legend naming every series of a chart, each with its colour: [{label, color, width}].

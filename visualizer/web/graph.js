@@ -15,9 +15,9 @@
 // walk, onDraw(): the drawing changed}. Returns the api (also root.ainoGraph): {state, setStep, open, close,
 // relayout, svgText, timings}.
 
-import { h } from "./dom.js";
+import { h, svgEl } from "./dom.js";
 import { graphTree, layoutGraph, unitOf } from "./graph_layout.js";
-import { GROUP_SIZE, drawFrame, drawGroup, drawNode, heatmap, nodeSize, svgEl, valueText } from "./graph_box.js";
+import { GROUP_SIZE, drawFrame, drawGroup, drawNode, heatmap, nodeSize, valueText } from "./graph_box.js";
 
 const GRAPH_HOT = "#d62728", GRAPH_TO = "#ff7f0e", GRAPH_EDGE = "#99a";
 const GRAPH_MARGIN = 12;

@@ -5,22 +5,13 @@
 // negative, white 0, blue positive, scaled to the largest |value|) beside its mean and standard deviation.
 
 import { diverging } from "./colors.js";
+import { fitText, svgEl } from "./dom.js";
 
-export const GRAPH_SVG_NS = ["ht", "tp://www.w3.org/2000/svg"].join("");  // a namespace name, not a link
 export const GRAPH_BOX_W = 184;
 const GB_HEAD = 18, GB_LINE = 14, GB_ROW = 28, GB_ROW1 = 17, GB_PAD = 4;  // the heights of a box's parts
 const GB_MAP_W = 44, GB_MAP_H = 24;                            // a heatmap's size
 const GB_FILL = { op: "#eef5fc", param: "#fff6df", leaf: "#f2f2f2", group: "#e8f5e9" };
 const GB_FONT = "font-family: sans-serif";
-
-// An SVG element with attributes, appended to `parent`, holding `text`.
-export function svgEl(tag, attrs, parent, text) {
-  const node = document.createElementNS(GRAPH_SVG_NS, tag);
-  for (const k in attrs) node.setAttribute(k, attrs[k]);
-  if (text !== undefined) node.textContent = text;
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 // A payload number (NaN and the infinities come as strings) as a JS number.
 export function graphNumber(v) {
@@ -81,15 +72,9 @@ function valueRow(parent, name, V, x, y, w) {
   heatmap(parent, V, at, y + 1, GB_MAP_W, GB_MAP_H);
   const tx = at + GB_MAP_W + 4, room = x + w - tx;
   svgEl("text", { x: tx, y: y + 10, "font-size": 9, style: GB_FONT, class: "aino-g-" + name },
-    parent, clip("\u03bc " + graphFormat(V.mean, 2) + " \u03c3 " + graphFormat(V.std, 2), room, 9));
+    parent, fitText("\u03bc " + graphFormat(V.mean, 2) + " \u03c3 " + graphFormat(V.std, 2), room, 9));
   svgEl("text", { x: tx, y: y + 22, "font-size": 9, fill: "#555", style: GB_FONT },
-    parent, clip("[" + graphFormat(V.min, 2) + ", " + graphFormat(V.max, 2) + "]", room, 9));
-}
-
-// `text` cut to about `width` pixels of `size`px sans-serif (an estimate: 0.58 em a character).
-function clip(text, width, size) {
-  const most = Math.floor(width / (0.58 * size));
-  return text.length <= most ? text : text.slice(0, Math.max(1, most - 1)) + "\u2026";
+    parent, fitText("[" + graphFormat(V.min, 2) + ", " + graphFormat(V.max, 2) + "]", room, 9));
 }
 
 // The {w, h} of a node's box: a gradient row once backward has run, for a node that needs a gradient
@@ -115,9 +100,9 @@ export function drawNode(parent, node, box) {
   svgEl("title", {}, g, node.label + (node.formula ? "\n" + node.formula : ""));
   const x = GB_PAD + 2;
   svgEl("text", { x, y: GB_PAD + 13, "font-size": 12, "font-weight": "bold", style: GB_FONT, class: "aino-g-label" },
-    g, clip(node.label, box.w - 2 * x, 12));
+    g, fitText(node.label, box.w - 2 * x, 12));
   svgEl("text", { x, y: GB_PAD + GB_HEAD + 10, "font-size": 10, fill: "#555", style: GB_FONT, class: "aino-g-shape" },
-    g, clip(shapeText(node.shape) + "  " + node.dtype + (node.kind === "param" ? "  param" : ""), box.w - 2 * x, 10));
+    g, fitText(shapeText(node.shape) + "  " + node.dtype + (node.kind === "param" ? "  param" : ""), box.w - 2 * x, 10));
   let y = GB_PAD + GB_HEAD + GB_LINE;
   valueRow(g, "value", node.value, x, y, box.w - 2 * x);
   if (node.grad) valueRow(g, "grad", node.grad, x, y + rowHeight(node.value), box.w - 2 * x);
@@ -133,11 +118,11 @@ export function drawGroup(parent, group, box, counts) {
   svgEl("title", {}, g, "click to open " + group.name);
   const x = GB_PAD + 2;
   svgEl("text", { x, y: GB_PAD + 13, "font-size": 12, "font-weight": "bold", style: GB_FONT, class: "aino-g-label" },
-    g, clip("\u25b8 " + group.name + ": " + group.type, box.w - 2 * x, 12));
+    g, fitText("\u25b8 " + group.name + ": " + group.type, box.w - 2 * x, 12));
   svgEl("text", { x, y: GB_PAD + GB_HEAD + 10, "font-size": 10, fill: "#555", style: GB_FONT }, g,
     counts.ops + (counts.ops === 1 ? " op, " : " ops, ") + counts.params + (counts.params === 1 ? " param" : " params"));
   svgEl("text", { x, y: GB_PAD + GB_HEAD + GB_LINE + 10, "font-size": 10, fill: "#555", style: GB_FONT }, g,
-    clip(counts.names.join(", "), box.w - 2 * x, 10));
+    fitText(counts.names.join(", "), box.w - 2 * x, 10));
   return g;
 }
 
@@ -150,7 +135,7 @@ export function drawFrame(parent, group, box) {
   const title = svgEl("g", { class: "aino-g-frame-title", cursor: "pointer" }, g);
   svgEl("rect", { width: box.w, height: 18, fill: "#e8f5e9", rx: 6 }, title);
   svgEl("text", { x: 6, y: 13, "font-size": 12, "font-weight": "bold", style: GB_FONT }, title,
-    clip("\u25be " + group.name + ": " + group.type, box.w - 12, 12));
+    fitText("\u25be " + group.name + ": " + group.type, box.w - 12, 12));
   svgEl("title", {}, title, "click to close " + group.name);
   return g;
 }

@@ -5,30 +5,10 @@
 // dense layer can be picked (a click; debugger.js shows its chain rule): `mark(column, unit)` rings it.
 
 import { diverging, symmetricTop } from "./colors.js";
+import { fitText, svgEl } from "./dom.js";
 
-const SVG_NS = ["ht", "tp://www.w3.org/2000/svg"].join("");  // a namespace name, not a link
 const MAX_UNITS = 16;
 const COLUMN = 130, ROW = 26, RADIUS = 9, TOP = 34, SIDE = 100;
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG_NS, name);
-  for (const k in attrs) node.setAttribute(k, attrs[k]);
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-const measure = document.createElement("canvas").getContext("2d");
-
-// `text`, cut with an ellipsis until it is at most `width` pixels wide in `size`px sans-serif, so that
-// neighbouring labels never overlap (a test checks their bounding boxes).
-export function fitText(text, width, size) {
-  measure.font = size + "px sans-serif";
-  text = String(text);
-  if (measure.measureText(text).width <= width) return text;
-  let n = text.length;
-  while (n > 1 && measure.measureText(text.slice(0, n - 1) + "\u2026").width > width) n--;
-  return text.slice(0, n - 1) + "\u2026";
-}
 
 // The columns of the network from the payload's layers: [{layer, valueLayer, units, weight, label}].
 // `valueLayer` is the layer whose activations colour the column (the activation that follows a dense
@@ -87,12 +67,12 @@ export function networkView(data, decoder, columns) {
   const rows = Math.max(...shown, 1);
   const width = SIDE * 2 + COLUMN * (columns.length - 1);
   const height = TOP + rows * ROW + 30;
-  const svg = el("svg", { width, height, viewBox: "0 0 " + width + " " + height, class: "aino-network" });
+  const svg = svgEl("svg", { width, height, viewBox: "0 0 " + width + " " + height, class: "aino-network" });
   const y = (c, u) => TOP + (rows - shown[c]) * ROW / 2 + u * ROW + ROW / 2;
   const x = (c) => SIDE + c * COLUMN;
   const highlight = [];
   columns.forEach((col, c) => {
-    highlight.push(el("rect", { x: x(c) - 40, y: TOP - 24, width: 80, height: rows * ROW + 28, rx: 6,
+    highlight.push(svgEl("rect", { x: x(c) - 40, y: TOP - 24, width: 80, height: rows * ROW + 28, rx: 6,
       fill: "#fff6e0", stroke: "none", visibility: "hidden" }, svg));
   });
   // links first, so neurons sit on top
@@ -100,7 +80,7 @@ export function networkView(data, decoder, columns) {
   for (let c = 1; c < columns.length; c++) {
     const list = [];
     for (let j = 0; j < shown[c]; j++) for (let i = 0; i < shown[c - 1]; i++) {
-      list.push({ i, j, node: el("line", { x1: x(c - 1), y1: y(c - 1, i), x2: x(c), y2: y(c, j),
+      list.push({ i, j, node: svgEl("line", { x1: x(c - 1), y1: y(c - 1, i), x2: x(c), y2: y(c, j),
         stroke: "#ccc", "stroke-width": 1 }, svg) });
     }
     links.push(list);
@@ -108,17 +88,17 @@ export function networkView(data, decoder, columns) {
   const neurons = columns.map((col, c) => {
     const list = [];
     for (let u = 0; u < shown[c]; u++) {
-      const circle = el("circle", { cx: x(c), cy: y(c, u), r: RADIUS, fill: "#fff", stroke: "#555",
+      const circle = svgEl("circle", { cx: x(c), cy: y(c, u), r: RADIUS, fill: "#fff", stroke: "#555",
         "stroke-width": 1, class: "aino-neuron", "data-column": c, "data-layer": col.valueLayer || "inputs",
         "data-unit": u }, svg);
       if (c > 0) circle.style.cursor = "pointer";
-      list.push({ circle, title: el("title", {}, circle) });
+      list.push({ circle, title: svgEl("title", {}, circle) });
     }
-    const label = el("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 11,
+    const label = svgEl("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 11,
       "font-family": "sans-serif", fill: "#222" }, svg);
     label.textContent = fitText(col.label, COLUMN - 10, 11);
-    el("title", {}, label).textContent = col.label;
-    const extra = el("text", { x: x(c), y: TOP + rows * ROW + 14, "text-anchor": "middle", "font-size": 10,
+    svgEl("title", {}, label).textContent = col.label;
+    const extra = svgEl("text", { x: x(c), y: TOP + rows * ROW + 14, "text-anchor": "middle", "font-size": 10,
       "font-family": "sans-serif", fill: "#666" }, svg);
     extra.textContent = fitText(col.units > shown[c] ? "+" + (col.units - shown[c]) + " more" : col.units + " units",
       COLUMN - 10, 10);
@@ -130,10 +110,10 @@ export function networkView(data, decoder, columns) {
   for (const [c, list, anchor, dx] of sideNames) {
     if (!list) continue;
     for (let u = 0; u < shown[c] && u < list.length; u++) {
-      const t = el("text", { x: x(c) + dx, y: y(c, u) + 4, "text-anchor": anchor, "font-size": 10,
+      const t = svgEl("text", { x: x(c) + dx, y: y(c, u) + 4, "text-anchor": anchor, "font-size": 10,
         "font-family": "sans-serif", fill: "#333" }, svg);
       t.textContent = fitText(list[u], SIDE - RADIUS - 10, 10);
-      el("title", {}, t).textContent = list[u];
+      svgEl("title", {}, t).textContent = list[u];
     }
   }
 
