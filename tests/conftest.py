@@ -15,6 +15,7 @@ a package is imported under the one name "conftest", so that name can mean anoth
 """
 
 import contextlib
+import sys
 
 import pytest
 
@@ -38,3 +39,13 @@ def cuda():
     stand_in = contextlib.nullcontext() if backend.has_cupy else fake_gpu.standing_in_for_cuda()
     with stand_in:
         yield "cuda"
+
+
+@pytest.fixture(autouse=True)
+def _torch_seeded():
+    """PyTorch's global generator seeded before each test (once torch is loaded), so that a test whose torch
+    layers draw their own weights gets the same weights whatever ran before it: a parity check at rtol 1e-12
+    must not depend on the order tests run in."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(0)
