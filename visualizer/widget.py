@@ -85,7 +85,7 @@ export default {
                                 layer: model.get("layer") || null });
     }
 
-    function report() {          // the browser's step and layer back to Python, at most 10 times a second
+    function report() {          // the browser's step and layer back to Python, once the view rests 150 ms
       timer = 0;
       if (!api || api.state.playing) return;   // while playing, no messages: the pause reports the step
       const step = api.state.step, layer = api.state.layer || "";
@@ -97,7 +97,9 @@ export default {
       reported = { step, layer };
       model.save_changes();
     }
-    const watcher = new MutationObserver(() => { if (!timer) timer = setTimeout(report, 100); });
+    // while a student scrubs, no messages: each kernel round trip makes JupyterLab redraw its busy and
+    // idle signs, which costs the page frames
+    const watcher = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(report, 150); });
     watcher.observe(box, { attributes: true, attributeFilter: ["data-step", "data-layer"] });
 
     model.on("change:revision", draw);
