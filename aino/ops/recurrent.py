@@ -219,10 +219,11 @@ class LSTM(_Recurrence):
         cell = xp.empty((T + 1 if keep else 1, 5, N, H), dtype=x.dtype)
         cell[0, 4] = c0
         tanh_c = xp.empty((T if keep else 1, N, H), dtype=x.dtype)
-        if N > 1:  # (4, N, H) a step: z W_k^T for each gate k, with W_k^T (K, H) in C order (the fast one)
-            gates, product = cell[:, :4], xp.matmul
-        else:  # then gate-major is batch-major: one (1, K) @ (K, 4H) product a step, 1.1 us instead of 1.9
-            gates, product = cell[:, :4].reshape(-1, 1, 4 * H), xp.dot
+        # at N > 1, (4, N, H) a step: z W_k^T for each gate k, with W_k^T (K, H) in C order (the fast one);
+        # at N = 1 gate-major is batch-major: one (1, K) @ (K, 4H) product a step, by the row's own dot
+        # (the ndarray method skips numpy.dot's dispatch: 2.0 -> 1.4 us; numpy.matmul takes 2.0)
+        rows = N == 1
+        gates = cell[:, :4].reshape(-1, 1, 4 * H) if rows else cell[:, :4]
         # each step's views of `cell` and `tanh_c`: the gates, o i f, (i, f), (g, c_{t-1}), o, c_t, tanh(c_t);
         # under no_grad the same views every step (one tuple repeated: 230 -> 170 ns a step of loop overhead)
         c_t = cell[1:, 4] if keep else cell[:, 4]
@@ -231,10 +232,13 @@ class LSTM(_Recurrence):
         products = xp.empty((2, N, H), dtype=x.dtype)  # i g and f c_{t-1}
         ig, fc = products
         one_half = scalar(xp, 0.5, x.dtype)  # an array: cheaper per call than a float
-        add, multiply, tanh = xp.add, xp.multiply, xp.tanh  # looked up once, not per step
+        add, multiply, tanh, matmul = xp.add, xp.multiply, xp.tanh, xp.matmul  # looked up once, not per step
         # The elementwise calls pass `out` by position: 0.35 -> 0.26 us a call at batch 1.
         for z, h_t, (gates, sigmoids, i_f, g_c, o, c_t, tanh_c_t) in zip(inputs[:T], inputs[1:, :, :H], cell_steps):
-            product(z, right, out=gates)  # a_t (a/2 for o, i, f)
+            if rows:  # a_t (a/2 for o, i, f)
+                z.dot(right, gates)
+            else:
+                matmul(z, right, gates)
             tanh(gates, gates)
             multiply(sigmoids, one_half, sigmoids)
             add(sigmoids, one_half, sigmoids)  # o, i, f = 1/2 + 1/2 tanh(a/2); g = tanh(a_g)
@@ -270,29 +274,27 @@ class LSTM(_Recurrence):
         dc = xp.empty((N, H), dtype=da.dtype)  # dL/dc_t
         d_gates = xp.empty((4, N, H), dtype=da.dtype)  # dL/do, dL/di, dL/df, dL/dg
         d_o, d_if, d_g = d_gates[0], d_gates[1:3], d_gates[3]
-        slopes = xp.empty((4, N, H), dtype=da.dtype)  # s (1 - s) for o, i, f; 1 - g^2 for g
+        slopes = xp.empty((4, N, H), dtype=da.dtype)  # s (1 - s) = s - s^2 for o, i, f; 1 - g^2 for g
         slopes_oif, slope_g = slopes[:3], slopes[3]
         one = scalar(xp, 1, da.dtype)
         back = slice(T - 1, None, -1)  # the steps from last to first
-        # each step's views: dL/dout_t, where dL/dh_t goes, tanh(c_t), o, i, f, g, (o, i, f), (g, c_{t-1}), and
-        # dL/da_t gate-major (a view into the batch-major row that the product with W_hh reads)
+        # each step's views: dL/dout_t, where dL/dh_t goes, tanh(c_t), o, i, f, (o, i, f), (o, i, f, g),
+        # (g, c_{t-1}), and dL/da_t gate-major (a view into the batch-major row that the product with W_hh reads)
         steps = zip(dh_out[back], _each_dh(xp, dh_all, dc), tanh_c[back], cell[back, 0], cell[back, 1],
-                    cell[back, 2], cell[back, 3], cell[back, :3], cell[back, 3:5],
+                    cell[back, 2], cell[back, :3], cell[back, :4], cell[back, 3:5],
                     da.reshape(T, N, 4, H).transpose(0, 2, 1, 3)[back], da[back])
         add, subtract, multiply, matmul = xp.add, xp.subtract, xp.multiply, xp.matmul
-        for dh_out_t, dh, tanh_c_t, o, i, f, g, oif, g_c, da_gates, da_t in steps:
+        for dh_out_t, dh, tanh_c_t, o, i, f, oif, gates, g_c, da_gates, da_t in steps:
             add(dh_out_t, dh_next, dh)  # dL/dh_t = dL/dout_t + dL/dh_{t+1} dh_{t+1}/dh_t
-            multiply(tanh_c_t, tanh_c_t, dc)
-            subtract(one, dc, dc)
+            multiply(dh, tanh_c_t, d_o)  # dL/do = dh tanh(c_t)
+            multiply(d_o, tanh_c_t, dc)
+            subtract(dh, dc, dc)
             multiply(dc, o, dc)
-            multiply(dc, dh, dc)
-            add(dc, dc_next, dc)  # dL/dc_t = dc_next + dh o (1 - tanh(c_t)^2)
-            multiply(dh, tanh_c_t, d_o)
+            add(dc, dc_next, dc)  # dL/dc_t = dc_next + o (dh - dh tanh(c_t)^2) = dc_next + dh o (1 - tanh(c_t)^2)
             multiply(g_c, dc, d_if)  # dc g, dc c_{t-1}
             multiply(i, dc, d_g)
-            subtract(one, oif, slopes_oif)
-            multiply(slopes_oif, oif, slopes_oif)
-            multiply(g, g, slope_g)
+            multiply(gates, gates, slopes)  # s^2 for o, i, f; g^2
+            subtract(oif, slopes_oif, slopes_oif)
             subtract(one, slope_g, slope_g)
             multiply(d_gates, slopes, da_gates)  # dL/da_t
             matmul(da_t, w_hh, out=dh_next)
