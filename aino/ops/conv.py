@@ -140,11 +140,14 @@ class Convolution(Function):
                 y += bias.reshape(g, o // g, 1)
             return y.reshape(n, o, *out)
         if self.batch_last:
-            # y^T = cols^T @ W_mat^T: with the columns as its long side BLAS runs it faster (measured 1.7 -> 1.3 ms)
-            y = self.cols.swapaxes(1, 2) @ self.w_mat.swapaxes(1, 2)  # (g, S_out N, O/g)
+            # y = W_mat @ cols, (g, O/g, S_out N), then the samples moved first: each output channel's block
+            # (S_out, N) transposed. (The product as y^T = cols^T @ W_mat^T gives (S_out N, O/g), whose
+            # reordering moves every value on its own: Conv2d(16, 32, 3) on 64 images of 14 x 14, product
+            # and reordering 3.3 -> 2.0 ms at one thread, 2.4 -> 1.6 ms at two.)
+            y = self.w_mat @ self.cols  # (g, O/g, S_out N)
             if bias is not None:
-                y += bias.reshape(g, 1, o // g)
-            y = xp.moveaxis(y.reshape(g, *out, n, o // g), (-2, -1), (0, 2))  # (N, g, O/g, *S_out), a view
+                y += bias.reshape(g, o // g, 1)
+            y = xp.moveaxis(y.reshape(g, o // g, *out, n), -1, 0)  # (N, g, O/g, *S_out), a view
             return xp.ascontiguousarray(y).reshape(n, o, *out)
         y = self.w_mat @ self.cols  # (g, O/g, N S_out)
         if bias is not None:
