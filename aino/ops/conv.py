@@ -93,6 +93,7 @@ def interior(spatial, padding):
 
 
 SHORT_ROW = 16  # output rows shorter than this put the samples last in the columns (see Convolution)
+SAMPLE_WINDOWS = 16384  # values (64 KiB of float32): up to this, one product per sample (see Convolution)
 
 
 class Convolution(Function):
@@ -100,11 +101,17 @@ class Convolution(Function):
 
     Options: stride and dilation (D ints), padding (D (before, after) pairs of zeros), groups.
 
-    The columns of cols are one per (sample, output position). Where each sample's output rows are long
-    and its windows short (S_out >= 4 C/g K, as in a first layer on images), the products run one per
-    sample (xp.matmul over a leading sample axis, on strided views of cols): each lands straight in its
-    place in y (N, O, *S_out) or in dL/dcols, with no transposed copy afterwards (measured 0.93 -> 0.25 ms
-    for Conv2d(1, 16, 3) on 64 images); elsewhere one long product threads better over two cores.
+    The columns of cols are one per (sample, output position). The products run one per sample (xp.matmul
+    over a leading sample axis, on strided views of cols), each landing straight in its place in y (N, O,
+    *S_out) or in dL/dcols with no transposed copy afterwards, in two cases:
+      - the windows are short for the output (S_out >= 4 C/g K, as in a first layer on images); then dL/dW
+        is one per sample too (Conv2d(1, 16, 3) on 64 images: 0.93 -> 0.25 ms);
+      - a sample's windows fit in a core's cache (C/g K S_out <= SAMPLE_WINDOWS values) and its rows are not
+        short (S_out >= SHORT_ROW * 2): one long product would stream the whole window matrix, megabytes, from
+        memory for every block of output channels, while each product per sample reuses its sample's windows.
+        dL/dW stays one product. (Conv1d(32, 32, 5) on 128 x 64: forward and backward 5.4 -> 4.1 ms at one
+        thread, 4.3 -> 3.8 ms at two; Conv1d(128, 128, 3) on 64 x 16, rows of 16, was twice as slow that way.)
+    Elsewhere one long product threads better over two cores.
     Where the output rows are short (fewer than SHORT_ROW values: small images) and the windows outnumber the
     outputs (C/g K > O/g), the columns are ordered (output position, sample) instead: the samples are then one
     more spatial axis, last, with a kernel of 1, so that each strided copy in im2col and each add in col2im runs
@@ -127,7 +134,10 @@ class Convolution(Function):
             )
         self.x_shape, self.kernel, self.out = x.shape, kernel, out
         self.batch_last = out[-1] < SHORT_ROW and math.prod(weight.shape[1:]) > o // g
-        self.per_sample = not self.batch_last and math.prod(out) >= 4 * math.prod(weight.shape[1:])
+        windows, positions = math.prod(weight.shape[1:]), math.prod(out)  # C/g K values a window, S_out
+        self.short_windows = not self.batch_last and positions >= 4 * windows
+        self.per_sample = self.short_windows or (not self.batch_last and windows * positions <= SAMPLE_WINDOWS
+                                                 and positions >= 2 * SHORT_ROW)
         # x_pad lives to the end of forward: freed before the product, its block goes to y and glibc's heap then
         # shrinks and regrows every step (measured on the Conv1d benchmark: 1900 -> 1050 page faults a step)
         x_pad = self.padded_columns(x)
@@ -169,13 +179,13 @@ class Convolution(Function):
         g, (n, c), o = self.groups, self.x_shape[:2], grad.shape[1]
         if self.per_sample:
             g_rows = grad.reshape(n, g, o // g, math.prod(self.out))  # (N, g, O/g, S_out), as y came out
-        else:
+        if not self.short_windows:
             g_mat = self.columns_layout(grad).reshape(g, o // g, -1)  # the output gradient laid out like cols
 
         gx = gw = gb = None
         if self.needs_grad[1]:
             # dL/dW[o, c, k] = sum over samples and positions of grad[n, o, p] * window[n, c, k, p]
-            if self.per_sample:
+            if self.short_windows:
                 gw = (g_rows @ per_sample(self.cols, n).swapaxes(2, 3)).sum(axis=0)  # sum_n grad_n @ cols_n^T
             else:
                 # as (cols @ grad^T)^T: the same product, with the window rows as its long side (BLAS runs it faster)
@@ -183,7 +193,7 @@ class Convolution(Function):
             gw = gw.reshape(o, c // g, *self.kernel)
         if len(self.needs_grad) == 3 and self.needs_grad[2]:
             # y = ... + b[o] at every sample and position, so dL/db[o] sums grad over both
-            sums = g_rows.sum(axis=3).sum(axis=0) if self.per_sample else g_mat.sum(axis=2)  # (g, O/g)
+            sums = g_rows.sum(axis=3).sum(axis=0) if self.short_windows else g_mat.sum(axis=2)  # (g, O/g)
             gb = sums.reshape(o)
         if self.needs_grad[0] and self.full_convolution_pays(o):
             gx = self.input_gradient_by_convolution(grad)
