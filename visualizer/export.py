@@ -23,7 +23,7 @@ from visualizer.payload import build_payload, to_json_with_base64
 
 # The renderer's modules, each after the ones it imports; debugger.js (render) comes last.
 MAX_ARRAY_STEPS = 2000  # kept steps whose arrays go in by default (the demo's iris run keeps 1,400: 3.8 MB)
-WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "neuron.js", "plane.js",
+WEB_FILES = ("decode.js", "colors.js", "dom.js", "charts.js", "lists.js", "network.js", "neuron.js", "plane_model.js", "plane.js",
              "layers_conv.js", "layers_sequence.js", "layers.js", "debugger.js")
 
 
