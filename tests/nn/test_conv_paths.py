@@ -27,6 +27,13 @@ CASES = {
     "first_long_full_convolution": (Conv1d, torch.nn.Conv1d, (6, 6, 5), dict(padding=2), (3, 6, SHORT_ROW + 4)),
     # samples first, one long product each, dx by col2im (stride 2)
     "first_long_col2im": (Conv1d, torch.nn.Conv1d, (6, 6, 5), dict(stride=2, padding=1), (3, 6, 2 * SHORT_ROW + 4)),
+    # samples first, products per sample because a sample's windows fit in cache (C K S_out <= SAMPLE_WINDOWS,
+    # rows of 2 SHORT_ROW or more) though they are not short, dL/dW one long product, dx as a full convolution
+    "first_per_sample_cached_full_convolution": (Conv1d, torch.nn.Conv1d, (6, 6, 5), dict(padding=2),
+                                                 (3, 6, 2 * SHORT_ROW + 8)),
+    # the same road with stride 2: dx by col2im
+    "first_per_sample_cached_col2im": (Conv1d, torch.nn.Conv1d, (6, 6, 5), dict(stride=2, padding=1),
+                                       (3, 6, 4 * SHORT_ROW + 16)),
     # samples first, grouped, products per sample and dx by col2im (more outputs than inputs)
     "first_groups": (Conv2d, torch.nn.Conv2d, (2, 6, 3), dict(groups=2, padding=1), (2, 2, 20, 20)),
     # samples first, dilated, no bias
@@ -37,10 +44,10 @@ CASES = {
 
 
 def road(layer, x_shape, device="cpu"):
-    """(samples last, products per sample, dx as a full convolution) for the layer on an input of x_shape, as
-    the op decides them: run the layer once and read them off its op."""
+    """(samples last, products per sample, dL/dW per sample too (short windows), dx as a full convolution) for
+    the layer on an input of x_shape, as the op decides them: run the layer once and read them off its op."""
     op = layer(Tensor(rand(x_shape, seed=0), requires_grad=True, dtype="float64", device=device))._ctx
-    return op.batch_last, op.per_sample, op.full_convolution_pays(layer.out_channels)
+    return op.batch_last, op.per_sample, op.short_windows, op.full_convolution_pays(layer.out_channels)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -54,9 +61,11 @@ def test_every_road_matches_pytorch(case, device):
 def test_the_cases_take_the_roads_they_name(device):
     roads = {name: road(torch_pair(ours, theirs, *args, device=device, **options)[0], x_shape, device)
              for name, (ours, theirs, args, options, x_shape) in CASES.items()}
-    assert roads["first_per_sample_col2im"] == (False, True, False)
-    assert roads["first_long_full_convolution"] == (False, False, True)
-    assert roads["first_long_col2im"] == (False, False, False)
+    assert roads["first_per_sample_col2im"] == (False, True, True, False)
+    assert roads["first_per_sample_cached_full_convolution"] == (False, True, False, True)
+    assert roads["first_per_sample_cached_col2im"] == (False, True, False, False)
+    assert roads["first_long_full_convolution"] == (False, False, False, True)
+    assert roads["first_long_col2im"] == (False, False, False, False)
     assert roads["first_groups"][:2] == (False, True)
     assert roads["last"][0]
 
