@@ -6,9 +6,8 @@ opens the notebook and runs every cell from the Run menu (Run All Cells); the no
 on the moons (300 traced steps) and shows `Debugger(trace)`. Then, in the page:
 
   * frame times, measured with performance.now() from the slider's input event to the end of the
-    draw, over 100 steps never drawn before: 95th percentile within 50 ms (in the better of two windows
-    of 100 new steps each: a frame waits for the display's next refresh, so a host that stalls the
-    browser for a moment costs whole 16.7 ms refreshes that the renderer did not spend);
+    draw, over 100 steps never drawn before: 95th percentile within 50 ms (the better of two such
+    windows, where the first is over: offline_page.frame_p95 says why);
   * Play for 5 s, then Pause: the slider's value, the step label and the root's data-step agree;
   * a layer change (another option of the layer menu) drawn within 100 ms;
   * the Python side follows: the notebook's last cell, run again, prints the step shown in the page;
