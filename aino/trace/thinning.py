@@ -12,7 +12,13 @@ t + T/8: dense at the start, where a network changes fastest, and spaced out lat
 always present. Everything depends only on the steps and their sizes, so the choice is deterministic.
 If even the first and the newest step do not fit, the first is dropped too; a single step larger than
 the whole budget is not kept at all (its summaries still are).
+
+The kept steps are a NumPy array, so the scores of all of them are a few array passes: a small model's
+steps are small, and a budget of 64 MiB then holds ten thousand of them (a Python loop over them took
+1.6 ms a step, ten times the step itself; the array passes take tens of microseconds).
 """
+
+import numpy
 
 
 class Thinner:
@@ -20,38 +26,53 @@ class Thinner:
 
     def __init__(self, max_bytes):
         self.max_bytes = int(max_bytes)
-        self.kept = []  # sorted steps
+        self._steps = numpy.empty(64, dtype=numpy.int64)  # the kept steps, ascending, in _steps[:_count]
+        self._count = 0
         self.sizes = {}  # step -> bytes
         self.total = 0
         self._newest_is_candidate = True
 
+    @property
+    def kept(self):
+        """The kept steps, ascending, as a list of ints."""
+        return self._steps[: self._count].tolist()
+
+    def keep(self, step, nbytes):
+        """Add `step` (of `nbytes` bytes), later than every kept step, without dropping any (a loaded trace's)."""
+        if self._count == len(self._steps):
+            self._steps = numpy.concatenate([self._steps, numpy.empty_like(self._steps)])
+        self._steps[self._count] = step
+        self._count += 1
+        self.sizes[step] = nbytes
+        self.total += nbytes
+
     def offer(self, step, nbytes, candidate=True):
         """Add `step` (of `nbytes` bytes); returns the steps whose arrays must now be dropped (maybe `step`)."""
         dropped = []
-        if self.kept and not self._newest_is_candidate:
-            dropped.append(self._drop(self.kept[-1]))
+        if self._count and not self._newest_is_candidate:
+            dropped.append(self._drop(self._count - 1))
         self._newest_is_candidate = candidate
-        self.kept.append(step)
-        self.sizes[step] = nbytes
-        self.total += nbytes
-        while self.total > self.max_bytes and len(self.kept) > 2:
+        self.keep(step, nbytes)
+        while self.total > self.max_bytes and self._count > 2:
             dropped.append(self._drop(self._cheapest()))
-        if self.total > self.max_bytes and len(self.kept) == 2:
-            dropped.append(self._drop(self.kept[0]))
-        if self.total > self.max_bytes and self.kept:
-            dropped.append(self._drop(self.kept[0]))
+        if self.total > self.max_bytes and self._count == 2:
+            dropped.append(self._drop(0))
+        if self.total > self.max_bytes and self._count:
+            dropped.append(self._drop(0))
         return dropped
 
     def _cheapest(self):
-        kept, newest = self.kept, self.kept[-1]
-        best, best_score = None, None
-        for i in range(1, len(kept) - 1):
-            score = (kept[i + 1] - kept[i - 1]) / (kept[i] + 1 + newest / 8)
-            if best_score is None or score < best_score:
-                best, best_score = kept[i], score
-        return best
+        """The position, among the kept steps, of the one to drop: the least score, the earliest on a tie."""
+        kept = self._steps[: self._count]
+        newest = int(kept[-1])
+        scores = (kept[2:] - kept[:-2]) / ((kept[1:-1] + 1) + newest / 8)
+        return 1 + int(scores.argmin())  # argmin: the first of equal scores
 
-    def _drop(self, step):
-        self.kept.remove(step)
+    def _drop(self, position):
+        """Forget the kept step at `position`; returns the step."""
+        steps, count = self._steps, self._count
+        step = int(steps[position])
+        steps[position: count - 1] = steps[position + 1: count]
+        self._count = count - 1
         self.total -= self.sizes.pop(step)
         return step

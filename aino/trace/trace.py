@@ -358,9 +358,7 @@ class Trace(Diagnosable, TraceExtras):
         trace._dead.load([extras.get((name, "dead"), numpy.full(n_steps, NAN)) for name in layers], n_steps)
         trace._load_extras(arrays)
         for step in trace.steps:
-            trace._thinner.kept.append(step)
-            trace._thinner.sizes[step] = sum(a.nbytes for a in trace._full[step].values())
-        trace._thinner.total = sum(trace._thinner.sizes.values())
+            trace._thinner.keep(step, sum(a.nbytes for a in trace._full[step].values()))
         return trace
 
 

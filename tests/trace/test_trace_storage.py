@@ -54,6 +54,49 @@ def test_thinning_is_deterministic_and_keeps_first_and_last():
     assert gaps[0] < gaps[-1]
 
 
+def _thinned_by_the_rule(offers, max_bytes):
+    """The steps kept after `offers` [(step, bytes, candidate), ...], straight from thinning.py's docstring: the
+    newest is kept, the one before it only if a candidate; over budget, drop the step of least
+    (t_next - t_before) / (t + 1 + T / 8), the earliest on a tie, never the first or the newest; then the first."""
+    kept, sizes, candidate_before = [], {}, True
+    for step, nbytes, candidate in offers:
+        if kept and not candidate_before:
+            sizes.pop(kept.pop())
+        candidate_before = candidate
+        kept.append(step)
+        sizes[step] = nbytes
+        while sum(sizes.values()) > max_bytes and len(kept) > 2:
+            scores = [((kept[i + 1] - kept[i - 1]) / (kept[i] + 1 + kept[-1] / 8), i) for i in range(1, len(kept) - 1)]
+            sizes.pop(kept.pop(min(scores)[1]))
+        while sum(sizes.values()) > max_bytes and kept:
+            sizes.pop(kept.pop(0))
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_thinning_keeps_the_steps_its_rule_names(seed):
+    rng = np.random.default_rng(seed)
+    max_bytes = int(rng.choice([1, 300, 2000, 20000]))
+    offers = [(step, int(rng.choice([0, 10, 100, rng.integers(0, 3000)])), bool(rng.random() < 0.7))
+              for step in range(int(rng.integers(1, 300)))]
+    thinner = Thinner(max_bytes)
+    dropped = [step for offer in offers for step in thinner.offer(*offer)]
+    expected = _thinned_by_the_rule(offers, max_bytes)
+    assert thinner.kept == expected
+    assert thinner.total == sum(nbytes for step, nbytes, _ in offers if step in expected) <= max_bytes
+    assert sorted(dropped + expected) == [step for step, _, _ in offers]  # each step kept or dropped, once
+
+
+def test_thinning_ten_thousand_small_steps_keeps_the_ends_and_spreads_the_rest():
+    thinner = Thinner(max_bytes=10_000)
+    for step in range(30_000):
+        thinner.offer(step, 1)
+    kept = np.array(thinner.kept)
+    assert len(kept) == 10_000 and kept[0] == 0 and kept[-1] == 29_999
+    gaps = np.diff(kept)
+    assert gaps[:100].mean() < gaps[-100:].mean()  # dense early, spaced out later
+
+
 def test_a_step_without_full_arrays_says_which_steps_have_them(device):
     trace = _run(10, every=3, device=device)
     assert trace.steps == [0, 3, 6, 9]
