@@ -29,7 +29,7 @@ def small_mlp(nn):
 # --only name: (table row, network, input shape with the batch first, classes, traced steps before timing)
 MODELS = {"mlp": (f"MLP {'-'.join(map(str, SIZES))} b{BATCH}, traced", mlp, (BATCH, SIZES[0]), SIZES[-1], FILL),
           "lenet": ("LeNet-5 b64, traced", lenet, (64, 1, 28, 28), 10, FILL),
-          "small": ("MLP 4-16-3 b16, traced, after 20,000 steps", small_mlp, (16, 4), 3, 20000)}
+          "small": ("MLP 4-16-3 b16, traced", small_mlp, (16, 4), 3, 20000)}
 
 
 def traced_workload(name, network, shape, classes, fill):
@@ -52,8 +52,9 @@ def main():
     args = parse_args(__doc__, rounds=24, workloads=MODELS)
     workloads = []
     for name in args.only:
-        *model, fill = MODELS[name]
-        workloads.append(traced_workload(*model, 10 if args.quick else fill))
+        (label, *model), fill = MODELS[name][:-1], 10 if args.quick else MODELS[name][-1]
+        label += f", after {fill:,} steps" if fill > FILL else ""
+        workloads.append(traced_workload(label, *model, fill))
     report(args, workloads, labels=("traced", "untraced"))
 
 
