@@ -5,8 +5,8 @@ cross-entropy, Adam, float32. Goal (issue 16): <= 1.15x. A third row, a classroo
 and the row shows what choosing among that many kept steps costs a step.
 
 The recorder is filled first (100 traced steps: a long run's steady state, the memory budget already
-full; 20,000 for the small MLP). Each round then times its steps traced, the recorder entered once for them, then as many untraced;
-the trace keeps growing and thinning as in a long run. The figure is the median over the rounds of
+full; 20,000 for the small MLP). Each round then times its steps traced, the recorder entered once for
+them, then as many untraced; the trace keeps growing and thinning as in a long run. The figure is the median over the rounds of
 traced / untraced time, with the quartiles.
 
     python benchmarks/bench_trace.py [--threads 1 2] [--only mlp lenet small] [--rounds 24] [--quick]
@@ -52,9 +52,10 @@ def main():
     args = parse_args(__doc__, rounds=24, workloads=MODELS)
     workloads = []
     for name in args.only:
-        (label, *model), fill = MODELS[name][:-1], 10 if args.quick else MODELS[name][-1]
+        label, network, shape, classes, fill = MODELS[name]
+        fill = 10 if args.quick else fill
         label += f", after {fill:,} steps" if fill > FILL else ""
-        workloads.append(traced_workload(label, *model, fill))
+        workloads.append(traced_workload(label, network, shape, classes, fill))
     report(args, workloads, labels=("traced", "untraced"))
 
 
